@@ -1,0 +1,139 @@
+"""Genes and gene tables: the contract of annotation sources and SpliceAI's table format.
+
+A SpliceAI table has the header ``#NAME CHROM STRAND TX_START TX_END EXON_START EXON_END``, one
+row per gene, 0-based starts and 1-based ends, comma-separated exon lists. In memory everything is
+1-based inclusive: ``tx_start = TX_START + 1`` and ``exon_starts = EXON_START + 1``, as 1.3.1 reads
+it.
+"""
+
+import gzip
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .contig import ContigMap
+from .errors import InputError, UsageError
+
+TABLE_COLUMNS = ["#NAME", "CHROM", "STRAND", "TX_START", "TX_END", "EXON_START", "EXON_END"]
+
+
+@dataclass
+class Gene:
+    name: str
+    chrom: str
+    strand: str
+    tx_start: int  # 1-based, inclusive
+    tx_end: int  # 1-based, inclusive
+    exon_starts: list = field(default_factory=list)  # 1-based first base of each exon
+    exon_ends: list = field(default_factory=list)  # 1-based last base of each exon
+    transcript: str = ""
+
+    def nearest_boundary(self, pos: int) -> int:
+        """Offset from pos to the nearest exon start or end (the upstream one on a tie)."""
+        offsets = sorted(set(self.exon_starts) | set(self.exon_ends))
+        return min((b - pos for b in offsets), key=abs)
+
+
+class GeneTable:
+    """Genes in file order, with an overlap query by contig and position."""
+
+    def __init__(self, genes, name: str = ""):
+        self.name = name
+        self.genes = list(genes)
+        self.contigs = ContigMap(dict.fromkeys(g.chrom for g in self.genes))
+        self._index = {}
+        by_chrom = {}
+        for i, g in enumerate(self.genes):
+            by_chrom.setdefault(g.chrom, []).append(i)
+        for chrom, rows in by_chrom.items():
+            rows = np.asarray(rows)
+            starts = np.asarray([self.genes[i].tx_start for i in rows])
+            ends = np.asarray([self.genes[i].tx_end for i in rows])
+            self._index[chrom] = (rows, starts, ends)
+
+    def __len__(self):
+        return len(self.genes)
+
+    def overlapping(self, chrom: str, pos: int) -> list:
+        """Genes whose transcript [tx_start, tx_end] holds pos, in table order (as 1.3.1)."""
+        contig = self.contigs.resolve(chrom)
+        if contig is None:
+            return []
+        rows, starts, ends = self._index[contig]
+        hit = rows[(starts <= pos) & (pos <= ends)]
+        return [self.genes[i] for i in hit]
+
+
+class AnnotationSource(ABC):
+    """A plugin contract: something that yields a :class:`GeneTable`."""
+
+    name: str = ""
+    description: str = ""
+
+    def claims(self, spec: str) -> bool:
+        """True when this source reads ``spec`` (a path) although it is not its name."""
+        return False
+
+    @abstractmethod
+    def load(self, spec: str) -> GeneTable:
+        """Read the genes; ``spec`` is the user's ``-A`` value (this source's name or a path)."""
+
+
+def _open_text(path):
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rt")
+    return open(path)
+
+
+def read_table(path, name: str = "") -> GeneTable:
+    """Parse a SpliceAI-format gene table (plain or gzip); a bad row names its line."""
+    genes = []
+    with _open_text(path) as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if line.startswith("#"):
+                if lineno == 1 and [f.upper() for f in fields] != TABLE_COLUMNS:
+                    raise InputError(f"annotation {path}: line 1 is not the header "
+                                     f"{' '.join(TABLE_COLUMNS)}")
+                continue
+            try:
+                gname, chrom, strand, txs, txe, es, ee = fields
+                starts = [int(x) + 1 for x in es.split(",") if x.strip()]
+                ends = [int(x) for x in ee.split(",") if x.strip()]
+                gene = Gene(gname, chrom, strand, int(txs) + 1, int(txe), starts, ends)
+            except ValueError:
+                raise InputError(f"annotation {path}, line {lineno}: expected 7 tab-separated "
+                                 f"columns {' '.join(TABLE_COLUMNS)}") from None
+            if strand not in "+-" or len(starts) != len(ends) or not starts \
+                    or gene.tx_start > gene.tx_end:
+                raise InputError(f"annotation {path}, line {lineno}: bad strand, exon lists or "
+                                 f"transcript extent for {gname}")
+            genes.append(gene)
+    return GeneTable(genes, name=name or os.path.basename(str(path)))
+
+
+def resolve(spec: str):
+    """The annotation source for an ``-A`` value: a registered name, else a source claiming the path."""
+    from . import registry
+
+    sources = registry.annotation_sources()
+    if spec in sources.items:
+        return sources.items[spec]
+    if os.path.exists(spec):
+        for source in sources.values():
+            if source.claims(spec):
+                return source
+        raise UsageError(f"annotation {spec}: no annotation source reads this file; "
+                         f"sources: {', '.join(sources.names())}")
+    raise UsageError(f"annotation {spec!r}: neither a file nor a registered source "
+                     f"({', '.join(sources.names())})")
+
+
+def load(spec: str) -> GeneTable:
+    return resolve(spec).load(spec)

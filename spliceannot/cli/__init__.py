@@ -1,0 +1,45 @@
+"""The ``spliceannot`` command line: thin typer commands over library functions.
+
+Each command lives in its own module; plugins add theirs through ``register_commands(app)``.
+Domain errors become one line on stderr and the error's exit code here, and nowhere else.
+Nothing heavy (torch, cyvcf2) is imported at module level, so ``--help`` is instant.
+"""
+
+import sys
+
+import typer
+
+from ..errors import SpliceannotError
+from . import models as models_cmd
+from . import plugins as plugins_cmd
+from . import score as score_cmd
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(name="spliceannot", no_args_is_help=True, add_completion=False,
+                      help="Splice-altering variant annotation with SpliceAI-family models.")
+    for module in (score_cmd, plugins_cmd, models_cmd):
+        module.register(app)
+    from ..plugins import get_plugin_manager
+
+    get_plugin_manager().hook.register_commands(app=app)
+    return app
+
+
+def main(argv=None) -> None:
+    app = build_app()
+    try:
+        app(args=argv, standalone_mode=False)
+    except SpliceannotError as exc:
+        print(f"spliceannot: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("spliceannot: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's own usage errors
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

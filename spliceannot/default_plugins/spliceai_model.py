@@ -1,0 +1,26 @@
+"""Built-in model backend ``spliceai``: the five original SpliceAI-10k Keras models, read with h5py."""
+
+from spliceannot.hookspecs import hookimpl
+from spliceannot.model import EnsembleModel
+
+
+class SpliceAIModel(EnsembleModel):
+    name = "spliceai"
+    description = ("SpliceAI-10k, the five original Illumina models (Jaganathan et al. 2019), "
+                   "from the installed spliceai 1.3.1 package; weights CC BY-NC 4.0")
+    context = 10000
+
+    def load_networks(self):
+        from spliceannot import keras_h5, spliceai_package
+
+        return [keras_h5.load(p) for p in spliceai_package.model_paths()]
+
+    def info(self):
+        info = super().info()
+        info["members"] = 5
+        return info
+
+
+@hookimpl
+def register_models(register):
+    register(SpliceAIModel())

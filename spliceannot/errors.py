@@ -1,0 +1,41 @@
+"""Domain errors. The CLI turns each into a one-line message and an exit code; nothing else does."""
+
+
+class SpliceannotError(Exception):
+    """Base class; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class UsageError(SpliceannotError):
+    """Bad command-line input (missing file, conflicting options)."""
+
+    exit_code = 2
+
+
+class UnknownName(UsageError):
+    """A model, annotation source, scorer or writer name that no plugin registered."""
+
+
+class PluginError(SpliceannotError):
+    """A plugin misbehaved while registering or loading."""
+
+    exit_code = 3
+
+
+class MissingDependency(SpliceannotError):
+    """An optional package (such as ``spliceai`` for the original weights) is not installed."""
+
+    exit_code = 4
+
+
+class InputError(SpliceannotError):
+    """An input file cannot be read at all (unreadable VCF, FASTA without index, bad table)."""
+
+    exit_code = 5
+
+
+class ModelFileError(SpliceannotError):
+    """A model file is missing, malformed or of an unsupported layout."""
+
+    exit_code = 6

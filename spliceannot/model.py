@@ -1,0 +1,71 @@
+"""The model-backend contract and the ensemble of SpliceNets most backends are.
+
+A backend maps one-hot DNA windows to per-position (neither, acceptor, donor) probabilities,
+trimming ``context / 2`` positions at each end. Scorers talk to nothing else.
+"""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class Model(ABC):
+    """A plugin contract. Subclasses set ``name``, ``description`` and ``context``."""
+
+    name: str = ""
+    description: str = ""
+    context: int = 10000  # total flanking sequence the network consumes (both sides)
+
+    @abstractmethod
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """x: (B, L, 4) float32 one-hot -> (B, L - context, 3) float32 probabilities."""
+
+    def info(self) -> dict:
+        """What `spliceannot models` shows and the VCF header records."""
+        return {"name": self.name, "context": self.context, "description": self.description}
+
+
+class EnsembleModel(Model):
+    """Average of the softmax outputs of several SpliceNets, loaded lazily.
+
+    The average is a float32 sum in member order divided by the member count, which is what
+    ``np.mean`` over the five Keras outputs computes in 1.3.1; probabilities then match to ~1e-7.
+    Optional per-class ``temperatures`` (from calibration) divide the logits before the softmax.
+    """
+
+    def __init__(self):
+        self._nets = None
+        self.temperatures = None
+        self.device = "cpu"
+
+    @abstractmethod
+    def load_networks(self) -> list:
+        """Return the member SpliceNets (torch modules in eval mode)."""
+
+    def networks(self) -> list:
+        if self._nets is None:
+            import torch
+
+            self._nets = [net.to(self.device).eval() for net in self.load_networks()]
+            for net in self._nets:
+                for p in net.parameters():
+                    p.requires_grad_(False)
+            self._torch = torch
+        return self._nets
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        nets = self.networks()
+        torch = self._torch
+        with torch.inference_mode():
+            xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+            xt = xt.transpose(1, 2)  # (B, 4, L)
+            total = None
+            for net in nets:
+                logits = net(xt)  # (B, 3, L - context)
+                if self.temperatures is not None:
+                    t = torch.as_tensor(self.temperatures, dtype=logits.dtype, device=logits.device)
+                    logits = logits / t.view(1, -1, 1)
+                p = torch.softmax(logits, dim=1)
+                total = p if total is None else total + p
+            mean = total / np.float32(len(nets))
+            return mean.transpose(1, 2).float().cpu().numpy()

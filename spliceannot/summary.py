@@ -1,0 +1,40 @@
+"""Run accounting: records in and out, scored, and every unscored record or ALT counted by reason."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Summary:
+    records_in: int = 0
+    records_out: int = 0
+    scored: int = 0  # records with at least one SpliceAI entry
+    entries: int = 0  # ALT x gene entries written
+    unscored: Counter = field(default_factory=Counter)  # record-level reasons
+    alt_skips: Counter = field(default_factory=Counter)  # ALT-level reasons
+    seconds: float = 0.0
+
+    def add(self, plan) -> None:
+        self.records_in += 1
+        if plan.reason is None:
+            self.scored += 1
+            self.entries += len(plan.items)
+        else:
+            self.unscored[plan.reason] += 1
+        for _, reason in plan.alt_skips:
+            self.alt_skips[reason] += 1
+
+    def lines(self) -> list:
+        rate = self.records_in / self.seconds if self.seconds > 0 else 0.0
+        out = [f"records read: {self.records_in}", f"records written: {self.records_out}",
+               f"records scored: {self.scored} ({self.entries} ALT x gene entries)"]
+        out += [f"records unscored ({reason}): {n}" for reason, n in sorted(self.unscored.items())]
+        out += [f"ALTs skipped ({reason}): {n}" for reason, n in sorted(self.alt_skips.items())]
+        out.append(f"time: {self.seconds:.1f} s ({rate:.2f} records/s)")
+        return out
+
+    def to_dict(self) -> dict:
+        return {"records_in": self.records_in, "records_out": self.records_out,
+                "scored": self.scored, "entries": self.entries,
+                "unscored": dict(self.unscored), "alt_skips": dict(self.alt_skips),
+                "seconds": round(self.seconds, 3)}

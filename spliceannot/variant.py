@@ -1,0 +1,44 @@
+"""The plain ``Variant`` every component sees (no cyvcf2 objects leave ``vcf.py``), and ALT checks."""
+
+import re
+from dataclasses import dataclass, field
+
+# SpliceAI 1.3.1 silently ignores ALTs holding these characters (missing, deleted, symbolic).
+_IGNORED_BY_131 = re.compile(r"[.\-*<>]")
+_BREAKEND = re.compile(r"[\[\]]")
+_BASES = re.compile(r"^[ACGTNacgtn]+$")
+
+
+@dataclass
+class Variant:
+    chrom: str
+    pos: int  # 1-based position of the first REF base
+    ref: str
+    alts: list = field(default_factory=list)
+    id: str = "."
+    line: int = 0  # record number in the input (1-based), for messages
+
+    def label(self) -> str:
+        """How messages name the record: number, position, ID and alleles."""
+        ident = "" if self.id in (".", "", None) else f" {self.id}"
+        alts = ",".join(self.alts) if self.alts else "."
+        return f"line {self.line} ({self.chrom}:{self.pos}{ident} {self.ref}>{alts})"
+
+
+def alt_problem(alt: str):
+    """Why an ALT cannot be scored, or None. Reasons are summary keys.
+
+    Unlike 1.3.1, breakends and non-ACGTN characters (IUPAC codes) are refused rather than
+    aliased to bases by 1.3.1's ``ord(c) % 5`` one-hot trick.
+    """
+    if alt == "*" or alt == "." or alt == "":
+        return "ALT missing or '*'"
+    if alt.startswith("<"):
+        return "symbolic ALT"
+    if _BREAKEND.search(alt):
+        return "breakend ALT"
+    if _IGNORED_BY_131.search(alt):
+        return "ALT holds '.', '-', '*', '<' or '>'"
+    if not _BASES.match(alt):
+        return "ALT holds a non-ACGTN base"
+    return None

@@ -1,0 +1,25 @@
+"""The output-writer contract. One instance per run; ``write`` is called once per input record."""
+
+from abc import ABC, abstractmethod
+
+
+class Writer(ABC):
+    """A plugin contract. ``suffixes`` are the file-name endings that select this writer."""
+
+    name: str = ""
+    description: str = ""
+    suffixes: tuple = ()
+
+    def __init__(self, path: str, reader, run_info: dict):
+        """``path`` is where to write ('-' is stdout); ``reader`` the input VcfReader (for its
+        header); ``run_info`` the settings to record (tool version, model, annotation, D, mask)."""
+        self.path = path
+        self.reader = reader
+        self.run_info = run_info
+
+    @abstractmethod
+    def write(self, record, plan) -> None:
+        """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.delta.Plan`."""
+
+    def close(self) -> None:
+        """Flush and close; called once, also after a failure."""
