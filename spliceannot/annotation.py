@@ -71,6 +71,7 @@ class AnnotationSource(ABC):
 
     name: str = ""
     description: str = ""
+    options: tuple = ()  # keyword options ``load`` accepts (e.g. "transcripts"), besides spec
 
     def claims(self, spec: str) -> bool:
         """True when this source reads ``spec`` (a path) although it is not its name."""
@@ -135,5 +136,13 @@ def resolve(spec: str):
                      f"({', '.join(sources.names())})")
 
 
-def load(spec: str) -> GeneTable:
-    return resolve(spec).load(spec)
+def load(spec: str, **options) -> GeneTable:
+    """Load ``spec`` through its source; ``options`` set to None are left out, any other one
+    must be declared in the source's ``options``."""
+    source = resolve(spec)
+    given = {k: v for k, v in options.items() if v is not None}
+    for key in given:
+        if key not in source.options:
+            raise UsageError(f"annotation {spec}: source {source.name!r} takes no "
+                             f"--{key.replace('_', '-')} option")
+    return source.load(spec, **given)

@@ -20,6 +20,13 @@ INFO_DESCRIPTION = (
     "SpliceAIv1.3.1 variant annotation. These include delta scores (DS) and delta positions (DP) "
     "for acceptor gain (AG), acceptor loss (AL), donor gain (DG), and donor loss (DL). "
     "Format: " + "|".join(FIELDS))
+# --raw appends the REF and ALT probability at each of the four DP (issue 6).
+RAW_FIELDS = ["REF_AG", "ALT_AG", "REF_AL", "ALT_AL", "REF_DG", "ALT_DG", "REF_DL", "ALT_DL"]
+
+
+def info_description(raw: bool = False) -> str:
+    """The INFO header description: 1.3.1's, or with the --raw fields appended."""
+    return INFO_DESCRIPTION + ("|" + "|".join(RAW_FIELDS) if raw else "")
 
 # Skip reasons (summary keys). Record-level ones leave the record without INFO.
 NO_ALT = "no ALT allele"
@@ -35,6 +42,19 @@ NO_SCORABLE_ALT = "no scorable ALT"
 class Settings:
     distance: int = 50  # -D: report the maximum delta within +-distance of the variant
     mask: bool = False  # -M 1: mask annotated-site gains and unannotated-site losses
+    # Options beyond 1.3.1 (issue 6). All off by default: the default path is 1.3.1's, unchanged.
+    per_transcript: bool = False  # entries named SYMBOL/TRANSCRIPT (one per transcript)
+    mask_mode: str = "nearest"  # "positionwise": mask every position before the maximum
+    pad_ends: bool = False  # N-pad windows that run past a contig end instead of skipping
+    trim_alleles: bool = False  # trim bases shared by REF and ALT; score MNVs and delins
+    raw: bool = False  # also print REF and ALT probabilities at each DP (RAW_FIELDS)
+
+    def extras(self) -> dict:
+        """The non-default options beyond 1.3.1, for the output header."""
+        default = Settings()
+        return {k: getattr(self, k) for k in ("per_transcript", "mask_mode", "pad_ends",
+                                              "trim_alleles", "raw")
+                if getattr(self, k) != getattr(default, k)}
 
     @property
     def cov(self) -> int:
@@ -47,12 +67,16 @@ class DeltaScore:
     gene: str
     ds: tuple = None  # (AG, AL, DG, DL) floats, already masked; None for an unscored MNV
     dp: tuple = None  # (AG, AL, DG, DL) offsets from POS in genomic direction
+    raw: tuple = None  # --raw: REF, ALT probability at each DP (RAW_FIELDS order); () unscored
 
     def format(self) -> str:
+        extra = ""
+        if self.raw is not None:
+            extra = "|" + "|".join(f"{v:.4f}" for v in self.raw) if self.raw else "|." * 8
         if self.ds is None:
-            return f"{self.alt}|{self.gene}|.|.|.|.|.|.|.|."
+            return f"{self.alt}|{self.gene}|.|.|.|.|.|.|.|." + extra
         scores = "|".join(f"{v:.2f}" for v in self.ds)
-        return f"{self.alt}|{self.gene}|{scores}|" + "|".join(str(p) for p in self.dp)
+        return f"{self.alt}|{self.gene}|{scores}|" + "|".join(str(p) for p in self.dp) + extra
 
 
 @dataclass
@@ -67,6 +91,9 @@ class Task:
     mask_offset: int  # nearest exon boundary, relative to POS
     ref_key: tuple  # tasks with equal keys have identical x_ref
     result: DeltaScore = None
+    name: str = None  # the entry's SYMBOL field when it is not gene.name (--per-transcript)
+    trimmed: tuple = None  # --trim-alleles: (POS shift, REF length, ALT length) once trimmed
+    sites: tuple = None  # (acceptor, donor) offsets from POS, for --mask-mode positionwise
 
 
 @dataclass
@@ -87,6 +114,12 @@ class Plan:
 
 def plan(variant: Variant, reference, genes, context: int, settings: Settings) -> Plan:
     """Checks and windows for one variant, in 1.3.1's order; no model runs here."""
+    if settings.trim_alleles and variant.alts:
+        return _plan_trimmed(variant, reference, genes, context, settings)
+    return _plan_one(variant, reference, genes, context, settings)
+
+
+def _plan_one(variant: Variant, reference, genes, context: int, settings: Settings) -> Plan:
     result = Plan(variant)
     if not variant.alts:
         result.reason = NO_ALT
@@ -103,13 +136,22 @@ def plan(variant: Variant, reference, genes, context: int, settings: Settings) -
     wid = context + cov
     half = wid // 2
     start = variant.pos - half  # 1-based first base of the window
-    if start < 1 or variant.pos + half > reference.length(contig):
-        result.reason = PAST_END
-        return result
-    seq = reference.fetch(contig, start - 1, variant.pos + half)
+    length = reference.length(contig)
+    if start < 1 or variant.pos + half > length:
+        if not settings.pad_ends:
+            result.reason = PAST_END
+            return result
+        # --pad-ends: bases past either end are N, as the transcript mask already pads.
+        left, right = max(1 - start, 0), max(variant.pos + half - length, 0)
+        seq = "N" * left + reference.fetch(contig, max(start - 1, 0),
+                                           min(variant.pos + half, length)) + "N" * right
+    else:
+        seq = reference.fetch(contig, start - 1, variant.pos + half)
     ref_len = len(variant.ref)
-    # Deliberately case-insensitive on both sides (1.3.1 upper-cases only the FASTA).
-    if seq[half:half + ref_len].upper() != variant.ref.upper():
+    # Deliberately case-insensitive on both sides (1.3.1 upper-cases only the FASTA). The REF is
+    # read on its own: with a short-context model a long REF can reach past the window.
+    fasta_ref = reference.fetch(contig, variant.pos - 1, min(variant.pos - 1 + ref_len, length))
+    if fasta_ref.upper() != variant.ref.upper():
         result.reason = REF_MISMATCH
         return result
     if ref_len > 2 * settings.distance:
@@ -123,9 +165,14 @@ def plan(variant: Variant, reference, genes, context: int, settings: Settings) -
         if problem:
             result.alt_skips.append((alt, problem))
             continue
+        r_len, a_alt = ref_len, alt
+        if settings.trim_alleles:  # prefix already trimmed by _plan_trimmed: offset is 0
+            _, r_len, a_alt = trim_alleles(variant.ref, alt)
         for gene in overlapping:
-            if ref_len > 1 and len(alt) > 1:  # MNV/delins: 1.3.1 reports "." for every field
-                result.items.append(DeltaScore(alt, gene.name))
+            name = entry_name(gene, settings)
+            if r_len > 1 and len(a_alt) > 1 and not settings.trim_alleles:
+                # MNV/delins: 1.3.1 reports "." for every field
+                result.items.append(DeltaScore(alt, name, raw=() if settings.raw else None))
                 continue
             key = (id(gene),)
             if key not in masked:
@@ -137,13 +184,18 @@ def plan(variant: Variant, reference, genes, context: int, settings: Settings) -
                 x[wid - hi:] = 0
                 masked[key] = x
             x_ref = masked[key]
-            x_alt = np.concatenate([x_ref[:half], one_hot(alt), x_ref[half + ref_len:]])
+            x_alt = np.concatenate([x_ref[:half], one_hot(a_alt), x_ref[half + r_len:]])
             if gene.strand == "-":
                 x_ref, x_alt = reverse_complement_onehot(x_ref), reverse_complement_onehot(x_alt)
-            result.items.append(Task(alt, gene, x_ref, x_alt, ref_len,
-                                     gene.nearest_boundary(variant.pos),
-                                     (variant.chrom, variant.pos, gene.strand, gene.tx_start,
-                                      gene.tx_end, wid)))
+            task = Task(alt, gene, x_ref, x_alt, ref_len, gene.nearest_boundary(variant.pos),
+                        (variant.chrom, variant.pos, gene.strand, gene.tx_start, gene.tx_end, wid))
+            if name != gene.name:
+                task.name = name
+            if settings.trim_alleles:
+                task.trimmed = (0, r_len, len(a_alt))
+            if settings.mask and settings.mask_mode == "positionwise":
+                task.sites = splice_sites(gene, variant.pos)
+            result.items.append(task)
     if not result.items:
         result.reason = NO_SCORABLE_ALT
     return result
@@ -166,28 +218,126 @@ def align_alt(y_alt: np.ndarray, ref_len: int, alt_len: int, cov: int) -> np.nda
     return y_alt
 
 
+def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
+    """--trim-alleles: each ALT planned as its own variant, moved past the bases it shares with
+    REF, so the windows (and DS) are those of the shortest spelling; DP stay relative to POS."""
+    result = Plan(variant)
+    reasons = []
+    for alt in variant.alts:
+        offset = trim_alleles(variant.ref, alt)[0] if alt_problem(alt) is None else 0
+        moved = Variant(variant.chrom, variant.pos + offset, variant.ref[offset:], [alt[offset:]],
+                        variant.id, variant.line)
+        sub = _plan_one(moved, reference, genes, context, settings)
+        for alt_skip in sub.alt_skips:
+            result.alt_skips.append((alt, alt_skip[1]))
+        if sub.reason is not None and not sub.items:
+            if sub.reason != NO_SCORABLE_ALT:
+                reasons.append(sub.reason)
+            continue
+        for item in sub.items:
+            item.alt = alt
+            if isinstance(item, Task):
+                item.trimmed = (offset,) + item.trimmed[1:]
+        result.items.extend(sub.items)
+    if not result.items:
+        result.reason = reasons[0] if reasons else NO_SCORABLE_ALT
+    return result
+
+
+def entry_name(gene, settings: Settings) -> str:
+    """The SYMBOL field: the gene's name, or NAME/TRANSCRIPT with --per-transcript."""
+    if settings.per_transcript and gene.transcript and gene.transcript != gene.name:
+        return f"{gene.name}/{gene.transcript}"
+    return gene.name
+
+
+def trim_alleles(ref: str, alt: str) -> tuple:
+    """(offset of the first differing REF base from POS, REF length, ALT) after dropping the
+    shared suffix, then the shared prefix, keeping one anchor base (so CT>AT is C>A and
+    CA>CTA is C>CT): every such spelling of a variant then builds the same windows."""
+    r, a = ref.upper(), alt.upper()
+    while len(r) > 1 and len(a) > 1 and r[-1] == a[-1]:
+        r, a = r[:-1], a[:-1]
+    offset = 0
+    while len(r) > 1 and len(a) > 1 and r[0] == a[0]:
+        r, a, offset = r[1:], a[1:], offset + 1
+    return offset, len(r), alt[offset:offset + len(a)]
+
+
+def splice_sites(gene, pos: int) -> tuple:
+    """Annotated acceptor and donor positions of a gene, as offsets from pos (genomic order).
+
+    Transcript ends (TSS/TES) are not splice sites. Plus strand: acceptors are exon starts but
+    the first, donors exon ends but the last; minus strand the other way round.
+    """
+    starts, ends = sorted(gene.exon_starts)[1:], sorted(gene.exon_ends)[:-1]
+    acceptors, donors = (starts, ends) if gene.strand == "+" else (ends, starts)
+    return (np.asarray(acceptors, dtype=np.int64) - pos, np.asarray(donors, dtype=np.int64) - pos)
+
+
+def align_general(y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
+    """``align_alt`` for any REF/ALT lengths starting at track index ``at`` (--trim-alleles):
+    the first min(r, a) - 1 bases pair up; a shorter ALT leaves zeros for the missing REF bases,
+    a longer ALT puts the per-class maximum of its surplus on the last paired base."""
+    if a < r:
+        gap = np.zeros((r - a, y_alt.shape[1]), dtype=np.float64)  # float64 as align_alt
+        return np.concatenate([y_alt[:at + a], gap, y_alt[at + a:]])
+    if a > r:
+        peak = y_alt[at + r - 1:at + a].max(axis=0, keepdims=True)
+        return np.concatenate([y_alt[:at + r - 1], peak, y_alt[at + a:]])
+    return y_alt
+
+
 def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings) -> DeltaScore:
     """DS/DP from the model's REF and ALT tracks (strand orientation, (n, 3) each)."""
     if task.gene.strand == "-":
         y_ref, y_alt = y_ref[::-1], y_alt[::-1]
     cov = settings.cov
-    y_alt = align_alt(y_alt, task.ref_len, len(task.alt), cov)
+    if task.trimmed is not None:
+        _, r, a = task.trimmed
+        y_alt = align_general(y_alt, cov // 2, r, a)
+    else:
+        y_alt = align_alt(y_alt, task.ref_len, len(task.alt), cov)
     if y_alt.dtype != y_ref.dtype:
         y_ref = y_ref.astype(y_alt.dtype)
     gain_a = y_alt[:, 1] - y_ref[:, 1]
     gain_d = y_alt[:, 2] - y_ref[:, 2]
     loss_a = y_ref[:, 1] - y_alt[:, 1]
     loss_d = y_ref[:, 2] - y_alt[:, 2]
-    ds, dp = [], []
-    for track, is_gain in ((gain_a, True), (loss_a, False), (gain_d, True), (loss_d, False)):
-        idx = int(track.argmax())  # first maximum on ties, as numpy's argmax
+    if task.sites is not None:  # --mask-mode positionwise
+        gain_a, loss_a, gain_d, loss_d = _mask_positionwise(
+            (gain_a, loss_a, gain_d, loss_d), task.sites, cov)
+    ds, dp, raw = [], [], []
+    for track, is_gain, cls in ((gain_a, True, 1), (loss_a, False, 1), (gain_d, True, 2),
+                                (loss_d, False, 2)):
+        idx = int(track.argmax())
+        if settings.raw:
+            raw += [float(y_ref[idx, cls]), float(y_alt[idx, cls])]  # first maximum on ties, as numpy's argmax
         offset = idx - cov // 2
         value = float(track[idx])
-        if settings.mask:
+        if settings.mask and task.sites is None:
             # Gains at the annotated boundary and losses anywhere else are zeroed (x 0 keeps -0.0).
             at_site = offset == task.mask_offset
             if at_site == is_gain:
                 value *= 0
         ds.append(value)
         dp.append(offset)
-    return DeltaScore(task.alt, task.gene.name, tuple(ds), tuple(dp))
+    if task.trimmed is not None:  # offsets from the trimmed position back to the record's POS
+        dp = [d + task.trimmed[0] for d in dp]
+    return DeltaScore(task.alt, task.name or task.gene.name, tuple(ds), tuple(dp),
+                      tuple(raw) if settings.raw else None)
+
+
+def _mask_positionwise(tracks, sites, cov):
+    """Zero acceptor gains at annotated acceptors and acceptor losses everywhere else (donors
+    alike) before the maximum is taken, so a masked position can never hide a real one."""
+    half = cov // 2
+    out = []
+    for (track, is_gain), offsets in zip(zip(tracks, (True, False, True, False)),
+                                         (sites[0], sites[0], sites[1], sites[1])):
+        annotated = np.zeros(len(track), dtype=bool)
+        inside = offsets[(offsets >= -half) & (offsets <= half)]
+        annotated[inside + half] = True
+        keep = ~annotated if is_gain else annotated
+        out.append(np.where(keep, track, 0).astype(track.dtype))
+    return out

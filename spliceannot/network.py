@@ -25,6 +25,7 @@ class NetworkConfig:
     units: list = field(default_factory=lambda: [list(u) for u in UNITS_10K])  # [kernel, dilation]
     skip_every: int = 4  # a 1x1 skip conv after every 4th unit and after the last
     bn_eps: float = 1e-3  # Keras' default, as stored in the SpliceAI HDF5 files
+    relu_slope: float = 0.0  # 0: ReLU (SpliceAI); OpenSpliceAI's published models use LeakyReLU(0.1)
 
     @classmethod
     def preset(cls, context: int, width: int = 32) -> "NetworkConfig":
@@ -46,15 +47,20 @@ class NetworkConfig:
 class ResidualUnit(nn.Module):
     """x + conv2(relu(bn2(conv1(relu(bn1(x)))))), both convs dilated and 'same'-padded."""
 
-    def __init__(self, width: int, kernel: int, dilation: int, eps: float):
+    def __init__(self, width: int, kernel: int, dilation: int, eps: float, slope: float = 0.0):
         super().__init__()
         pad = (kernel - 1) * dilation // 2
+        self.slope = slope
         self.bn1 = nn.BatchNorm1d(width, eps=eps)
         self.conv1 = nn.Conv1d(width, width, kernel, dilation=dilation, padding=pad)
         self.bn2 = nn.BatchNorm1d(width, eps=eps)
         self.conv2 = nn.Conv1d(width, width, kernel, dilation=dilation, padding=pad)
 
     def forward(self, x):  # x: (B, W, L) -> (B, W, L)
+        if self.slope:
+            y = self.conv1(nn.functional.leaky_relu(self.bn1(x), self.slope))
+            y = self.conv2(nn.functional.leaky_relu(self.bn2(y), self.slope))
+            return y + x
         y = self.conv1(torch.relu(self.bn1(x)))
         y = self.conv2(torch.relu(self.bn2(y)))
         return y + x
@@ -69,7 +75,8 @@ class SpliceNet(nn.Module):
         w = config.width
         self.stem = nn.Conv1d(4, w, 1)
         self.stem_skip = nn.Conv1d(w, w, 1)
-        self.units = nn.ModuleList(ResidualUnit(w, k, d, config.bn_eps) for k, d in config.units)
+        self.units = nn.ModuleList(ResidualUnit(w, k, d, config.bn_eps, config.relu_slope)
+                                   for k, d in config.units)
         self.skips = nn.ModuleDict(
             {str(i): nn.Conv1d(w, w, 1) for i in range(len(config.units)) if config.skip_after(i)})
         self.head = nn.Conv1d(w, 3, 1)

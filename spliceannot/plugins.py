@@ -21,10 +21,17 @@ from .errors import PluginError
 
 DEFAULT_PLUGINS = (
     "spliceannot.default_plugins.spliceai_model",
+    "spliceannot.default_plugins.checkpoint_model",
     "spliceannot.default_plugins.table_annotation",
+    "spliceannot.default_plugins.gtf_annotation",
+    "spliceannot.default_plugins.both_strands_annotation",
     "spliceannot.default_plugins.delta_scorer",
+    "spliceannot.default_plugins.fast_scorer",
+    "spliceannot.default_plugins.precomputed_scorer",
     "spliceannot.default_plugins.vcf_writer",
     "spliceannot.default_plugins.tsv_writer",
+    "spliceannot.default_plugins.vep_writer",
+    "spliceannot.default_plugins.jsonl_writer",
 )
 
 

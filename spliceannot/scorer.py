@@ -10,6 +10,8 @@ class ScoringContext:
     genes: object  # annotation.GeneTable
     model: object  # model.Model
     settings: object  # delta.Settings
+    options: object = None  # scoring.Options of the run (device, batch size, ...), if any
+    options: object = None  # scoring.Options: engine settings (device, batch size, precision)
 
 
 class Scorer(ABC):

@@ -12,6 +12,7 @@ class Summary:
     entries: int = 0  # ALT x gene entries written
     unscored: Counter = field(default_factory=Counter)  # record-level reasons
     alt_skips: Counter = field(default_factory=Counter)  # ALT-level reasons
+    resumed: int = 0  # records taken over from an interrupted run's partial output
     seconds: float = 0.0
 
     def add(self, plan) -> None:
@@ -30,11 +31,13 @@ class Summary:
                f"records scored: {self.scored} ({self.entries} ALT x gene entries)"]
         out += [f"records unscored ({reason}): {n}" for reason, n in sorted(self.unscored.items())]
         out += [f"ALTs skipped ({reason}): {n}" for reason, n in sorted(self.alt_skips.items())]
+        if self.resumed:
+            out.append(f"records resumed from the partial output: {self.resumed}")
         out.append(f"time: {self.seconds:.1f} s ({rate:.2f} records/s)")
         return out
 
     def to_dict(self) -> dict:
         return {"records_in": self.records_in, "records_out": self.records_out,
-                "scored": self.scored, "entries": self.entries,
+                "scored": self.scored, "entries": self.entries, "resumed": self.resumed,
                 "unscored": dict(self.unscored), "alt_skips": dict(self.alt_skips),
                 "seconds": round(self.seconds, 3)}

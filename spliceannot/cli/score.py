@@ -18,15 +18,33 @@ def score(
     annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation: grch37, grch38 or a table path")] = ...,
     distance: Annotated[int, typer.Option("-D", "--distance", help="maximum distance between the variant and gained/lost splice site")] = 50,
     mask: Annotated[int, typer.Option("-M", "--mask", min=0, max=1, help="1: mask scores of annotated-site gains and unannotated-site losses")] = 0,
+    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 annotation: canonical (default), mane, all or locus")] = None,
+    precomputed: Annotated[Optional[list[str]], typer.Option("--precomputed", help="bgzip+tabix SpliceAI VCF whose scores are used where it has every entry of a record (repeatable)")] = None,
+    per_transcript: Annotated[bool, typer.Option("--per-transcript", help="one entry per transcript, named SYMBOL/TRANSCRIPT (GTF input: every transcript)")] = False,
+    mask_mode: Annotated[str, typer.Option("--mask-mode", help="with -M 1: nearest (1.3.1) or positionwise (mask each position before the maximum)")] = "nearest",
+    pad_ends: Annotated[bool, typer.Option("--pad-ends", help="N-pad windows past contig ends instead of skipping the record")] = False,
+    trim_alleles: Annotated[bool, typer.Option("--trim-alleles", help="trim bases REF and ALT share and score MNVs/delins (1.3.1 leaves them '.')")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="append REF and ALT probabilities at each DP to every entry")] = False,
     model: Annotated[str, typer.Option("--model", help="model backend name (see 'spliceannot models')")] = "spliceai",
     scorer: Annotated[str, typer.Option("--scorer", help="scorer plugin")] = "delta",
     fmt: Annotated[Optional[str], typer.Option("--format", help="writer: vcf, tsv, ... (default: from the output name)")] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="records scored together")] = 64,
+    device: Annotated[str, typer.Option("--device", help="engine device: cpu, cuda or auto")] = "cpu",
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: torch's)")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="ALT windows per engine batch")] = 16,
+    precision: Annotated[str, typer.Option("--precision", help="fp32 (exact, default), tf32, bf16 or fp16")] = "fp32",
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     summary_json: Annotated[Optional[str], typer.Option("--summary-json", help="write the run summary as JSON here")] = None,
+    rejects: Annotated[Optional[str], typer.Option("--rejects", help="write every unscored record and ALT, with its reason, to this TSV")] = None,
+    skip_malformed: Annotated[bool, typer.Option("--skip-malformed", help="leave lines the VCF parser cannot read out of the output (counted, sent to --rejects) instead of stopping")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted run from OUT.partial")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no per-record warnings, no progress")] = False,
 ):
     """Annotate each record of a VCF with SpliceAI delta scores (INFO/SpliceAI)."""
+    if device not in ("cpu", "cuda", "auto"):
+        raise UsageError(f"--device must be cpu, cuda or auto, got {device!r}")
+    if precision not in ("fp32", "tf32", "bf16", "fp16"):
+        raise UsageError(f"--precision must be fp32, tf32, bf16 or fp16, got {precision!r}")
     if input_path and input_opt and input_path != input_opt:
         raise UsageError("give the input VCF once: as IN or as -I, not both")
     source = input_opt or input_path
@@ -42,6 +60,11 @@ def score(
 
     opts = Options(reference=reference, annotation=annotation, distance=distance, mask=bool(mask),
                    model=model, scorer=scorer, format=fmt, chunk_size=chunk_size,
+                   transcripts=transcripts, precomputed=tuple(precomputed or ()),
+                   device=device, threads=threads, batch_size=batch_size, precision=precision,
+                   per_transcript=per_transcript, mask_mode=mask_mode, pad_ends=pad_ends,
+                   trim_alleles=trim_alleles, raw=raw,
+                   rejects=rejects, skip_malformed=skip_malformed, resume=resume,
                    progress=False if quiet else None)
     summary = score_file(source, output, opts)
     if summary_json:

@@ -13,9 +13,11 @@ class VcfOutput(Writer):
 
     def __init__(self, path, reader, run_info):
         super().__init__(path, reader, run_info)
-        reader.add_info(delta.INFO_ID, ".", "String", delta.INFO_DESCRIPTION)
+        reader.add_info(delta.INFO_ID, ".", "String",
+                        delta.info_description(raw=bool(run_info.get("raw"))))
         for key, value in run_info.items():
-            reader.add_meta(f"spliceannot_{key}", str(value))
+            if key != "target_name":
+                reader.add_meta(f"spliceannot_{key}", str(value))
         target = run_info.get("target_name", path)
         self._out = VcfWriter(path, reader, output_mode(target))
 
@@ -23,6 +25,12 @@ class VcfOutput(Writer):
         entries = plan.entries() if plan.reason is None else []
         info = {delta.INFO_ID: ",".join(e.format() for e in entries)} if entries else {}
         self._out.write(record, info)
+
+    def write_done(self, line):
+        self._out.write_line(line)
+
+    def can_write(self, record):
+        return self._out.can_write(record)
 
     def close(self):
         self._out.close()

@@ -1,0 +1,47 @@
+"""``spliceannot plot``: REF/ALT acceptor and donor probabilities around one variant, as PNG/SVG."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+
+
+def parse_variant(text: str):
+    """CHROM:POS:REF:ALT -> Variant."""
+    from ..variant import Variant
+
+    parts = text.rsplit(":", 3)
+    if len(parts) != 4 or not parts[1].isdigit():
+        raise UsageError(f"variant {text!r}: expected CHROM:POS:REF:ALT, e.g. chr16:97424:A:T")
+    return Variant(parts[0], int(parts[1]), parts[2], [parts[3]], line=1)
+
+
+def plot(
+    variant: Annotated[str, typer.Argument(help="CHROM:POS:REF:ALT")],
+    output: Annotated[str, typer.Option("-o", "--output", help="image file: .png, .svg or .pdf")] = "variant.png",
+    reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
+    annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation (as for score)")] = ...,
+    distance: Annotated[int, typer.Option("-D", "--distance", help="half-width of the plotted window")] = 50,
+    mask: Annotated[int, typer.Option("-M", "--mask", min=0, max=1, help="mask as 'score -M 1' does")] = 0,
+    model: Annotated[str, typer.Option("--model", help="model backend name")] = "spliceai",
+    gene: Annotated[Optional[str], typer.Option("--gene", help="gene symbol or transcript, when several overlap")] = None,
+    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 transcript policy")] = None,
+):
+    """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked."""
+    if not output.lower().endswith((".png", ".svg", ".pdf")):
+        raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
+    from .. import annotation as annotation_mod
+    from .. import delta, registry
+    from ..plot import plot_variant
+    from ..reference import Reference
+
+    ref = Reference(reference)
+    genes = annotation_mod.load(annotation, transcripts=transcripts)
+    data = plot_variant(parse_variant(variant), ref, genes, registry.models().get(model),
+                        delta.Settings(distance=distance, mask=bool(mask)), output, gene)
+    print(f"{output}\t{data.score.format()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plot")(plot)

@@ -1,0 +1,60 @@
+"""Built-in scorer ``fast``: the ``delta`` scorer's output, computed by :mod:`spliceannot.engine`.
+
+Plans and DS/DP come from :mod:`spliceannot.delta` exactly as in ``delta``; only the model runs
+differently (shared REF tracks, cone-restricted ALTs, batches across the chunk). Backends that are
+not an ensemble of SpliceNets go through the per-window path of ``delta`` unchanged.
+"""
+
+from spliceannot import delta
+from spliceannot.hookspecs import hookimpl
+from spliceannot.scorer import Scorer
+
+
+class FastScorer(Scorer):
+    name = "fast"
+    description = ("SpliceAI 1.3.1 delta scores, identical to 'delta', from the batched "
+                   "shared-reference, cone-restricted engine")
+
+    def __init__(self):
+        self._engines = {}
+
+    def engine(self, ctx):
+        """The engine for this model and these options, built once and kept."""
+        from spliceannot.engine import Engine
+
+        opts = getattr(ctx, "options", None)
+        settings = (getattr(opts, "batch_size", None) or 16, getattr(opts, "precision", "fp32"),
+                    getattr(opts, "device", None) or "cpu")
+        key = (id(ctx.model),) + settings
+        if key not in self._engines:
+            self._engines.clear()  # one model per run; do not keep old weights alive
+            self._engines[key] = Engine(ctx.model, batch_size=settings[0],
+                                        precision=settings[1], device=settings[2])
+        return self._engines[key]
+
+    def score(self, variants, ctx):
+        context = ctx.model.context
+        plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
+        if not callable(getattr(ctx.model, "networks", None)):
+            return _per_window(plans, ctx)
+        items = [(t, p.variant.chrom, p.variant.pos) for p in plans for t in p.tasks()]
+        for (task, _, _), (y_ref, y_alt) in zip(items, self.engine(ctx).predict(items)):
+            task.result = delta.finish(task, y_ref, y_alt, ctx.settings)
+        return plans
+
+
+def _per_window(plans, ctx):
+    """The ``delta`` scorer's loop, for backends the engine cannot take apart."""
+    for p in plans:
+        refs = {}
+        for task in p.tasks():
+            if task.ref_key not in refs:
+                refs[task.ref_key] = ctx.model.predict(task.x_ref[None])[0]
+            y_alt = ctx.model.predict(task.x_alt[None])[0]
+            task.result = delta.finish(task, refs[task.ref_key], y_alt, ctx.settings)
+    return plans
+
+
+@hookimpl
+def register_scorers(register):
+    register(FastScorer())

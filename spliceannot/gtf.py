@@ -1,0 +1,277 @@
+"""GTF and GFF3 gene models: transcripts read with pyranges, a transcript policy, an on-disk cache.
+
+Reads Ensembl/GENCODE GTF (``gene_id``/``transcript_id``/``gene_name``/``tag`` attributes),
+UCSC/RefSeq GTF exports (``gene_id`` often just the accession), Ensembl GFF3
+(``ID=transcript:...``, ``Parent=gene:...``) and NCBI/RefSeq GFF3 (``gene=`` symbol,
+``transcript_id=``, ``tag=MANE Select``), plain or gzip. Every transcript with at least one exon
+becomes a candidate; a policy then picks the genes the scorer sees:
+
+* ``canonical`` (default): one transcript per gene: MANE Select tag > Ensembl canonical tag >
+  longest CDS > longest spliced transcript > lowest transcript ID.
+* ``mane``: only MANE Select transcripts.
+* ``all``: every transcript.
+* ``locus``: one transcript per (contig, strand, extent), the one with most exons, ties lowest
+  ID -- the recipe of ``tests/golden/gtf_to_table.py`` and the right choice for UCSC-style GTFs
+  whose ``gene_id`` is only the transcript accession.
+
+Parsed transcripts (before the policy) are cached as JSON under ``$SPLICEANNOT_CACHE_DIR``
+(default ``~/.cache/spliceannot``), keyed by the file's absolute path, size and mtime, so a
+whole-genome GENCODE GTF is parsed once.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+import pathlib
+from dataclasses import asdict, dataclass, field
+
+from .annotation import Gene, GeneTable
+from .errors import InputError, UsageError
+
+POLICIES = ("canonical", "mane", "all", "locus")
+CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
+CACHE_VERSION = 1  # bump when Transcript or the parsing rules change
+SUFFIXES = (".gtf", ".gtf.gz", ".gff", ".gff.gz", ".gff3", ".gff3.gz")
+MANE_SELECT = "mane_select"
+ENSEMBL_CANONICAL = "ensembl_canonical"
+
+
+@dataclass
+class Transcript:
+    id: str
+    gene_id: str
+    symbol: str
+    chrom: str
+    strand: str
+    exons: list = field(default_factory=list)  # sorted [start, end], 1-based inclusive
+    cds_length: int = 0
+    tags: list = field(default_factory=list)  # normalised: lower case, '_' for spaces
+
+    @property
+    def length(self) -> int:
+        return sum(e - s + 1 for s, e in self.exons)
+
+    def to_gene(self) -> Gene:
+        return Gene(self.symbol or self.gene_id or self.id, self.chrom, self.strand,
+                    self.exons[0][0], max(e for _, e in self.exons),
+                    [s for s, _ in self.exons], [e for _, e in self.exons], transcript=self.id)
+
+
+def _norm_tags(value) -> set:
+    if not isinstance(value, str):
+        return set()
+    return {t.strip().lower().replace(" ", "_") for t in value.split(",") if t.strip()}
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def is_gff3(path) -> bool:
+    """GFF3 when it says so in a header line or writes ``key=value`` attributes."""
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rt") as handle:
+        for line in handle:
+            if line.startswith("##gff-version"):
+                return line.split()[1].startswith("3")
+            if line.startswith("#") or not line.strip():
+                continue
+            attrs = line.rstrip("\n").split("\t")[-1].strip()
+            first = attrs.split(";")[0]
+            return "=" in first and '"' not in first.split("=")[0]
+    return False
+
+
+def _is_gzip(path) -> bool:
+    with open(path, "rb") as probe:
+        return probe.read(2) == b"\x1f\x8b"
+
+
+def _strip_prefix(value: str) -> str:
+    # Ensembl GFF3 writes ID=transcript:ENST..., NCBI writes ID=rna-NM_... / gene-SYMBOL.
+    for prefix in ("transcript:", "gene:", "rna-", "gene-"):
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def _read_gtf(path) -> list:
+    import pyranges
+
+    df = pyranges.read_gtf(str(path), as_df=True, duplicate_attr=True)
+    if df.empty or "transcript_id" not in df:
+        raise InputError(f"annotation {path}: no transcript_id attributes; is it a GTF?")
+    transcripts = {}
+    tags = {}
+    has = set(df.columns)
+    for row in df.itertuples(index=False):
+        tid = _text(row.transcript_id)
+        if not tid:
+            continue
+        feature = row.Feature
+        if feature not in ("exon", "CDS", "transcript"):
+            continue
+        t = transcripts.get(tid)
+        if t is None:
+            # GENCODE/Ensembl name the symbol gene_name; NCBI's genomic.gtf names it gene.
+            symbol = next((_text(getattr(row, k)) for k in ("gene_name", "gene") if k in has
+                           and _text(getattr(row, k))), "")
+            t = transcripts[tid] = Transcript(
+                tid, _text(getattr(row, "gene_id", "")) if "gene_id" in has else "", symbol,
+                str(row.Chromosome), str(row.Strand))
+            tags[tid] = set()
+        if "tag" in has:
+            tags[tid] |= _norm_tags(row.tag)
+        if feature == "exon":
+            t.exons.append([int(row.Start) + 1, int(row.End)])
+        elif feature == "CDS":
+            t.cds_length += int(row.End) - int(row.Start)
+    for tid, t in transcripts.items():
+        t.tags = sorted(tags[tid])
+    return list(transcripts.values())
+
+
+def _read_gff3(path) -> list:
+    import pyranges
+
+    df = pyranges.read_gff3(str(path), as_df=True)
+    has = set(df.columns)
+
+    def col(row, name):
+        return _text(getattr(row, name)) if name in has else ""
+
+    rows = list(df.itertuples(index=False))
+    by_id = {col(r, "ID"): r for r in rows if col(r, "ID")}
+    transcripts = {}
+    for row in rows:
+        if row.Feature not in ("exon", "CDS"):
+            continue
+        for parent in col(row, "Parent").split(","):
+            if not parent:
+                continue
+            t = transcripts.get(parent)
+            if t is None:
+                t = transcripts[parent] = _gff3_transcript(parent, by_id.get(parent), row, col, by_id)
+            if row.Feature == "exon":
+                t.exons.append([int(row.Start) + 1, int(row.End)])
+            else:
+                t.cds_length += int(row.End) - int(row.Start)
+    return list(transcripts.values())
+
+
+def _gff3_transcript(parent_id, tx_row, child_row, col, by_id) -> Transcript:
+    source = tx_row if tx_row is not None else child_row
+    tid = col(source, "transcript_id") or _strip_prefix(parent_id)
+    gene_row = by_id.get(col(tx_row, "Parent").split(",")[0]) if tx_row is not None else None
+    gene_id = symbol = ""
+    if gene_row is not None:
+        gene_id = col(gene_row, "gene_id") or _strip_prefix(col(gene_row, "ID"))
+        symbol = col(gene_row, "gene") or col(gene_row, "Name")
+    symbol = symbol or col(source, "gene") or col(child_row, "gene")
+    tags = _norm_tags(col(source, "tag"))
+    if tx_row is not None and col(tx_row, "is_canonical") == "1":  # Ensembl GFF3 < 104
+        tags.add(ENSEMBL_CANONICAL)
+    return Transcript(tid, gene_id or symbol, symbol, str(source.Chromosome), str(source.Strand),
+                      tags=sorted(tags))
+
+
+def read_transcripts(path) -> list:
+    """Every transcript with exons, in order of first appearance, exons sorted; no cache."""
+    import warnings
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise InputError(f"annotation {path}: no such file")
+    try:
+        with warnings.catch_warnings():  # pyranges 0.1 trips pandas deprecation warnings
+            warnings.simplefilter("ignore")
+            found = _read_gff3(path) if is_gff3(path) else _read_gtf(path)
+    except InputError:
+        raise
+    except Exception as exc:  # pyranges/pandas parse errors: name the file
+        raise InputError(f"annotation {path}: cannot parse as GTF/GFF3 ({type(exc).__name__}: "
+                         f"{exc})") from None
+    out = []
+    for t in found:
+        if not t.exons:
+            continue
+        t.exons.sort()
+        out.append(t)
+    if not out:
+        raise InputError(f"annotation {path}: no transcript has exon features")
+    return out
+
+
+def cache_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get(CACHE_ENV) or pathlib.Path.home() / ".cache" / "spliceannot")
+
+
+def cache_key(path) -> str:
+    path = pathlib.Path(path).resolve()
+    st = path.stat()
+    text = f"{CACHE_VERSION}\t{path}\t{st.st_size}\t{st.st_mtime_ns}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def cached_transcripts(path) -> list:
+    """``read_transcripts`` through the on-disk cache; an unwritable cache only costs time."""
+    if not pathlib.Path(path).exists():
+        raise InputError(f"annotation {path}: no such file")
+    file = cache_dir() / "gtf" / f"{cache_key(path)}.json"
+    try:
+        with open(file) as handle:
+            return [Transcript(**t) for t in json.load(handle)]
+    except (OSError, ValueError, TypeError):
+        pass
+    transcripts = read_transcripts(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "w") as handle:
+            json.dump([asdict(t) for t in transcripts], handle, separators=(",", ":"))
+        os.replace(tmp, file)
+    except OSError:
+        pass
+    return transcripts
+
+
+def _canonical_rank(t: Transcript):
+    tags = set(t.tags)
+    # min() picks the best: MANE Select, then Ensembl canonical, longest CDS, longest mRNA, lowest ID.
+    return (MANE_SELECT not in tags, ENSEMBL_CANONICAL not in tags, -t.cds_length, -t.length, t.id)
+
+
+def select(transcripts: list, policy: str) -> list:
+    """The transcripts a policy keeps, in input order."""
+    if policy not in POLICIES:
+        raise UsageError(f"--transcripts {policy!r}: choose one of {', '.join(POLICIES)}")
+    if policy == "all":
+        return list(transcripts)
+    if policy == "mane":
+        return [t for t in transcripts if MANE_SELECT in t.tags]
+    groups = {}
+    for t in transcripts:
+        if policy == "canonical":
+            key = (t.chrom, t.gene_id or t.symbol or t.id)
+            rank = _canonical_rank(t)
+        else:  # locus
+            key = (t.chrom, t.strand, t.exons[0][0], max(e for _, e in t.exons))
+            rank = (-len(t.exons), t.id)
+        best = groups.get(key)
+        if best is None or rank < best[0]:
+            groups[key] = (rank, t)
+    kept = {id(t) for _, t in groups.values()}
+    return [t for t in transcripts if id(t) in kept]
+
+
+def load(path, transcripts: str = "canonical", name: str = "") -> GeneTable:
+    """A GeneTable from a GTF/GFF3: the policy's transcripts, ordered by contig (first appearance)
+    then start, file order on ties (as SpliceAI's tables are sorted)."""
+    chosen = select(cached_transcripts(path), transcripts or "canonical")
+    contigs = {}
+    for t in chosen:
+        contigs.setdefault(t.chrom, len(contigs))
+    chosen.sort(key=lambda t: (contigs[t.chrom], t.exons[0][0]))
+    label = name or os.path.basename(str(path))
+    return GeneTable([t.to_gene() for t in chosen], name=f"{label}:{transcripts}")

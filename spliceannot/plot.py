@@ -1,0 +1,106 @@
+"""One variant's REF and ALT splice-site tracks across +-D, as data and as a PNG/SVG figure.
+
+``variant_tracks`` runs the model exactly as the ``delta`` scorer does and keeps what the score
+is made of: both tracks in genomic order on REF coordinates, the gene's exon boundaries in view,
+and the four DS/DP with the genomic position each DP points at. ``draw`` turns that into a figure
+(matplotlib, imported only here).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import delta
+from .errors import UsageError
+
+KINDS = ("AG", "AL", "DG", "DL")
+
+
+@dataclass
+class PlotData:
+    variant: object  # variant.Variant
+    alt: str
+    gene: str
+    strand: str
+    positions: np.ndarray  # (cov,) genomic positions, POS - D .. POS + D
+    ref: np.ndarray  # (cov, 3) REF probabilities (neither, acceptor, donor)
+    alt_track: np.ndarray  # (cov, 3) ALT probabilities on REF coordinates
+    score: object  # delta.DeltaScore
+    boundaries: list = field(default_factory=list)  # exon starts/ends inside the window
+    marks: dict = field(default_factory=dict)  # "AG" -> genomic position of DP_AG, ...
+
+
+def variant_tracks(variant, reference, genes, model, settings, gene_name=None) -> list:
+    """PlotData for each (ALT, gene) the variant is scored for (optionally one gene only)."""
+    p = delta.plan(variant, reference, genes, model.context, settings)
+    if p.reason is not None:
+        raise UsageError(f"{variant.label()}: not scored: {p.reason}")
+    tasks = [t for t in p.tasks() if gene_name in (None, t.gene.name, t.gene.transcript)]
+    if not tasks:
+        raise UsageError(f"{variant.label()}: no scorable ALT x gene"
+                         + (f" for gene {gene_name}" if gene_name else ""))
+    out = []
+    cov = settings.cov
+    for task in tasks:
+        y_ref = model.predict(task.x_ref[None])[0]
+        y_alt = model.predict(task.x_alt[None])[0]
+        score = delta.finish(task, y_ref, y_alt, settings)
+        # The same orientation and alignment finish() applies, kept for drawing.
+        if task.gene.strand == "-":
+            y_ref, y_alt = y_ref[::-1], y_alt[::-1]
+        if task.trimmed is not None:
+            y_alt = delta.align_general(y_alt, cov // 2, task.trimmed[1], task.trimmed[2])
+        else:
+            y_alt = delta.align_alt(y_alt, task.ref_len, len(task.alt), cov)
+        shift = task.trimmed[0] if task.trimmed is not None else 0
+        positions = np.arange(cov) - cov // 2 + variant.pos + shift
+        lo, hi = positions[0], positions[-1]
+        bounds = sorted(b for b in set(task.gene.exon_starts) | set(task.gene.exon_ends)
+                        if lo <= b <= hi)
+        marks = {k: variant.pos + d for k, d in zip(KINDS, score.dp)}
+        out.append(PlotData(variant, task.alt, score.gene, task.gene.strand, positions,
+                            np.asarray(y_ref, dtype=np.float64),
+                            np.asarray(y_alt, dtype=np.float64), score, bounds, marks))
+    return out
+
+
+def draw(data: PlotData, path: str) -> str:
+    """Write the figure; the format follows the suffix (.png, .svg, .pdf)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    v = data.variant
+    fig, axes = plt.subplots(2, 1, figsize=(10, 5), sharex=True)
+    for ax, cls, label in ((axes[0], 1, "acceptor"), (axes[1], 2, "donor")):
+        ax.plot(data.positions, data.ref[:, cls], color="0.4", lw=1.2, label="REF")
+        ax.plot(data.positions, data.alt_track[:, cls], color="tab:red", lw=1.2, label="ALT")
+        for b in data.boundaries:
+            ax.axvline(b, color="tab:blue", ls=":", lw=1)
+        ax.axvline(v.pos, color="k", lw=0.8, alpha=0.5)
+        for kind in KINDS:
+            if (kind[0] == "A") == (cls == 1):
+                i = KINDS.index(kind)
+                x = data.marks[kind]
+                y = max(data.ref[x - data.positions[0], cls], data.alt_track[x - data.positions[0], cls])
+                ax.annotate(f"{kind} {data.score.ds[i]:.2f} @ {data.score.dp[i]:+d}", (x, y),
+                            xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8,
+                            arrowprops={"arrowstyle": "-", "lw": 0.6})
+        ax.set_ylim(0, 1.15)
+        ax.set_ylabel(f"P({label})")
+        ax.legend(loc="upper right", fontsize=8)
+    axes[1].set_xlabel(f"{v.chrom} position (dotted: {data.gene} exon boundaries)")
+    fig.suptitle(f"{v.chrom}:{v.pos} {v.ref}>{data.alt}  {data.gene} ({data.strand})  "
+                 f"{data.score.format()}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_variant(variant, reference, genes, model, settings, out_path, gene_name=None) -> PlotData:
+    """Draw the first (ALT, gene) of a variant into ``out_path``; returns what was drawn."""
+    data = variant_tracks(variant, reference, genes, model, settings, gene_name)[0]
+    draw(data, out_path)
+    return data

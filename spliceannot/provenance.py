@@ -1,0 +1,61 @@
+"""Content digests that identify a run's inputs: model weights, gene annotation and reference.
+
+Written into every output header (``##spliceannot_model_hash=...``) and used as the key of the
+persistent score cache, so a score is only reused with the same weights, genes and genome.
+"""
+
+import hashlib
+import json
+
+
+def _short(h) -> str:
+    return "sha256:" + h.hexdigest()[:16]
+
+
+def model_digest(model) -> str:
+    """A backend's ``digest()`` if it has one, else its SpliceNets' parameters, else its info."""
+    cached = getattr(model, "_spliceannot_digest", None)
+    if cached:
+        return cached
+    own = getattr(model, "digest", None)
+    if callable(own):
+        value = own()
+    else:
+        from .model import EnsembleModel
+
+        h = hashlib.sha256()
+        if isinstance(model, EnsembleModel):
+            for net in model.networks():
+                for key, tensor in net.state_dict().items():
+                    h.update(key.encode())
+                    h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        else:  # a backend without weights we can see: its declared identity
+            h.update(json.dumps(model.info(), sort_keys=True, default=str).encode())
+        value = _short(h)
+    try:
+        model._spliceannot_digest = value
+    except AttributeError:
+        pass
+    return value
+
+
+def annotation_digest(genes) -> str:
+    """The genes a run used (after any transcript policy), in table order."""
+    h = hashlib.sha256()
+    for g in genes.genes:
+        h.update(f"{g.name}\t{g.transcript}\t{g.chrom}\t{g.strand}\t{g.tx_start}\t{g.tx_end}\t"
+                 f"{g.exon_starts}\t{g.exon_ends}\n".encode())
+    return _short(h)
+
+
+def reference_digest(reference) -> str:
+    """Contig names and lengths plus the sequence's ``.fai``-visible identity (cheap, not the bases)."""
+    h = hashlib.sha256()
+    for name in sorted(reference.lengths):
+        h.update(f"{name}\t{reference.lengths[name]}\n".encode())
+        # A few kb from each contig's start and middle: a different assembly of the same lengths
+        # (rare, but e.g. masked vs unmasked) still changes the digest.
+        n = reference.lengths[name]
+        for start in (0, n // 2):
+            h.update(reference.fetch(name, start, min(n, start + 4096)).upper().encode())
+    return _short(h)

@@ -1,0 +1,8 @@
+"""Training subsystem: create-data -> train -> transfer -> calibrate -> evaluate (issue 4).
+
+Modules: ``transcripts`` (annotation -> one transcript per gene), ``labels`` (per-position labels
+and windows), ``dataset`` (HDF5 layout, create-data), ``schedule``, ``loss``, ``trainer`` (the one
+training loop), ``transfer`` (initial weights from SpliceAI, a checkpoint or OpenSpliceAI),
+``calibration`` (temperature scaling), ``evaluation`` (top-k accuracy, PR-AUC), ``reporting``
+(progress bars, tables, PNGs). The produced models are :mod:`spliceannot.checkpoint` directories.
+"""

@@ -1,0 +1,23 @@
+"""A plugin file for --plugins-dir tests: a seeded random SpliceNet with 80 nt of context."""
+
+from spliceannot.hookspecs import hookimpl
+from spliceannot.model import EnsembleModel
+
+
+class TinyModel(EnsembleModel):
+    name = "tiny-dir"
+    description = "seeded random 80 nt SpliceNet (tests only)"
+    context = 80
+
+    def load_networks(self):
+        import torch
+
+        from spliceannot.network import NetworkConfig, SpliceNet
+
+        torch.manual_seed(0)
+        return [SpliceNet(NetworkConfig.preset(80))]
+
+
+@hookimpl
+def register_models(register):
+    register(TinyModel())

@@ -1,0 +1,113 @@
+"""The pipeline loses no record: every skip reason passes through, in order, counted."""
+
+import gzip
+
+import pysam
+import pytest
+
+from conftest import CHR16_FASTA, CHR16_TABLE, DATA
+from spliceannot import delta
+from spliceannot.scoring import Options, score_file
+
+MIXED = DATA / "bad" / "alleles_and_refs.vcf"
+
+
+def records(path):
+    """(ID, INFO dict) per record of a plain-text VCF."""
+    out = []
+    for line in open(path):
+        if line.startswith("#"):
+            continue
+        f = line.rstrip("\n").split("\t")
+        info = dict(kv.split("=", 1) for kv in f[7].split(";") if "=" in kv)
+        out.append((f[2], info))
+    return out
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ann") / "chr16_plus_chr9.txt"
+    rows = open(CHR16_TABLE).read() + "".join(open(DATA / "chr9_gene.txt").readlines()[1:])
+    path.write_text(rows)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def mixed_run(spliceai_model, table, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "mixed.vcf"
+    summary = score_file(str(MIXED), str(out), Options(reference=str(CHR16_FASTA), annotation=table))
+    return out, summary
+
+
+def test_every_record_out_in_order_with_expected_outcome(mixed_run):
+    out, summary = mixed_run
+    got = records(out)
+    want = records(MIXED)
+    assert [i for i, _ in got] == [i for i, _ in want]
+    assert summary.records_in == summary.records_out == len(want) == 18
+    for (ident, info), (_, expect) in zip(got, want):
+        scored = "SpliceAI" in info
+        assert scored == (expect["EXPECT"] == "scored"), ident
+        assert info["EXPECT"] == expect["EXPECT"]  # other INFO passes through untouched
+
+
+def test_counts_by_reason(mixed_run):
+    _, summary = mixed_run
+    assert summary.scored == 6
+    assert dict(summary.unscored) == {
+        delta.REF_MISMATCH: 1, delta.PAST_END: 2, delta.REF_TOO_LONG: 1,
+        delta.NO_SCORABLE_ALT: 4, delta.NO_ALT: 1, delta.NO_CONTIG: 1, delta.NO_GENE: 2}
+    assert dict(summary.alt_skips) == {
+        "symbolic ALT": 1, "breakend ALT": 1, "ALT holds a non-ACGTN base": 1,
+        "ALT missing or '*'": 2}
+
+
+def test_entries_of_scored_records(mixed_run):
+    out, _ = mixed_run
+    got = dict(records(out))
+    assert got["mnv"]["SpliceAI"] == "GA|NM_006849|.|.|.|.|.|.|.|."
+    multi = got["multi_with_star"]["SpliceAI"].split(",")
+    assert len(multi) == 1 and multi[0].startswith("T|NM_006849|")  # '*' gets no entry
+    # 97424 is the first base of an NM_006849 exon (acceptor p~0.96): the largest acceptor loss
+    # sits on the site itself.
+    fields = got["ok_snv_plus"]["SpliceAI"].split("|")
+    assert fields[:2] == ["T", "NM_006849"] and fields[7] == "0" and float(fields[3]) > 0
+    assert got["no_chr_prefix"]["SpliceAI"].startswith("C|NM_006849|")
+    assert got["lowercase_ref"]["SpliceAI"].startswith("T|NM_006849|")
+
+
+def test_tsv_has_a_row_for_every_record(spliceai_model, table, tmp_path):
+    out = tmp_path / "mixed.tsv"
+    score_file(str(MIXED), str(out), Options(reference=str(CHR16_FASTA), annotation=table))
+    lines = [l.rstrip("\n").split("\t") for l in open(out) if not l.startswith("##")]
+    header, rows = lines[0], lines[1:]
+    assert header[:6] == ["CHROM", "POS", "ID", "REF", "ALLELE", "SYMBOL"] and header[-1] == "STATUS"
+    ids = list(dict.fromkeys(r[2] for r in rows))
+    assert ids == [i for i, _ in records(MIXED)]
+    status = {r[2]: r[-1] for r in rows}
+    assert status["past_end"] == "unscored: window runs past contig end"
+    assert status["ok_snv_minus"] == "scored"
+    star = [r for r in rows if r[2] == "multi_with_star"]
+    assert [r[-1] for r in star] == ["scored", "skipped: ALT missing or '*'"]
+
+
+INTERGENIC = ("##fileformat=VCFv4.2\n##contig=<ID=chr16,length=210155>\n"
+              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+              "chr16\t44000\ta\tC\tT\t.\t.\t.\nchr16\t90000\tb\tA\tT\t.\t.\t.\n")
+
+
+@pytest.mark.parametrize("name,magic", [("o.vcf.gz", b"\x1f\x8b"), ("o.bcf", b"\x1f\x8b"),
+                                         ("o.vcf", b"##")])
+def test_output_type_follows_name(tmp_path, name, magic):
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text(INTERGENIC)
+    out = tmp_path / name
+    score_file(str(vcf), str(out), Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE)))
+    assert out.read_bytes()[:2] == magic
+    assert not (tmp_path / (name + ".partial")).exists()
+    with pysam.VariantFile(str(out)) as f:
+        assert [r.id for r in f] == ["a", "b"]
+        assert "SpliceAI" in f.header.info
+    if name.endswith(".gz"):
+        with gzip.open(out, "rt") as h:  # BGZF is gzip-compatible
+            assert "##INFO=<ID=SpliceAI" in h.read()

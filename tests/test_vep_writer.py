@@ -1,0 +1,113 @@
+"""The VEP-ready export: parsed with the rules of Ensembl VEP's SpliceAI plugin, found by tabix."""
+
+import re
+
+import pysam
+import pytest
+
+from conftest import CHR16_FASTA, CHR16_GTF, GOLDEN
+from fakes import BaseCountModel, add_models
+from spliceannot import annotation
+from spliceannot.errors import UsageError
+from spliceannot.scoring import Options, score_file
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("vep")
+    # The chr16 GTF with gene symbols added, so SYMBOL is a symbol as VEP matches it.
+    gtf = tmp / "chr16_symbols.gtf"
+    with open(CHR16_GTF) as src, open(gtf, "w") as dst:
+        for line in src:
+            tid = re.search(r'transcript_id "([^"]+)"', line).group(1)
+            dst.write(line.rstrip("\n").rstrip() + f' gene_name "SYM{tid[3:]}";\n')
+    # Input in reverse order: the export must sort for tabix.
+    lines = open(GOLDEN / "chr16_variants.vcf").readlines()
+    head = [l for l in lines if l.startswith("#")]
+    body = [l for l in lines if not l.startswith("#")]
+    vcf = tmp / "reversed.vcf"
+    vcf.write_text("".join(head + body[::-1]))
+    undo = add_models(BaseCountModel())
+    runs = {}
+    for name in ("out.vcf", "out.vep.vcf.gz"):
+        out = tmp / name
+        score_file(str(vcf), str(out), Options(reference=str(CHR16_FASTA), annotation=str(gtf),
+                                               model=BaseCountModel.name, transcripts="all"))
+        runs[name] = out
+    undo()
+    yield runs, gtf
+    undo()
+
+
+def vep_parse(line):
+    """What VEP's SpliceAI plugin takes from one line (its parse_data, re-stated)."""
+    chrom, pos, _id, ref, alt, _q, _f, info = line.rstrip("\n").split("\t")
+    info = info.replace("SpliceAI=", "", 1)
+    allele, gene, rest = info.split("|", 2)
+    return {"chrom": chrom, "pos": int(pos), "ref": ref, "alt": alt, "allele": allele,
+            "gene": gene, "values": rest.split("|")}
+
+
+def test_lines_follow_the_vep_plugin_rules(setup):
+    runs, gtf = setup
+    genes = annotation.load(str(gtf), transcripts="all")
+    body = [l for l in pysam.BGZFile(str(runs["out.vep.vcf.gz"])).read().decode().splitlines()
+            if not l.startswith("#")]
+    assert body
+    for line in body:
+        fields = line.split("\t")
+        assert len(fields) == 8 and re.fullmatch(r"SpliceAI=[^;,=]+", fields[7]), line
+        hit = vep_parse(line)
+        assert hit["allele"] == hit["alt"] and "," not in hit["alt"]
+        assert len(hit["values"]) == 8 and all(v != "." for v in hit["values"])
+        assert all(0 <= float(v) <= 1 for v in hit["values"][:4])
+        symbols = {g.name for g in genes.overlapping(hit["chrom"], hit["pos"])}
+        assert hit["gene"] in symbols and hit["gene"].startswith("SYM")
+
+
+def test_export_holds_every_scored_entry_of_the_vcf(setup):
+    runs, _ = setup
+    want = set()
+    for line in open(runs["out.vcf"]):
+        if line.startswith("#"):
+            continue
+        f = line.rstrip("\n").split("\t")
+        for kv in f[7].split(";"):
+            if kv.startswith("SpliceAI="):
+                for entry in kv[9:].split(","):
+                    if entry.split("|")[2] != ".":
+                        want.add((f[0], int(f[1]), f[3], entry))
+    got = set()
+    with pysam.TabixFile(str(runs["out.vep.vcf.gz"])) as tbx:
+        for chrom, pos, ref, entry in sorted(want):
+            hits = [vep_parse(l) for l in tbx.fetch(chrom, pos - 1, pos)]
+            for h in hits:
+                if h["pos"] == pos and h["ref"] == ref:
+                    got.add((chrom, pos, ref, "|".join([h["allele"], h["gene"]] + h["values"])))
+    assert len(want) > 100 and got == want
+
+
+def test_header_records_run_and_hashes(setup):
+    runs, _ = setup
+    with pysam.VariantFile(str(runs["out.vep.vcf.gz"])) as f:
+        meta = {r.key: r.value for r in f.header.records if r.key.startswith("spliceannot_")}
+        assert "SpliceAI" in f.header.info
+    assert meta["spliceannot_model"] == BaseCountModel.name
+    assert meta["spliceannot_model_hash"].startswith("sha256:")
+    assert meta["spliceannot_annotation_hash"].startswith("sha256:")
+    assert meta["spliceannot_transcripts"] == "all"
+    text = open(runs["out.vcf"]).read()
+    for key in ("version", "model_hash", "annotation", "annotation_hash", "distance", "mask"):
+        assert f"##spliceannot_{key}=" in text
+
+
+def test_stdout_is_refused(tmp_path):
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    undo = add_models(BaseCountModel())
+    try:
+        with pytest.raises(UsageError, match="vep writer"):
+            score_file(str(vcf), "-", Options(reference=str(CHR16_FASTA), format="vep",
+                                              annotation=str(CHR16_GTF), model=BaseCountModel.name))
+    finally:
+        undo()

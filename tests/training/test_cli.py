@@ -1,0 +1,47 @@
+"""The `spliceannot train` commands end to end on the toy data, through typer's CliRunner."""
+
+import json
+
+from typer.testing import CliRunner
+
+from toy import TOY_FA, TOY_GFF
+from spliceannot.cli import build_app
+
+
+def test_create_train_calibrate_evaluate(tmp_path):
+    app, run = build_app(), CliRunner().invoke
+    d, m = tmp_path / "data", tmp_path / "model"
+    r = run(app, ["train", "create-data", "-R", str(TOY_FA), "-A", str(TOY_GFF), "-o", str(d),
+                  "--context", "80", "--test-chroms", "chrU", "--val-fraction", "0",
+                  "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "acceptors" in r.output
+    # no validation genes with val-fraction 0: train refuses with a usage error
+    r = run(app, ["train", "train", "-d", str(d), "-o", str(m), "--preset", "tiny",
+                  "--no-progress"])
+    assert r.exit_code != 0
+    r = run(app, ["train", "create-data", "-R", str(TOY_FA), "-A", str(TOY_GFF), "-o", str(d),
+                  "--context", "80", "--test-chroms", "chrU", "--val-fraction", "0.3",
+                  "--no-progress"])
+    assert r.exit_code == 0, r.output
+    r = run(app, ["train", "train", "-d", str(d), "-o", str(m), "--preset", "tiny",
+                  "--epochs", "2", "--batch-size", "1", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    r = run(app, ["train", "calibrate", "-m", str(m), "-d", str(d), "--single",
+                  "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert len(json.loads((m / "model.json").read_text())["calibration"]["temperatures"]) == 1
+    r = run(app, ["train", "evaluate", "-m", str(m), "-d", str(d), "--json",
+                  str(tmp_path / "e.json"), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    result = json.loads((tmp_path / "e.json").read_text())
+    assert result["genes"] == 1 and result["metrics"]["acceptor"]["sites"] == 1
+    r = run(app, ["train", "evaluate", "-m", str(m), "-R", str(TOY_FA), "-A", str(TOY_GFF),
+                  "--json", str(tmp_path / "e2.json"), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "e2.json").read_text())["genes"] == 3
+
+
+def test_help_is_cheap():
+    r = CliRunner().invoke(build_app(), ["train", "--help"])
+    assert r.exit_code == 0 and "create-data" in r.output
