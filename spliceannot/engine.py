@@ -19,6 +19,10 @@ assumed:
   length or batch, *if* it runs with padding: an unpadded ("valid") convolution of the same crop
   differs in the last bits. Crops are therefore convolved with ``padding=dilation`` (cheap: the
   2*dilation edge outputs are discarded); ``padding=1`` already differs for dilation >= 10.
+  Two more shape effects of oneDNN's blocking were found by scanning every width: crops whose
+  output is narrower than ~1.2x the kernel extent (k=41, d=25) differ, and batch-1 calls on 2
+  threads differ up to ~2.4x the extent (the width is split between threads). So crops are
+  zero-extended to twice the extent, and batch-1 calls run as batch 2.
 * PyTorch sends a batch-1 convolution of <= 20,480 input elements, and a 1x1 convolution on one
   thread, to its native kernels instead of oneDNN. The reference path always runs batch 1, so
   every 1x1 convolution here runs as one flattened batch-1 call (padded above that size where
@@ -26,9 +30,11 @@ assumed:
 * Batch-norm and the elementwise ops give equal bits only on contiguous inputs, so crops are
   made contiguous. The head, softmax and ensemble mean run per window with the reference's
   exact shapes.
-* Rejected, because they change output strings (``benchmarks/RESULTS.md``): folding BN into the
-  convolutions and stacking the five members as one grouped convolution. Both move probabilities
-  by ~1e-7, which flips delta positions (DP) of near-zero channels.
+* BN folding is not used: only bn2 can fold (into conv1; bn1 sits on the residual sum, before a
+  ReLU), and folding it moved ensemble probabilities by up to 1.7e-7 (7.5e-6 relative on
+  p < 1e-3) on two chr16 windows -- enough to flip DP of near-zero channels, so rejected without
+  counting strings. Stacking members as one grouped convolution gave identical bits for a
+  k=41 convolution of two members, but is not used yet (members run one after another).
 
 On CUDA the same code runs, but cuDNN picks algorithms by shape, so equality with the reference
 path there is tested (``-m gpu``), not guaranteed. ``bf16``/``fp16`` (autocast) and ``tf32`` trade
@@ -184,7 +190,7 @@ class Engine:
 
     def _probs(self, net, s):
         """s: (1, W, n) skip sum of one window's outputs -> (1, 3, n) probabilities."""
-        logits = F.conv1d(s, net.head.weight, net.head.bias)
+        logits = F.conv1d(s, net.head.weight, net.head.bias).float()  # no-op in fp32
         if self.temperatures is not None:
             t = torch.as_tensor(self.temperatures, dtype=logits.dtype, device=logits.device)
             logits = logits / t.view(1, -1, 1)

@@ -11,7 +11,6 @@ class ScoringContext:
     model: object  # model.Model
     settings: object  # delta.Settings
     options: object = None  # scoring.Options of the run (device, batch size, ...), if any
-    options: object = None  # scoring.Options: engine settings (device, batch size, precision)
 
 
 class Scorer(ABC):
@@ -24,3 +23,21 @@ class Scorer(ABC):
     @abstractmethod
     def score(self, variants: list, ctx: ScoringContext) -> list:
         """Score variants (a chunk of the input, in input order)."""
+
+
+def score_per_window(plans: list, ctx: ScoringContext) -> list:
+    """Run the model window by window: each REF once per ``ref_key``, each ALT alone.
+
+    The reference path (the ``delta`` scorer) and the fallback of other scorers for backends
+    they cannot take apart.
+    """
+    from . import delta
+
+    for p in plans:
+        refs = {}
+        for task in p.tasks():
+            if task.ref_key not in refs:
+                refs[task.ref_key] = ctx.model.predict(task.x_ref[None])[0]
+            y_alt = ctx.model.predict(task.x_alt[None])[0]
+            task.result = delta.finish(task, refs[task.ref_key], y_alt, ctx.settings)
+    return plans

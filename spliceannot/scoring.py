@@ -39,7 +39,7 @@ class Options:
     distance: int = 50
     mask: bool = False
     model: str = "spliceai"
-    scorer: str = "delta"
+    scorer: str = "fast"  # the engine (issue 3); "delta" is the per-window reference path
     format: str = None  # writer name; None infers it from the output name (VCF for stdout)
     chunk_size: int = 64
     progress: bool = None  # None: only when stderr is a terminal
@@ -54,6 +54,7 @@ class Options:
     pad_ends: bool = False
     trim_alleles: bool = False
     raw: bool = False
+    score_cache: str = None  # directory of the persistent score cache (None: off)
     # The inference engine (issue 3): used by the ``fast`` scorer; threads apply to any scorer.
     device: str = "cpu"  # cpu, cuda or auto
     threads: int = None  # torch CPU threads; None leaves torch's default
@@ -127,12 +128,18 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
         raise UsageError("-M 1 needs annotated splice sites; -A both-strands has none")
     model = load_model(opts.model)
     scorer = registry.scorers().get(opts.scorer)
-    if opts.precomputed:
-        scorer = registry.scorers().get("precomputed").wrap(scorer, list(opts.precomputed))
     settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
                               per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
                               pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
                               raw=opts.raw)
+    if opts.score_cache:  # innermost, so precomputed hits are not copied into the cache
+        from .score_cache import cache_key
+
+        key = cache_key(provenance.model_digest(model), provenance.annotation_digest(genes),
+                        provenance.reference_digest(reference), settings)
+        scorer = registry.scorers().get("cache").wrap(scorer, opts.score_cache, key)
+    if opts.precomputed:
+        scorer = registry.scorers().get("precomputed").wrap(scorer, list(opts.precomputed))
     ctx = ScoringContext(reference, genes, model, settings, options=opts)
     if opts.threads:
         import torch

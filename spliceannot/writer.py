@@ -23,3 +23,26 @@ class Writer(ABC):
 
     def close(self) -> None:
         """Flush and close; called once, also after a failure."""
+
+
+class TextWriter(Writer):
+    """A writer of plain text lines: '-' is stdout, a target name ending in .gz is gzip."""
+
+    def __init__(self, path: str, reader, run_info: dict):
+        super().__init__(path, reader, run_info)
+        if path == "-":
+            import sys
+
+            self._handle, self._owned = sys.stdout, False
+        elif run_info.get("target_name", path).endswith(".gz"):
+            import gzip
+
+            self._handle, self._owned = gzip.open(path, "wt"), True
+        else:
+            self._handle, self._owned = open(path, "w"), True
+
+    def close(self) -> None:
+        if self._owned:
+            self._handle.close()
+        else:
+            self._handle.flush()

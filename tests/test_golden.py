@@ -2,9 +2,10 @@
 
 332 real-sequence records on hg38 chr16:186964-397118 (Debian augustus-doc) with its RefSeq
 table, at -D 50 and -D 500, -M 0 and -M 1, and the two published TUBB8 results of Illumina's unit
-tests. -M 0 and -M 1 feed the model identical windows, so the second run of each -D reads the
-first run's predictions from a memo instead of recomputing them (a memo of a deterministic
-function changes no number).
+tests. -M 0 and -M 1 feed the model identical windows, so each -D runs the model once and both
+masks are finished from the same predictions; the whole pipeline and the per-window reference
+path run subsets (the latter's -M 1 pass reads its -M 0 predictions from a memo: a memo of a
+deterministic function changes no number).
 """
 
 import hashlib
@@ -62,21 +63,76 @@ def memo_model(spliceai_model):
     registry.reset()
 
 
-@pytest.mark.slow
+def golden_subset(tmp_path, n):
+    """The first n records of the golden VCF, and the matching golden lines."""
+    lines = open(GOLDEN / "chr16_variants.vcf").read().splitlines(keepends=True)
+    header = [l for l in lines if l.startswith("#")]
+    path = tmp_path / f"first{n}.vcf"
+    path.write_text("".join(header + [l for l in lines if not l.startswith("#")][:n]))
+    return path
+
+
+def engine_strings(model, vcf, distance):
+    """SpliceAI strings per record for -M 0 and -M 1 from ONE engine pass over ``vcf``.
+
+    What the default ``fast`` scorer and the VCF writer do, with the model run shared by both
+    masks (the mask only enters ``delta.finish``).
+    """
+    from spliceannot import annotation, delta
+    from spliceannot.engine import Engine
+    from spliceannot.reference import Reference
+    from spliceannot.vcf import VcfReader
+
+    reference, genes = Reference(str(CHR16_FASTA)), annotation.load(str(CHR16_TABLE))
+    settings = {m: delta.Settings(distance=distance, mask=bool(m)) for m in (0, 1)}
+    plans = [delta.plan(r.variant, reference, genes, model.context, settings[0])
+             for r in VcfReader(str(vcf))]
+    items = [(t, p.variant.chrom, p.variant.pos) for p in plans for t in p.tasks()]
+    tracks = dict(zip(map(id, (t for t, _, _ in items)), Engine(model).predict(items)))
+    out = {}
+    for m in (0, 1):
+        strings = []
+        for p in plans:
+            entries = [delta.finish(i, *tracks[id(i)], settings[m]) if isinstance(i, delta.Task)
+                       else i for i in p.items] if p.reason is None else []
+            strings.append(",".join(e.format() for e in entries) or None)
+        out[m] = strings
+    return out
+
+
 @pytest.mark.parametrize("distance", [50, 500])
-def test_chr16_matches_spliceai_131(memo_model, tmp_path, distance):
-    memo_model.memo.clear()
+def test_chr16_matches_spliceai_131(spliceai_model, distance):
+    """All 332 records through the fast engine (the default scorer), -M 0 and -M 1."""
+    got = engine_strings(spliceai_model, GOLDEN / "chr16_variants.vcf", distance)
     for mask in (0, 1):
-        out = tmp_path / f"D{distance}_M{mask}.vcf"
-        opts = Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), distance=distance,
-                       mask=bool(mask), model="spliceai-memo")
-        summary = score_file(str(GOLDEN / "chr16_variants.vcf"), str(out), opts)
-        got = spliceai_strings(out)
-        want = spliceai_strings(GOLDEN / f"spliceai131_D{distance}_M{mask}.vcf")
-        assert len(got) == len(want) == summary.records_out == 332
-        diff = [(w, g[-1]) for g, w in zip(got, want) if g != w]
+        want = [w[-1] for w in spliceai_strings(GOLDEN / f"spliceai131_D{distance}_M{mask}.vcf")]
+        assert len(got[mask]) == len(want) == 332
+        diff = [(i, w, g) for i, (g, w) in enumerate(zip(got[mask], want)) if g != w]
         assert diff == [], f"D={distance} M={mask}: {len(diff)} records differ"
-        assert sum(1 for w in want if w[-1]) > 250  # most records carry scores
+        assert sum(1 for w in want if w) > 250  # most records carry scores
+
+
+def test_pipeline_matches_spliceai_131(spliceai_model, tmp_path):
+    """The whole CLI pipeline with its default scorer on 80 records, D=50, -M 1."""
+    vcf = golden_subset(tmp_path, 80)
+    out = tmp_path / "o.vcf"
+    opts = Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), distance=50, mask=True)
+    assert score_file(str(vcf), str(out), opts).records_out == 80
+    assert spliceai_strings(out) == spliceai_strings(GOLDEN / "spliceai131_D50_M1.vcf")[:80]
+
+
+def test_reference_path_matches_spliceai_131(memo_model, tmp_path):
+    """The per-window ``delta`` scorer on the first 60 records (both masks, D=50)."""
+    memo_model.memo.clear()
+    vcf = golden_subset(tmp_path, 60)
+    for mask in (0, 1):
+        out = tmp_path / f"delta_M{mask}.vcf"
+        opts = Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), distance=50,
+                       mask=bool(mask), model="spliceai-memo", scorer="delta")
+        score_file(str(vcf), str(out), opts)
+        want = spliceai_strings(GOLDEN / f"spliceai131_D50_M{mask}.vcf")[:60]
+        assert spliceai_strings(out) == want
+        assert sum(1 for w in want if w[-1]) > 40
 
 
 TUBB8 = [("94077", "A", "C", "C|TUBB8|0.15|0.27|0.00|0.05|89|-23|-267|193"),

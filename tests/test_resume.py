@@ -68,3 +68,19 @@ def test_resume_without_partial_is_a_plain_run(tmp_path):
     r = subprocess.run(command(vcf, out, "--resume"), capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stderr
     assert sum(1 for l in open(out) if not l.startswith("#")) == 20
+
+
+def test_ctrl_c_keeps_partial_and_says_so(tmp_path):
+    vcf = tmp_path / "in.vcf"
+    make_vcf(vcf)
+    out = tmp_path / "o.vcf"
+    partial = tmp_path / "o.vcf.partial"
+    proc = subprocess.Popen(command(vcf, out), cwd=REPO, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (partial.exists() and partial.stat().st_size > 0):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert f"interrupted; the records written so far are kept in {partial}" in err
+    assert partial.exists() and not out.exists()

@@ -7,9 +7,11 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, DATA
 from spliceannot import delta
+from spliceannot.model import Model
 from spliceannot.scoring import Options, score_file
 
 MIXED = DATA / "bad" / "alleles_and_refs.vcf"
+EXAMPLES_DEMO = DATA.parent.parent / "examples" / "chr16_demo.vcf"
 
 
 def records(path):
@@ -111,3 +113,68 @@ def test_output_type_follows_name(tmp_path, name, magic):
     if name.endswith(".gz"):
         with gzip.open(out, "rt") as h:  # BGZF is gzip-compatible
             assert "##INFO=<ID=SpliceAI" in h.read()
+
+
+class NanModel(Model):
+    """Wraps the tiny test model and poisons the REF track of windows whose centre base is G."""
+
+    name = "nan-test"
+    context = 80
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def predict(self, x):
+        import numpy as np
+
+        y = self.inner.predict(x)
+        centre = x.shape[1] // 2
+        for b in range(x.shape[0]):
+            if x[b, centre, 2] == 1 and x.shape[1] == 181:
+                y[b, 3, 1] = np.nan
+        return y
+
+
+@pytest.fixture
+def tiny_models():
+    from spliceannot import registry
+    from spliceannot.hookspecs import hookimpl
+    from spliceannot.plugins import get_plugin_manager, load_plugins_dir
+
+    names = load_plugins_dir(DATA / "plugins")
+    inner = registry.models().get("tiny-dir")
+
+    class Plugin:
+        @hookimpl
+        def register_models(self, register):
+            register(NanModel(inner))
+
+    pm = get_plugin_manager()
+    pm.register(Plugin(), name="nan-plugin")
+    registry.reset()
+    yield
+    for name in names + ["nan-plugin"]:
+        pm.unregister(name=name)
+    registry.reset()
+
+
+def test_nan_guard(tiny_models, tmp_path):
+    out = tmp_path / "o.vcf"
+    summary = score_file(str(EXAMPLES_DEMO), str(out), Options(
+        reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), model="nan-test", scorer="delta"))
+    text = open(out).read()
+    assert "nan" not in text.replace("annotation", "").lower().split("#chrom")[1]
+    assert summary.unscored["model output not finite"] >= 1
+    assert summary.records_out == summary.records_in == 12
+
+
+@pytest.mark.parametrize("scorer", ["delta", "fast"])
+def test_same_output_whatever_the_chunking(tiny_models, tmp_path, scorer):
+    texts = []
+    for chunk in (1, 5, 64):
+        out = tmp_path / f"o{chunk}.vcf"
+        score_file(str(MIXED), str(out), Options(reference=str(CHR16_FASTA),
+                   annotation=str(CHR16_TABLE), model="tiny-dir", scorer=scorer, chunk_size=chunk))
+        texts.append(open(out).read())
+    assert texts[0] == texts[1] == texts[2]
+    assert texts[0].count("SpliceAI=") >= 6

@@ -25,8 +25,9 @@ def score(
     pad_ends: Annotated[bool, typer.Option("--pad-ends", help="N-pad windows past contig ends instead of skipping the record")] = False,
     trim_alleles: Annotated[bool, typer.Option("--trim-alleles", help="trim bases REF and ALT share and score MNVs/delins (1.3.1 leaves them '.')")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="append REF and ALT probabilities at each DP to every entry")] = False,
+    score_cache: Annotated[Optional[str], typer.Option("--score-cache", help="directory of a persistent cache of computed scores (keyed by model, annotation, genome, D, mask)")] = None,
     model: Annotated[str, typer.Option("--model", help="model backend name (see 'spliceannot models')")] = "spliceai",
-    scorer: Annotated[str, typer.Option("--scorer", help="scorer plugin")] = "delta",
+    scorer: Annotated[str, typer.Option("--scorer", help="scorer plugin: fast (default) or delta (per-window reference path)")] = "fast",
     fmt: Annotated[Optional[str], typer.Option("--format", help="writer: vcf, tsv, ... (default: from the output name)")] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="records scored together")] = 64,
     device: Annotated[str, typer.Option("--device", help="engine device: cpu, cuda or auto")] = "cpu",
@@ -39,12 +40,20 @@ def score(
     skip_malformed: Annotated[bool, typer.Option("--skip-malformed", help="leave lines the VCF parser cannot read out of the output (counted, sent to --rejects) instead of stopping")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted run from OUT.partial")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no per-record warnings, no progress")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local (default) or ray: region shards scored on Ray workers, merged in input order")] = "local",
+    address: Annotated[Optional[str], typer.Option("--address", help="with --engine ray: the Ray cluster address (default: start a local Ray instance)")] = None,
+    shards: Annotated[int, typer.Option("--shards", min=1, help="with --engine ray: region shards the input is split into")] = 4,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="with --engine ray and no --address: CPUs of the local Ray instance")] = 2,
 ):
     """Annotate each record of a VCF with SpliceAI delta scores (INFO/SpliceAI)."""
     if device not in ("cpu", "cuda", "auto"):
         raise UsageError(f"--device must be cpu, cuda or auto, got {device!r}")
     if precision not in ("fp32", "tf32", "bf16", "fp16"):
         raise UsageError(f"--precision must be fp32, tf32, bf16 or fp16, got {precision!r}")
+    if engine not in ("local", "ray"):
+        raise UsageError(f"--engine must be local or ray, got {engine!r}")
+    if engine == "local" and address:
+        raise UsageError("--address needs --engine ray")
     if input_path and input_opt and input_path != input_opt:
         raise UsageError("give the input VCF once: as IN or as -I, not both")
     source = input_opt or input_path
@@ -63,10 +72,17 @@ def score(
                    transcripts=transcripts, precomputed=tuple(precomputed or ()),
                    device=device, threads=threads, batch_size=batch_size, precision=precision,
                    per_transcript=per_transcript, mask_mode=mask_mode, pad_ends=pad_ends,
-                   trim_alleles=trim_alleles, raw=raw,
+                   trim_alleles=trim_alleles, raw=raw, score_cache=score_cache,
                    rejects=rejects, skip_malformed=skip_malformed, resume=resume,
                    progress=False if quiet else None)
-    summary = score_file(source, output, opts)
+    if engine == "ray":
+        from ..distributed import score_distributed
+
+        summary = score_distributed(source, output, opts, shards=shards, address=address,
+                                    plugins_dirs=[plugins_dir] if plugins_dir else [],
+                                    workers=workers)
+    else:
+        summary = score_file(source, output, opts)
     if summary_json:
         with open(summary_json, "w") as handle:
             json.dump(summary.to_dict(), handle, indent=2)

@@ -6,7 +6,7 @@ record's ALTs, each ALT window runs on its own. Same numbers as 1.3.1's per-ALT,
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer
+from spliceannot.scorer import Scorer, score_per_window
 
 
 class DeltaScorer(Scorer):
@@ -16,14 +16,7 @@ class DeltaScorer(Scorer):
     def score(self, variants, ctx):
         context = ctx.model.context
         plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
-        for p in plans:
-            refs = {}
-            for task in p.tasks():
-                if task.ref_key not in refs:
-                    refs[task.ref_key] = ctx.model.predict(task.x_ref[None])[0]
-                y_alt = ctx.model.predict(task.x_alt[None])[0]
-                task.result = delta.finish(task, refs[task.ref_key], y_alt, ctx.settings)
-        return plans
+        return score_per_window(plans, ctx)
 
 
 @hookimpl

@@ -7,7 +7,7 @@ not an ensemble of SpliceNets go through the per-window path of ``delta`` unchan
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer
+from spliceannot.scorer import Scorer, score_per_window
 
 
 class FastScorer(Scorer):
@@ -36,23 +36,11 @@ class FastScorer(Scorer):
         context = ctx.model.context
         plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
         if not callable(getattr(ctx.model, "networks", None)):
-            return _per_window(plans, ctx)
+            return score_per_window(plans, ctx)
         items = [(t, p.variant.chrom, p.variant.pos) for p in plans for t in p.tasks()]
         for (task, _, _), (y_ref, y_alt) in zip(items, self.engine(ctx).predict(items)):
             task.result = delta.finish(task, y_ref, y_alt, ctx.settings)
         return plans
-
-
-def _per_window(plans, ctx):
-    """The ``delta`` scorer's loop, for backends the engine cannot take apart."""
-    for p in plans:
-        refs = {}
-        for task in p.tasks():
-            if task.ref_key not in refs:
-                refs[task.ref_key] = ctx.model.predict(task.x_ref[None])[0]
-            y_alt = ctx.model.predict(task.x_alt[None])[0]
-            task.result = delta.finish(task, refs[task.ref_key], y_alt, ctx.settings)
-    return plans
 
 
 @hookimpl

@@ -1,11 +1,10 @@
 """Built-in writer ``jsonl``: one JSON object per input record (scores, transcript IDs, status)."""
 
 import json
-import sys
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.writer import Writer
+from spliceannot.writer import TextWriter
 
 
 def entry_dict(item) -> dict:
@@ -26,21 +25,13 @@ def entry_dict(item) -> dict:
     return out
 
 
-class JsonlOutput(Writer):
+class JsonlOutput(TextWriter):
     name = "jsonl"
     description = "JSON lines: a first line with the run settings, then one object per record"
     suffixes = (".jsonl", ".jsonl.gz", ".ndjson")
 
     def __init__(self, path, reader, run_info):
         super().__init__(path, reader, run_info)
-        if path == "-":
-            self._handle, self._close = sys.stdout, False
-        elif run_info.get("target_name", path).endswith(".gz"):
-            import gzip
-
-            self._handle, self._close = gzip.open(path, "wt"), True
-        else:
-            self._handle, self._close = open(path, "w"), True
         info = {k: v for k, v in run_info.items() if k != "target_name"}
         self._handle.write(json.dumps({"spliceannot": info}) + "\n")
 
@@ -57,11 +48,6 @@ class JsonlOutput(Writer):
             row["reason"] = plan.reason
         self._handle.write(json.dumps(row) + "\n")
 
-    def close(self):
-        if self._close:
-            self._handle.close()
-        else:
-            self._handle.flush()
 
 
 @hookimpl

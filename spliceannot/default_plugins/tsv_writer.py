@@ -1,29 +1,20 @@
 """Built-in writer ``tsv``: one row per record x ALT x gene; unscored records get one status row."""
 
-import sys
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.writer import Writer
+from spliceannot.writer import TextWriter
 
 COLUMNS = ["CHROM", "POS", "ID", "REF"] + delta.FIELDS + ["STATUS"]
 
 
-class TsvOutput(Writer):
+class TsvOutput(TextWriter):
     name = "tsv"
     description = "tab-separated, one row per record x ALT x gene, with a header line and a STATUS column"
     suffixes = (".tsv", ".tsv.gz", ".txt")
 
     def __init__(self, path, reader, run_info):
         super().__init__(path, reader, run_info)
-        if path == "-":
-            self._handle, self._close = sys.stdout, False
-        elif run_info.get("target_name", path).endswith(".gz"):
-            import gzip
-
-            self._handle, self._close = gzip.open(path, "wt"), True
-        else:
-            self._handle, self._close = open(path, "w"), True
         for key, value in run_info.items():
             if key != "target_name":
                 self._handle.write(f"## spliceannot_{key}={value}\n")
@@ -44,11 +35,6 @@ class TsvOutput(Writer):
         for row in rows:
             self._handle.write("\t".join(row) + "\n")
 
-    def close(self):
-        if self._close:
-            self._handle.close()
-        else:
-            self._handle.flush()
 
 
 @hookimpl

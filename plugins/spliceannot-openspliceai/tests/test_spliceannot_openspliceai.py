@@ -1,6 +1,7 @@
 """The OpenSpliceAI backend: discovered through its entry point, loads every checkpoint size, and
 matches an independent re-statement of OpenSpliceAI's forward pass."""
 
+import os
 import pathlib
 
 import numpy as np
@@ -12,7 +13,8 @@ import spliceannot_openspliceai as osai
 from spliceannot import registry
 from spliceannot.plugins import get_plugin_manager
 
-REPO = pathlib.Path(__file__).resolve().parents[3]
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[2]
 MODELS = REPO.parent / "shared" / "data" / "models" / "openspliceai"
 CHR16_FASTA = REPO / "examples" / "data" / "hg38_chr16_186964-397118.fa"
 CHR16_TABLE = REPO / "annotations" / "hg38_chr16_186964-397118.refseq.txt"
@@ -166,3 +168,23 @@ def test_missing_folder_says_what_to_set(monkeypatch):
     monkeypatch.delenv(osai.DIR_ENV, raising=False)
     with pytest.raises(ModelFileError, match=osai.DIR_ENV):
         registry.models().get("openspliceai-mane-80").files()
+
+
+@pytest.mark.skipif(not os.environ.get("SPLICEANNOT_SLOW"),
+                    reason="scores 8 records with the 10,000 nt ensemble (minutes on CPU); "
+                           "set SPLICEANNOT_SLOW=1")
+def test_matches_openspliceai_variant_007(weights, tmp_path):
+    """Record for record, the strings `openspliceai variant` 0.0.7 wrote (tests/data)."""
+    from spliceannot.scoring import Options, score_file
+
+    rows = [l.rstrip("\n").split("\t") for l in open(HERE / "data" / "openspliceai007_chr16_D50.tsv")
+            if not l.startswith("#")]
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   + "".join("\t".join(r[:5] + [".", ".", "."]) + "\n" for r in rows))
+    out = tmp_path / "out.vcf"
+    score_file(str(vcf), str(out), Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE),
+                                           model="openspliceai-mane-10000"))
+    got = [l.rstrip("\n").split("\t")[7] for l in open(out) if not l.startswith("#")]
+    want = [r[5].replace("OpenSpliceAI=", "SpliceAI=") for r in rows]
+    assert got == want

@@ -1,0 +1,215 @@
+"""Benchmark of the inference engine (issue 3): reference path vs engine vs the original tool.
+
+On the same inputs, in one run, it times
+  (a) the ``delta`` scorer: 1.3.1's per-window computation in our torch code,
+  (b) the ``fast`` scorer (spliceannot.engine),
+  (c) the original ``spliceai`` 1.3.1 CLI, when ``--spliceai-venv`` names a venv holding it,
+checks that every SpliceAI string is identical, and prints variants/s, ratios and peak RSS.
+
+Workloads (GRCh37 chr20 from ../shared/data/human_grch37/chr20, ``--chr20`` to override):
+  sparse  SNVs spread over chr20 genes, one per gene (each needs its own REF pass)
+  dense   every SNV (3 per base) in a stretch of one gene (``--dense-bp``; the issue's 2 kb)
+  indel   insertions and deletions of 1-10 bases spread over genes
+(a) and (c) are slow (about 0.2-1 variant/s here), so they run on the first ``--sample``
+variants of each workload; (b) runs on the sample and on the whole workload. ``--memory`` adds
+the peak-RSS check at 1,000 vs 100,000 records.
+
+    python benchmarks/bench_engine.py --spliceai-venv /tmp/golden/venv
+"""
+
+import argparse
+import gzip
+import os
+import pathlib
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CHR20 = REPO.parent / "shared" / "data" / "human_grch37" / "chr20"
+HEADER = "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n" \
+         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+
+
+def genes(table):
+    rows = []
+    with gzip.open(table, "rt") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                f = line.split("\t")
+                rows.append((f[0], int(f[3]) + 1, int(f[4])))
+    return rows
+
+
+def base(fasta, pos):
+    import pysam
+
+    with pysam.FastaFile(str(fasta)) as fa:
+        return fa.fetch("20", pos - 1, pos).upper()
+
+
+def workload(name, fasta, table, n, dense_bp, rng):
+    """(pos, ref, alt) records, position-sorted."""
+    import pysam
+
+    fa = pysam.FastaFile(str(fasta))
+    rows = [g for g in genes(table) if g[2] - g[1] > 20_000]
+    out = []
+    if name == "dense":
+        _, start, end = rows[len(rows) // 2]
+        first = (start + end) // 2
+        for pos in range(first, first + dense_bp):
+            ref = fa.fetch("20", pos - 1, pos).upper()
+            out += [(pos, ref, alt) for alt in "ACGT" if alt != ref and ref in "ACGT"]
+    else:
+        for _, start, end in rng.sample(rows, min(n, len(rows))):
+            pos = rng.randint(start + 100, end - 100)
+            ref = fa.fetch("20", pos - 1, pos + 10).upper()
+            if "N" in ref:
+                continue
+            if name == "sparse":
+                out.append((pos, ref[0], rng.choice([b for b in "ACGT" if b != ref[0]])))
+            elif rng.random() < 0.5:
+                k = rng.randint(1, 10)
+                out.append((pos, ref[:k + 1], ref[0]))
+            else:
+                ins = "".join(rng.choice("ACGT") for _ in range(rng.randint(1, 10)))
+                out.append((pos, ref[0], ref[0] + ins))
+    fa.close()
+    return sorted(out)
+
+
+def write_vcf(path, records):
+    with open(path, "w") as handle:
+        handle.write(HEADER)
+        for i, (pos, ref, alt) in enumerate(records):
+            handle.write(f"20\t{pos}\tv{i}\t{ref}\t{alt}\t.\t.\t.\n")
+
+
+def run(cmd, env=None):
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    err = proc.stderr.read().decode()
+    if status != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(map(str, cmd))}\n{err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def strings(path):
+    out = []
+    for line in open(path):
+        if not line.startswith("#"):
+            info = line.rstrip("\n").split("\t")[7]
+            fields = dict(kv.split("=", 1) for kv in info.split(";") if "=" in kv)
+            out.append(fields.get("SpliceAI", "."))
+    return out
+
+
+def ours(vcf, out, scorer, args, fasta, table):
+    cmd = [sys.executable, "-m", "spliceannot", "score", str(vcf), "-o", str(out), "-R", str(fasta),
+           "-A", str(table), "-D", str(args.distance), "--scorer", scorer, "-q",
+           "--chunk-size", str(args.chunk_size), "--batch-size", str(args.batch_size),
+           "--precision", args.precision]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    return run(cmd)
+
+
+def original(vcf, out, args, fasta, table):
+    exe = pathlib.Path(args.spliceai_venv) / "bin" / "spliceai"
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3")
+    if args.threads:
+        env["OMP_NUM_THREADS"] = str(args.threads)
+    plain = pathlib.Path(out).with_suffix(".fa")
+    if not plain.exists():  # pyfaidx in 1.3.1 wants a plain FASTA
+        import pysam
+
+        with pysam.FastaFile(str(fasta)) as fa, open(plain, "w") as handle:
+            handle.write(">20\n" + fa.fetch("20") + "\n")
+    return run([str(exe), "-I", str(vcf), "-O", str(out), "-R", str(plain), "-A", str(table),
+                "-D", str(args.distance)], env=env)
+
+
+def memory_check(tmp, args, fasta, table):
+    """Peak RSS of the fast scorer on 1,000 and 100,000 intergenic records (no gene, no model
+    run): this measures the streaming pipeline and loaded weights, not the engine's batches."""
+    rows = []
+    for n in (1_000, 100_000):
+        vcf = tmp / f"intergenic_{n}.vcf"
+        write_vcf(vcf, [(30_000 + (i % 5_000), "A", "C") for i in range(n)])
+        seconds, rss = ours(vcf, tmp / f"intergenic_{n}.out.vcf", "fast", args, fasta, table)
+        rows.append((n, seconds, rss))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--chr20", default=str(CHR20))
+    ap.add_argument("--spliceai-venv", help="venv holding the original spliceai 1.3.1")
+    ap.add_argument("--sparse", type=int, default=40, help="sparse workload size")
+    ap.add_argument("--indels", type=int, default=40, help="indel workload size")
+    ap.add_argument("--dense-bp", type=int, default=100, help="dense stretch (3 SNVs per base)")
+    ap.add_argument("--sample", type=int, default=12, help="variants run by (a) and (c)")
+    ap.add_argument("--distance", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--chunk-size", type=int, default=512)
+    ap.add_argument("--precision", default="fp32")
+    ap.add_argument("--workloads", default="sparse,dense,indel")
+    ap.add_argument("--memory", action="store_true")
+    ap.add_argument("--seed", type=int, default=20)
+    args = ap.parse_args()
+    chr20 = pathlib.Path(args.chr20)
+    fasta, table = chr20 / "20.fa.gz", chr20 / "spliceai_grch37_chr20.txt.gz"
+    rng = random.Random(args.seed)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench_engine_"))
+    print(f"# {os.cpu_count()} CPUs, threads={args.threads or 'torch default'}, D={args.distance}, "
+          f"precision={args.precision}, temp {tmp}")
+    print("| workload | variants | path | seconds | variants/s | vs (c) | vs (a) | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    sizes = {"sparse": args.sparse, "indel": args.indels, "dense": 0}
+    all_same = True
+    for name in args.workloads.split(","):
+        records = workload(name, fasta, table, sizes[name], args.dense_bp, rng)
+        sample = records[:args.sample]
+        for label, recs in (("sample", sample), ("full", records)):
+            write_vcf(tmp / f"{name}_{label}.vcf", recs)
+        rows = {}
+        vcf = tmp / f"{name}_sample.vcf"
+        rows["(a) delta"] = ours(vcf, tmp / f"{name}_a.vcf", "delta", args, fasta, table)
+        rows["(b) fast"] = ours(vcf, tmp / f"{name}_b.vcf", "fast", args, fasta, table)
+        outs = {"(a) delta": strings(tmp / f"{name}_a.vcf"), "(b) fast": strings(tmp / f"{name}_b.vcf")}
+        if args.spliceai_venv:
+            rows["(c) spliceai 1.3.1"] = original(vcf, tmp / f"{name}_c.vcf", args, fasta, table)
+            outs["(c) spliceai 1.3.1"] = strings(tmp / f"{name}_c.vcf")
+        same = all(o == outs["(a) delta"] for o in outs.values())
+        all_same &= same
+        a_rate = len(sample) / rows["(a) delta"][0]
+        c_rate = len(sample) / rows["(c) spliceai 1.3.1"][0] if args.spliceai_venv else None
+        for path, (seconds, rss) in rows.items():
+            rate = len(sample) / seconds
+            vs_c = f"{rate / c_rate:.1f}x" if c_rate else "-"
+            print(f"| {name} | {len(sample)} | {path} | {seconds:.1f} | {rate:.3f} | {vs_c} | "
+                  f"{rate / a_rate:.1f}x | {rss:.0f} |")
+        if len(records) > len(sample):
+            seconds, rss = ours(tmp / f"{name}_full.vcf", tmp / f"{name}_full_b.vcf", "fast", args,
+                                fasta, table)
+            rate = len(records) / seconds
+            vs_c = f"{rate / c_rate:.1f}x" if c_rate else "-"
+            print(f"| {name} | {len(records)} | (b) fast, whole workload | {seconds:.1f} | "
+                  f"{rate:.3f} | {vs_c} | {rate / a_rate:.1f}x | {rss:.0f} |")
+        print(f"| {name} | | outputs identical on the sample: {'yes' if same else 'NO'} |||||")
+    if args.memory:
+        print("\n| records (intergenic) | seconds | peak RSS MiB |\n|---|---|---|")
+        for n, seconds, rss in memory_check(tmp, args, fasta, table):
+            print(f"| {n} | {seconds:.1f} | {rss:.0f} |")
+    sys.exit(0 if all_same else 1)
+
+
+if __name__ == "__main__":
+    main()

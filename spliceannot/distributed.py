@@ -1,0 +1,346 @@
+"""Ray-distributed scoring (issue 7): region shards of a VCF, durable parts, one merged output.
+
+The input is cut into contiguous runs of records (so each shard is one genomic region of a
+sorted VCF, and the global input order is the shard order then the order within a shard). Each
+shard is scored by a Ray task that runs the ordinary local pipeline, :func:`scoring.score_file`,
+into its own part file; so a part holds exactly what the local engine writes for those records.
+The merge keeps one header and appends the parts' bodies in shard order, which makes the output
+byte-identical to a local run for the text writers (``vcf``, ``tsv``, ``jsonl``), and re-sorts
+``vep`` lines stably by (contig, position) exactly as that writer does.
+
+Durability: shards, parts and ``manifest.json`` live in ``OUT.shards/``. A part is renamed into
+place only when complete (``score_file`` writes ``PART.partial``), and the manifest is replaced
+atomically after every finished shard, so a crash of the driver loses at most the shards in
+flight; rerunning the same command reuses every part the manifest marks done. A worker that
+dies is retried by Ray (``max_retries``), as is a shard that fails with an ``OSError``.
+"""
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+
+from .errors import MissingDependency, SpliceannotError, UsageError
+from .summary import Summary
+
+log = logging.getLogger("spliceannot")
+WORK_SUFFIX = ".shards"
+MANIFEST = "manifest.json"
+# Fault injection for the tests (a shard task that dies as a killed worker would): shard
+# indices, comma-separated; with a marker directory only the first attempt of each dies.
+FAULT_SHARDS_ENV = "SPLICEANNOT_FAULT_SHARDS"
+FAULT_MARKERS_ENV = "SPLICEANNOT_FAULT_MARKERS"
+TEXT_WRITERS = ("vcf", "tsv", "jsonl")  # merged by concatenating bodies
+SORTED_WRITERS = ("vep",)  # merged by a stable (contig, pos) sort, as the writer sorts
+_PART_SUFFIX = {"vcf": ".vcf", "tsv": ".tsv", "jsonl": ".jsonl", "vep": ".vep.vcf.gz"}
+
+
+class ShardFailed(SpliceannotError):
+    exit_code = 1
+
+
+def import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependency("--engine ray needs Ray: pip install 'spliceannot[ray]' "
+                                "(or pip install ray)") from None
+    return ray
+
+
+def _open_text(path):
+    import gzip
+
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rt", newline="")
+    return open(path, newline="")
+
+
+def _fingerprint(input_path, opts, shards, writer) -> str:
+    """What a rerun must share with the first run for its parts to be reused."""
+    digest = hashlib.sha256()
+    with open(input_path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    settings = {k: v for k, v in dataclasses.asdict(opts).items()
+                if k not in ("progress", "threads", "device", "batch_size", "chunk_size")}
+    digest.update(json.dumps([settings, shards, writer], sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def split(input_path, workdir, shards: int) -> list:
+    """Write ``shards`` shard VCFs (header + a contiguous run of records); returns their entries."""
+    header, total = [], 0
+    with _open_text(input_path) as handle:
+        for line in handle:
+            if line.startswith("#") and total == 0:
+                header.append(line)
+            elif line.strip():
+                total += 1
+    if header and not header[-1].endswith("\n"):
+        header[-1] += "\n"
+    n = max(1, min(shards, total))
+    bounds = [round(i * total / n) for i in range(n + 1)]
+    entries, out, shard, seen = [], None, -1, 0
+    with _open_text(input_path) as handle:
+        for line in handle:
+            if (line.startswith("#") and seen == 0) or not line.strip():
+                continue
+            while shard < 0 or seen >= bounds[shard + 1]:
+                if out:
+                    out.close()
+                shard += 1
+                path = os.path.join(workdir, f"shard-{shard:04d}.vcf")
+                out = open(path, "w")
+                out.writelines(header)
+                entries.append({"index": shard, "input": os.path.basename(path),
+                                "first": seen, "records": bounds[shard + 1] - bounds[shard],
+                                "region": None, "status": "pending"})
+            fields = line.split("\t", 2)
+            where = f"{fields[0]}:{fields[1]}" if len(fields) > 2 else "?"
+            entry = entries[-1]
+            entry["start"] = entry.get("start") or where
+            entry["region"] = f"{entry['start']}-{where}"  # first-last record of the shard
+            out.write(line if line.endswith("\n") else line + "\n")
+            seen += 1
+    if out:
+        out.close()
+    if not entries:  # no records: one empty shard still makes the header
+        path = os.path.join(workdir, "shard-0000.vcf")
+        with open(path, "w") as handle:
+            handle.writelines(header)
+        entries.append({"index": 0, "input": os.path.basename(path), "first": 0, "records": 0,
+                        "region": None, "status": "pending"})
+    return entries
+
+
+def score_shard(shard_path, part_path, opts, plugins_dirs, index, cwd):
+    """One Ray task: the local pipeline on one shard. Returns the shard's summary as a dict."""
+    _fault(index)
+    # Relative paths in the options resolve as in the driver, and are written to the output
+    # header as given (the local engine writes them so); on a cluster they need a shared path.
+    if os.path.isdir(cwd):
+        os.chdir(cwd)
+    if plugins_dirs:
+        from .plugins import load_plugins_dir
+
+        for directory in plugins_dirs:
+            load_plugins_dir(directory)
+    from .scoring import score_file
+
+    summary = score_file(shard_path, part_path, dataclasses.replace(opts, progress=False))
+    return summary.to_dict()
+
+
+def _fault(index):
+    wanted = os.environ.get(FAULT_SHARDS_ENV, "")
+    if str(index) not in wanted.split(","):
+        return
+    markers = os.environ.get(FAULT_MARKERS_ENV)
+    if markers:
+        marker = os.path.join(markers, f"died-{index}")
+        if os.path.exists(marker):
+            return
+        open(marker, "w").close()
+    os._exit(1)  # as a killed worker: no exception, no cleanup
+
+
+class Manifest:
+    """``OUT.shards/manifest.json``: the shards, their state, replaced atomically on each save."""
+
+    def __init__(self, workdir, data):
+        self.workdir, self.data = workdir, data
+
+    @classmethod
+    def open(cls, workdir, fingerprint, make_shards):
+        path = os.path.join(workdir, MANIFEST)
+        if os.path.exists(path):
+            with open(path) as handle:
+                data = json.load(handle)
+            if data.get("fingerprint") == fingerprint:
+                return cls(workdir, data)
+            log.warning("%s is from another input or other settings; starting over", workdir)
+            shutil.rmtree(workdir)
+        os.makedirs(workdir, exist_ok=True)
+        manifest = cls(workdir, {"fingerprint": fingerprint, "shards": make_shards()})
+        manifest.save()
+        return manifest
+
+    @property
+    def shards(self):
+        return self.data["shards"]
+
+    def path(self, name):
+        return os.path.join(self.workdir, name)
+
+    def done(self, shard) -> bool:
+        part = shard.get("part")
+        return (shard["status"] == "done" and part is not None
+                and os.path.exists(self.path(part))
+                and os.path.getsize(self.path(part)) == shard.get("part_bytes"))
+
+    def save(self):
+        path = self.path(MANIFEST)
+        with open(path + ".tmp", "w") as handle:
+            json.dump(self.data, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(path + ".tmp", path)
+
+
+def score_distributed(input_path, output_path, opts, shards=4, address=None, plugins_dirs=(),
+                      retries=3, workers=2, keep_work=False):
+    """Score ``input_path`` on Ray in ``shards`` region shards; the merged output equals the
+    local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards."""
+    from .scoring import pick_writer
+
+    if input_path == "-" or output_path == "-":
+        raise UsageError("--engine ray needs an input file and an output file, not '-'")
+    if opts.resume or opts.rejects:
+        raise UsageError("--engine ray resumes by itself (rerun the same command); "
+                         "--resume and --rejects are for the local engine")
+    if shards < 1:
+        raise UsageError(f"--shards must be >= 1, got {shards}")
+    writer = pick_writer(opts.format, output_path).name
+    if writer not in TEXT_WRITERS + SORTED_WRITERS or (
+            writer in TEXT_WRITERS and output_path.endswith((".gz", ".bgz", ".bcf"))):
+        raise UsageError(f"--engine ray writes plain .vcf, .tsv, .jsonl or .vep.vcf.gz, not "
+                         f"{output_path}; compress the merged file afterwards (bgzip)")
+    if not os.path.exists(input_path):
+        raise UsageError(f"input VCF {input_path}: no such file")
+    started = time.perf_counter()
+    workdir = output_path + WORK_SUFFIX
+    fingerprint = _fingerprint(input_path, opts, shards, writer)
+    manifest = Manifest.open(workdir, fingerprint, lambda: split(input_path, workdir, shards))
+    pending = [s for s in manifest.shards if not manifest.done(s)]
+    skipped = [s["index"] for s in manifest.shards if manifest.done(s)]
+    if skipped:
+        log.info("reusing %d finished shards from %s", len(skipped), workdir)
+    if pending:
+        _run(manifest, pending, dataclasses.replace(opts, format=writer), address,
+             [os.path.abspath(d) for d in plugins_dirs], retries, workers)
+    merge(manifest, writer, output_path)
+    summary = _total(manifest.shards)
+    summary.seconds = time.perf_counter() - started
+    summary.shards_skipped = skipped
+    if not keep_work:
+        shutil.rmtree(workdir)
+    return summary
+
+
+def _run(manifest, pending, opts, address, plugins_dirs, retries, workers):
+    ray = import_ray()
+    started_here = not ray.is_initialized()
+    if started_here:
+        if address:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING,
+                     log_to_driver=False)
+    # Worker death is retried by max_retries; OSError (a lost file system) is worth a retry
+    # too, a SpliceannotError (bad input, bad settings) is not: it fails the same way again.
+    task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=[OSError])(score_shard)
+    try:
+        waiting = {}
+        for shard in pending:
+            part = f"part-{shard['index']:04d}{_PART_SUFFIX[opts.format]}"
+            shard.update(status="running", part=part)
+            ref = task.remote(os.path.abspath(manifest.path(shard["input"])),
+                              os.path.abspath(manifest.path(part)), opts,
+                              plugins_dirs, shard["index"], os.getcwd())
+            waiting[ref] = shard
+        manifest.save()
+        failure = None
+        while waiting:
+            ready, _ = ray.wait(list(waiting), num_returns=1)
+            shard = waiting.pop(ready[0])
+            try:
+                shard["summary"] = ray.get(ready[0])
+            except Exception as exc:  # noqa: BLE001 - recorded, the others still finish
+                shard["status"], shard["error"] = "failed", _reason(exc)
+                failure = failure or shard
+            else:
+                shard.update(status="done", finished=time.time(),
+                             part_bytes=os.path.getsize(manifest.path(shard["part"])))
+                shard.pop("error", None)
+            manifest.save()
+        if failure:
+            raise ShardFailed(f"shard {failure['index']} ({failure['region']}) failed: "
+                              f"{failure['error']}; finished shards are kept in "
+                              f"{manifest.workdir} (rerun the same command to continue)")
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _reason(exc) -> str:
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, SpliceannotError):
+        return str(cause)
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def _header_len(writer, lines) -> int:
+    if writer == "jsonl":
+        return 1
+    n = 0
+    while n < len(lines) and lines[n].startswith("#"):
+        n += 1
+    return n + 1 if writer == "tsv" else n  # tsv: "## key=value" lines, then the column line
+
+
+def merge(manifest, writer, output_path):
+    """Write the parts in shard order into one output, via OUT.partial renamed when complete."""
+    working = output_path + ".partial"
+    parts = [manifest.path(s["part"]) for s in manifest.shards]
+    if writer in SORTED_WRITERS:
+        _merge_vep(parts, working, output_path)
+    else:
+        with open(working, "w", newline="") as out:
+            for i, part in enumerate(parts):
+                with open(part, newline="") as handle:
+                    lines = handle.readlines()
+                out.writelines(lines if i == 0 else lines[_header_len(writer, lines):])
+    os.replace(working, output_path)
+
+
+def _merge_vep(parts, working, output_path):
+    # The vep writer sorts its lines by (contig rank, pos, arrival); arrival order across parts
+    # is shard order, so a stable sort of the concatenation by (rank, pos) is the same order.
+    import gzip
+
+    import pysam
+
+    header, body = None, []
+    for part in parts:
+        with gzip.open(part, "rt", newline="") as handle:
+            lines = handle.read().splitlines()
+        n = _header_len("vep", lines)
+        header = header or lines[:n]
+        body += lines[n:]
+    ranks = {}
+    for line in header:
+        if line.startswith("##contig=<ID="):
+            ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">")] = len(ranks)
+    body.sort(key=lambda line: (ranks.get(line.split("\t", 1)[0], len(ranks)),
+                                int(line.split("\t", 2)[1])))
+    with pysam.BGZFile(working, "w") as handle:
+        handle.write(("\n".join(header + body) + "\n").encode())
+    index = output_path + ".tbi"
+    pysam.tabix_index(working, preset="vcf", force=True, index=index)
+
+
+def _total(shards) -> Summary:
+    total = Summary()
+    for shard in shards:
+        s = shard.get("summary") or {}
+        for key in ("records_in", "records_out", "scored", "entries"):
+            setattr(total, key, getattr(total, key) + s.get(key, 0))
+        total.unscored.update(s.get("unscored", {}))
+        total.alt_skips.update(s.get("alt_skips", {}))
+    return total

@@ -1,0 +1,69 @@
+"""A persistent cache of computed scores, one SQLite file per (model, annotation, genome, settings).
+
+The file name is a digest of the model hash, the annotation hash, the reference digest, D, mask
+and every option beyond 1.3.1 (see :mod:`spliceannot.provenance`), so a cached score is reused
+only where recomputing it would give the same result. Only scored records are kept; each row
+holds the record's entries and ALT skips as JSON, floats at full precision.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+import sqlite3
+
+from .delta import DeltaScore, Plan
+
+CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
+
+
+def default_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get(CACHE_ENV) or pathlib.Path.home() / ".cache" / "spliceannot")
+
+
+def cache_key(model_hash, annotation_hash, reference_hash, settings) -> str:
+    parts = {"model": model_hash, "annotation": annotation_hash, "reference": reference_hash,
+             "distance": settings.distance, "mask": int(bool(settings.mask)), **settings.extras()}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+class ScoreCache:
+    def __init__(self, directory, key: str):
+        directory = pathlib.Path(directory) / "scores"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{key}.sqlite"
+        self._db = sqlite3.connect(self.path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS scores (chrom TEXT, pos INTEGER, ref TEXT, "
+                         "alts TEXT, body TEXT, PRIMARY KEY (chrom, pos, ref, alts))")
+
+    @staticmethod
+    def _key(v):
+        return (v.chrom, v.pos, v.ref.upper(), ",".join(a.upper() for a in v.alts))
+
+    def get(self, variant):
+        row = self._db.execute("SELECT body FROM scores WHERE chrom=? AND pos=? AND ref=? AND "
+                               "alts=?", self._key(variant)).fetchone()
+        if row is None:
+            return None
+        body = json.loads(row[0])
+        plan = Plan(variant, alt_skips=[tuple(s) for s in body["skips"]])
+        for alt, gene, ds, dp, raw in body["entries"]:
+            plan.items.append(DeltaScore(alt, gene, tuple(ds) if ds is not None else None,
+                                         tuple(dp) if dp is not None else None,
+                                         tuple(raw) if raw is not None else None))
+        return plan
+
+    def put(self, variant, plan) -> None:
+        if plan.reason is not None:
+            return
+        entries = [[e.alt, e.gene, e.ds, e.dp, e.raw] for e in plan.entries()]
+        body = json.dumps({"entries": entries, "skips": plan.alt_skips})
+        self._db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+                         self._key(variant) + (body,))
+
+    def commit(self):
+        self._db.commit()
+
+    def close(self):
+        self._db.commit()
+        self._db.close()

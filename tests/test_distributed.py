@@ -1,0 +1,143 @@
+"""``--engine ray``: region shards on a local 2-CPU Ray instance, merged byte-identical to local."""
+
+import json
+import os
+
+import pytest
+
+from conftest import CHR16_FASTA, CHR16_TABLE, DATA, GOLDEN
+
+pytest.importorskip("ray", reason="needs Ray: pip install 'spliceannot[ray]'")
+
+from spliceannot import distributed  # noqa: E402
+from spliceannot.plugins import load_plugins_dir  # noqa: E402
+from spliceannot.scoring import Options, score_file  # noqa: E402
+
+PLUGINS = DATA / "plugins"
+
+
+@pytest.fixture(scope="module")
+def workload(tmp_path_factory):
+    """The first 40 golden chr16 records and the local engine's output for them (tiny model)."""
+    load_plugins_dir(PLUGINS)
+    root = tmp_path_factory.mktemp("ray")
+    lines = open(GOLDEN / "chr16_variants.vcf").read().splitlines(keepends=True)
+    body = [line for line in lines if not line.startswith("#")][:40]
+    vcf = root / "in.vcf"
+    vcf.write_text("".join([line for line in lines if line.startswith("#")] + body))
+    local = root / "local.vcf"
+    score_file(str(vcf), str(local), _opts())
+    return vcf, local.read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _no_ray_left():
+    yield
+    import ray
+
+    ray.shutdown()
+
+
+def _opts():
+    return Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), model="tiny-dir",
+                   progress=False)
+
+
+def _score(vcf, out, **kwargs):
+    return distributed.score_distributed(str(vcf), str(out), _opts(), plugins_dirs=[PLUGINS],
+                                         **kwargs)
+
+
+def test_ray_output_is_byte_identical_to_local(workload, tmp_path):
+    vcf, local = workload
+    out = tmp_path / "ray.vcf"
+    summary = _score(vcf, out, shards=3)
+    assert out.read_bytes() == local
+    assert summary.records_in == summary.records_out == 40
+    assert not (tmp_path / "ray.vcf.shards").exists()  # work directory removed after the merge
+
+
+def test_killed_worker_is_retried_and_output_complete(workload, tmp_path, monkeypatch):
+    vcf, local = workload
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    # Shard 1's worker process exits (os._exit) on its first attempt, as a killed worker would.
+    monkeypatch.setenv(distributed.FAULT_SHARDS_ENV, "1")
+    monkeypatch.setenv(distributed.FAULT_MARKERS_ENV, str(markers))
+    out = tmp_path / "ray.vcf"
+    summary = _score(vcf, out, shards=3, retries=2)
+    assert (markers / "died-1").exists()  # the worker did die
+    assert out.read_bytes() == local
+    assert summary.records_out == 40
+
+
+def test_rerun_after_crash_skips_finished_shards(workload, tmp_path, monkeypatch):
+    vcf, local = workload
+    out = tmp_path / "ray.vcf"
+    work = tmp_path / "ray.vcf.shards"
+    # First run: shard 1 dies on every attempt, so the run fails with the others finished.
+    monkeypatch.setenv(distributed.FAULT_SHARDS_ENV, "1")
+    with pytest.raises(distributed.ShardFailed, match="rerun the same command"):
+        _score(vcf, out, shards=3, retries=1, keep_work=True)
+    assert not out.exists()
+    manifest = json.loads((work / distributed.MANIFEST).read_text())
+    states = [s["status"] for s in manifest["shards"]]
+    assert states == ["done", "failed", "done"]
+    stamps = {s["index"]: (s["finished"], os.stat(work / s["part"]).st_mtime_ns)
+              for s in manifest["shards"] if s["status"] == "done"}
+
+    monkeypatch.delenv(distributed.FAULT_SHARDS_ENV)
+    summary = _score(vcf, out, shards=3, keep_work=True)
+    assert summary.shards_skipped == [0, 2]
+    manifest = json.loads((work / distributed.MANIFEST).read_text())
+    for s in manifest["shards"]:
+        assert s["status"] == "done"
+        if s["index"] in stamps:  # reused as they were: neither rescored nor rewritten
+            assert (s["finished"], os.stat(work / s["part"]).st_mtime_ns) == stamps[s["index"]]
+    assert out.read_bytes() == local
+    assert summary.records_out == 40
+
+
+def test_split_keeps_input_order_in_contiguous_region_shards(workload, tmp_path):
+    vcf, _ = workload
+    shards = distributed.split(str(vcf), str(tmp_path), 3)
+    assert [s["records"] for s in shards] == [13, 14, 13]
+    assert [s["first"] for s in shards] == [0, 13, 27]
+    bodies = [[line for line in open(tmp_path / s["input"]) if not line.startswith("#")]
+              for s in shards]
+    original = [line for line in open(vcf) if not line.startswith("#")]
+    assert sum(bodies, []) == original
+    assert shards[0]["region"].startswith("chr16:2100-chr16:")
+
+
+def test_ray_refuses_outputs_it_cannot_merge_identically(workload, tmp_path):
+    vcf, _ = workload
+    from spliceannot.errors import UsageError
+
+    with pytest.raises(UsageError, match="bgzip"):
+        _score(vcf, tmp_path / "out.vcf.gz", shards=2)
+
+
+def test_missing_ray_gives_the_install_hint(monkeypatch):
+    import sys
+
+    from spliceannot.errors import MissingDependency
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingDependency, match=r"spliceannot\[ray\]"):
+        distributed.import_ray()
+
+
+def test_cli_checks_engine_options():
+    from typer.testing import CliRunner
+
+    from spliceannot.cli import build_app
+
+    runner = CliRunner()
+    base = ["score", "x.vcf", "-R", "r.fa", "-A", "a.txt"]
+    result = runner.invoke(build_app(), base + ["--engine", "spark"])
+    assert "--engine must be local or ray" in str(result.exception)
+    result = runner.invoke(build_app(), base + ["--address", "ray://h:10001"])
+    assert "--address needs --engine ray" in str(result.exception)
+    result = runner.invoke(build_app(), ["precompute", "--help"])
+    assert result.exit_code == 0 and "--kinds" in result.output
