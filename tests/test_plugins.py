@@ -36,9 +36,9 @@ class TinyModel(EnsembleModel):
         torch.manual_seed(0)
         return [SpliceNet(NetworkConfig.preset(80))]
 
-    def predict(self, x):
+    def networks(self):  # both scorers reach the weights through here
         TinyModel.calls += 1
-        return super().predict(x)
+        return super().networks()
 
 
 class TinyPlugin:

@@ -52,7 +52,7 @@ def test_hits_run_no_model(full_export, tmp_path):
                   precomputed=(str(full_export / "all.vep.vcf.gz"),))
     assert body(out) == body(full_export / "direct.vcf")
     assert summary.scored > 100
-    assert "##spliceannot_scorer=precomputed+delta" in open(out).read()
+    assert "##spliceannot_scorer=precomputed+fast" in open(out).read()  # wraps the default scorer
 
 
 def test_misses_are_computed(full_export, tmp_path):
