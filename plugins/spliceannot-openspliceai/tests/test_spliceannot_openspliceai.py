@@ -1,7 +1,6 @@
 """The OpenSpliceAI backend: discovered through its entry point, loads every checkpoint size, and
 matches an independent re-statement of OpenSpliceAI's forward pass."""
 
-import os
 import pathlib
 
 import numpy as np
@@ -170,9 +169,6 @@ def test_missing_folder_says_what_to_set(monkeypatch):
         registry.models().get("openspliceai-mane-80").files()
 
 
-@pytest.mark.skipif(not os.environ.get("SPLICEANNOT_SLOW"),
-                    reason="scores 8 records with the 10,000 nt ensemble (minutes on CPU); "
-                           "set SPLICEANNOT_SLOW=1")
 def test_matches_openspliceai_variant_007(weights, tmp_path):
     """Record for record, the strings `openspliceai variant` 0.0.7 wrote (tests/data)."""
     from spliceannot.scoring import Options, score_file
