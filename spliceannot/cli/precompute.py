@@ -1,10 +1,11 @@
 """``spliceannot precompute``: every possible variant over genes or regions, into a VEP-ready file."""
 
-import logging
 import sys
 from typing import Annotated, Optional
 
 import typer
+
+from . import session
 
 from ..errors import UsageError
 
@@ -34,12 +35,7 @@ def precompute(
         raise UsageError(f"--engine must be local or ray, got {engine!r}")
     if device not in ("cpu", "cuda", "auto"):
         raise UsageError(f"--device must be cpu, cuda or auto, got {device!r}")
-    logging.basicConfig(stream=sys.stderr, format="spliceannot: warning: %(message)s",
-                        level=logging.ERROR if quiet else logging.WARNING)
-    if plugins_dir:
-        from ..plugins import load_plugins_dir
-
-        load_plugins_dir(plugins_dir)
+    session.start(quiet, plugins_dir)
     from ..precompute import precompute as run
     from ..scoring import Options
 

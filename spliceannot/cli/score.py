@@ -1,11 +1,12 @@
 """``spliceannot score``: annotate a VCF with delta scores (SpliceAI's -I -O -R -A -D -M flags work)."""
 
 import json
-import logging
 import sys
 from typing import Annotated, Optional
 
 import typer
+
+from . import session
 
 from ..errors import UsageError
 
@@ -59,12 +60,7 @@ def score(
     source = input_opt or input_path
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
-    logging.basicConfig(stream=sys.stderr, format="spliceannot: warning: %(message)s",
-                        level=logging.ERROR if quiet else logging.WARNING)
-    if plugins_dir:
-        from ..plugins import load_plugins_dir
-
-        load_plugins_dir(plugins_dir)
+    session.start(quiet, plugins_dir)
     from ..scoring import Options, score_file
 
     opts = Options(reference=reference, annotation=annotation, distance=distance, mask=bool(mask),
