@@ -35,6 +35,7 @@ class EnsembleModel(Model):
 
     def __init__(self):
         self._nets = None
+        self._inference = None
         self.temperatures = None
         self.device = "cpu"
 
@@ -53,19 +54,25 @@ class EnsembleModel(Model):
             self._torch = torch
         return self._nets
 
+    def inference_nets(self) -> list:
+        """The members frozen for inference (:mod:`spliceannot.inference`), built once."""
+        if getattr(self, "_inference", None) is None:  # subclasses may skip __init__
+            from .inference import InferenceNet
+
+            self._inference = [InferenceNet(net) for net in self.networks()]
+        return self._inference
+
     def predict(self, x: np.ndarray) -> np.ndarray:
-        nets = self.networks()
+        nets = self.inference_nets()
         torch = self._torch
         with torch.inference_mode():
             xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
-            xt = xt.transpose(1, 2)  # (B, 4, L)
-            total = None
-            for net in nets:
-                logits = net(xt)  # (B, 3, L - context)
-                if self.temperatures is not None:
-                    t = torch.as_tensor(self.temperatures, dtype=logits.dtype, device=logits.device)
-                    logits = logits / t.view(1, -1, 1)
-                p = torch.softmax(logits, dim=1)
-                total = p if total is None else total + p
-            mean = total / np.float32(len(nets))
-            return mean.transpose(1, 2).float().cpu().numpy()
+            skips = [net.forward(xt)[0] for net in nets]  # (B, n, W) per member
+            windows = []
+            for b in range(xt.shape[0]):  # the head runs per window, on one shape
+                total = None
+                for net, skip in zip(nets, skips):
+                    p = net.probs(skip[b:b + 1], self.temperatures)
+                    total = p if total is None else total + p
+                windows.append(total / np.float32(len(nets)))
+            return torch.cat(windows).float().cpu().numpy()

@@ -1,0 +1,190 @@
+"""SpliceNet inference whose every output has the same bits wherever and however it is computed.
+
+Both the per-window path (:meth:`spliceannot.model.EnsembleModel.predict`, hence the ``delta``
+scorer) and the fast engine (:mod:`spliceannot.engine`) run a network through one
+:class:`InferenceNet`. A value the engine computes on a crop of a layer therefore equals the one
+the whole window gives, bit for bit, and so do the SpliceAI strings. What makes it so, measured on
+this CPU build (torch 2.13, oneDNN 3.12) rather than assumed:
+
+* Every convolution, 1x1 ones included, is a channels-last 2-D convolution over fixed-width
+  **tiles**: the output is cut into tiles of :func:`tile_width` positions, each tile's input (the
+  tile plus its halo of ``2r``) is one batch item, and oneDNN's brgemm kernel computes an output
+  from the same instructions whatever its tile's place or the number of tiles -- as long as a call
+  holds at least two (a single-item call takes another path, so it is duplicated). Plain 1-D
+  convolutions of different lengths differ in the last bits, because oneDNN blocks by shape; the
+  tiles also run 3-4x faster than them on this CPU.
+* Batch norm is ``x * inv + (beta - mean * inv)`` with ``inv = gamma * rsqrt(var + eps)``, as
+  Keras computes it in inference: two elementwise operations, each exactly rounded, so the layout
+  cannot change a bit. ReLU and the residual sum are exact too.
+* The head, temperatures and softmax run per window on one shape, ``(1, positions, 3)``.
+
+Activations are ``(batch, length, channels)`` throughout ("valid" convolutions: each stage is
+shorter than the last by twice its radius). Training uses the plain modules of
+:mod:`spliceannot.network`; this is for inference only.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from .cone import stage_radii
+
+MAX_TILE = 1024
+MIN_TILE = 64
+POINTWISE_TILE = 512
+
+
+def tile_width(kernel: int, dilation: int) -> int:
+    """Tile width of a (kernel, dilation) convolution: about 4x its radius, 64 to 512 positions.
+
+    A function of the layer alone, never of the input, so every path tiles a layer alike."""
+    radius = (kernel - 1) * dilation // 2
+    if radius == 0:
+        return POINTWISE_TILE
+    return min(MAX_TILE, max(MIN_TILE, 1 << (4 * radius - 1).bit_length()))
+
+
+class Conv:
+    """One convolution's weights in the layout the tiles need."""
+
+    def __init__(self, conv, device):
+        w = conv.weight.detach().to(device=device, dtype=torch.float32)  # (out, in, k)
+        self.weight = w.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        self.bias = conv.bias.detach().to(device=device, dtype=torch.float32).contiguous()
+        self.kernel = w.shape[2]
+        self.dilation = conv.dilation[0]
+        self.radius = (self.kernel - 1) * self.dilation // 2
+        self.tile = tile_width(self.kernel, self.dilation)
+
+    def __call__(self, x):
+        """Valid convolution: x (B, n + 2r, in) -> (B, n, out)."""
+        r = self.radius
+        b, length, c = x.shape
+        n = length - 2 * r
+        if n <= 0:
+            raise ValueError(f"input of {length} positions is too short for radius {r}")
+        if r == 0:
+            tile = POINTWISE_TILE  # 1x1: fixed tiles (other widths differ on one thread)
+        else:
+            tile = n if b >= 2 else -(-n // 2)  # at least two batch items, fewest copies
+        count = -(-n // tile)
+        items = b * count
+        if count == 1 and items >= 2 and tile == n:
+            tiles = x.unsqueeze(1)  # (b, 1, length, c): no copy needed
+        else:
+            tiles = self._tiles(x, tile, count)
+        y = F.conv2d(tiles.permute(0, 3, 1, 2), self.weight, self.bias,
+                     dilation=(1, self.dilation))[:items]
+        return y.permute(0, 2, 3, 1).reshape(b, count * tile, -1)[:, :n]
+
+    def _tiles(self, x, tile, count):
+        """(max(items, 2), 1, tile + 2r, c): each tile's input (zero-filled past the end) as one
+        batch item; a single item is duplicated, as one-item calls are blocked differently."""
+        r = self.radius
+        b, length, c = x.shape
+        if x.stride(2) != 1 or x.stride(1) != c:
+            x = x.contiguous()
+        full = (length - 2 * r) // tile  # tiles whose input lies wholly in x
+        items = b * count
+        buf = x.new_empty((max(items, 2), 1, tile + 2 * r, c))
+        view = buf[:items].view(b, count, tile + 2 * r, c)
+        if full:
+            view[:, :full] = x.as_strided((b, full, tile + 2 * r, c), (x.stride(0), tile * c, c, 1),
+                                          x.storage_offset())
+        if count > full:
+            rest = length - full * tile
+            view[:, full, :rest] = x[:, full * tile:]
+            view[:, full, rest:] = 0
+        if items == 1:
+            buf[1] = buf[0]
+        return buf
+
+
+class Norm:
+    """Inference batch norm as Keras computes it: x * inv + (beta - mean * inv)."""
+
+    def __init__(self, bn, device):
+        f32 = dict(device=device, dtype=torch.float32)
+        inv = torch.rsqrt(bn.running_var.detach().to(**f32) + bn.eps) * bn.weight.detach().to(**f32)
+        self.inv = inv.contiguous()
+        self.shift = (bn.bias.detach().to(**f32) - bn.running_mean.detach().to(**f32) * inv).contiguous()
+
+    def __call__(self, x):
+        return (x * self.inv).add_(self.shift)  # two exactly rounded steps, never fused
+
+
+class Stages:
+    """What :meth:`InferenceNet.forward` keeps for the engine, indexed by stage."""
+
+    def __init__(self, stem_output):
+        self.raw = [stem_output.contiguous()]  # contiguous: the engine gathers flat rows
+        self.inputs = [None]
+
+    def add(self, input1, input2, output):
+        self.raw += [None, output.contiguous()]
+        self.inputs += [input1.contiguous(), input2.contiguous()]
+
+
+class InferenceNet:
+    """A :class:`~spliceannot.network.SpliceNet`'s weights, frozen for tiled inference.
+
+    Stage 0 is the stem; stages ``2i + 1`` and ``2i + 2`` are unit ``i``'s two convolutions.
+    """
+
+    def __init__(self, net, device=None):
+        device = device or next(net.parameters()).device
+        config = net.config
+        self.units_layout = [tuple(u) for u in config.units]
+        self.radii = stage_radii(self.units_layout)
+        self.context = config.context
+        self.slope = config.relu_slope
+        self.stem = Conv(net.stem, device)
+        self.stem_skip = Conv(net.stem_skip, device)
+        self.units = [(Norm(u.bn1, device), Conv(u.conv1, device), Norm(u.bn2, device),
+                       Conv(u.conv2, device)) for u in net.units]
+        self.skips = {int(i): Conv(c, device) for i, c in net.skips.items()}
+        self.head = Conv(net.head, device)
+
+    def act(self, x):
+        """In place: x is always a fresh tensor here."""
+        return F.leaky_relu_(x, self.slope) if self.slope else torch.relu_(x)
+
+    def activated(self, x, unit: int, which: int):
+        """The input of unit ``unit``'s convolution ``which`` (1 or 2): act(norm(x)), pointwise."""
+        return self.act(self.units[unit][2 * which - 2](x))
+
+    def conv(self, unit: int, which: int) -> Conv:
+        return self.units[unit][2 * which - 1]
+
+    def forward(self, x, keep: bool = False):
+        """One-hot x (B, L, 4) -> (skip sum (B, L - context, W), stages or None).
+
+        With ``keep``, ``stages`` holds what the engine reads around an ALT: ``stages.raw[k]``,
+        the output of even stage k (the stem, then each unit's), and ``stages.inputs[k]``, the
+        activated input of stage k's convolution (k >= 1). Stage k's output is ``L - 2 *
+        reach[k]`` long and starts at ``reach[k]`` of the input; an input of stage k lies where
+        stage k - 1's output does."""
+        hc = self.context // 2
+        length = x.shape[1]
+        cur = self.stem(x)
+        stages = Stages(cur) if keep else None
+        skip = self.stem_skip(cur[:, hc:length - hc])
+        reach = 0
+        for i in range(len(self.units)):
+            r = self.radii[2 * i + 1]
+            a1 = self.activated(cur, i, 1)
+            a2 = self.activated(self.conv(i, 1)(a1), i, 2)
+            cur = self.conv(i, 2)(a2).add_(cur[:, 2 * r:cur.shape[1] - 2 * r])
+            reach += 2 * r
+            if keep:
+                stages.add(a1, a2, cur)
+            if i in self.skips:
+                skip = skip.add_(self.skips[i](cur[:, hc - reach:length - hc - reach]))
+        return skip, stages
+
+    def probs(self, skip, temperatures=None):
+        """Skip sum of ONE window (1, n, W) -> probabilities (1, n, 3). Always this shape."""
+        logits = self.head(skip).float()
+        if temperatures is not None:
+            logits = logits / torch.as_tensor(temperatures, dtype=logits.dtype,
+                                              device=logits.device)
+        return torch.softmax(logits.contiguous(), dim=-1)
