@@ -343,4 +343,6 @@ def _total(shards) -> Summary:
             setattr(total, key, getattr(total, key) + s.get(key, 0))
         total.unscored.update(s.get("unscored", {}))
         total.alt_skips.update(s.get("alt_skips", {}))
+        for key, value in s.get("timings", {}).items():  # summed over workers
+            total.timings[key] = total.timings.get(key, 0) + value
     return total

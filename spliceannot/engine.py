@@ -86,7 +86,11 @@ class Engine:
             strand = task.gene.strand
             a, b, m = split_alt(task.x_ref, task.x_alt, task.ref_len, len(task.alt), strand)
             start = pos - half if strand == "+" else -(pos + half)
-            key = (chrom, strand, task.gene.tx_start, task.gene.tx_end)
+            # The N-masking a window gets: transcript ends only where they fall inside it, so
+            # overlapping genes whose windows are masked alike share REF and ALT computations.
+            left = task.gene.tx_start if half + task.gene.tx_start - pos > 0 else None
+            right = task.gene.tx_end if half - (task.gene.tx_end - pos) > 0 else None
+            key = (chrom, strand, left, right)
             entries.append((key, start, task.x_ref, Alt(i, a, b, m)))
         tracks = build_tracks(entries, wid, self.span)
         results = [[None, None] for _ in items]
@@ -115,15 +119,17 @@ class Engine:
     def _run(self, tracks, wid, results):
         dev = self.device
         x = torch.from_numpy(np.stack([t.onehot() for t in tracks])).to(dev)  # (T, length, 4)
-        alts, ref_windows = [], {}
+        alts, ref_windows, copies = [], {}, {}
         for ti, t in enumerate(tracks):
             for alt in t.alts:
                 alt.track = ti
                 alts.append(alt)
                 ref_windows.setdefault((ti, alt.offset), []).append(alt.index)
+                # the same ALT window twice (genes masked alike): computed once
+                copies.setdefault((ti, alt.offset, alt.geometry, alt.m.tobytes()), []).append(alt)
         groups = {}
-        for alt in alts:
-            groups.setdefault(alt.geometry, []).append(alt)
+        for first, *_ in copies.values():
+            groups.setdefault(first.geometry, []).append(first)
         cones = {g: Cone(self.radii, wid, *g) for g in groups}
         cov = wid - self.context
         ref_total, alt_total = {}, {}
@@ -151,11 +157,13 @@ class Engine:
             y = self._mean(ref_total[key], n)
             for i in indices:
                 results[i][0] = y
-        for alt in alts:
-            results[alt.index][1] = self._mean(alt_total[alt.index], n)
+        for first, *rest in copies.values():
+            y = self._mean(alt_total[first.index], n)
+            for alt in (first, *rest):
+                results[alt.index][1] = y
         self.stats["tracks"] += len(tracks)
         self.stats["ref windows"] += len(ref_windows)
-        self.stats["alt windows"] += len(alts)
+        self.stats["alt windows"] += len(copies)
 
     def _set_tf32(self):
         if self.device.type == "cuda":

@@ -4,23 +4,25 @@ Both the per-window path (:meth:`spliceannot.model.EnsembleModel.predict`, hence
 scorer) and the fast engine (:mod:`spliceannot.engine`) run a network through one
 :class:`InferenceNet`. A value the engine computes on a crop of a layer therefore equals the one
 the whole window gives, bit for bit, and so do the SpliceAI strings. What makes it so, measured on
-this CPU build (torch 2.13, oneDNN 3.12) rather than assumed:
+this CPU build (torch 2.13, oneDNN 3.12) rather than assumed (``tests/test_inference.py``):
 
-* Every convolution, 1x1 ones included, is a channels-last 2-D convolution over fixed-width
-  **tiles**: the output is cut into tiles of :func:`tile_width` positions, each tile's input (the
-  tile plus its halo of ``2r``) is one batch item, and oneDNN's brgemm kernel computes an output
-  from the same instructions whatever its tile's place or the number of tiles -- as long as a call
-  holds at least two (a single-item call takes another path, so it is duplicated). Plain 1-D
-  convolutions of different lengths differ in the last bits, because oneDNN blocks by shape; the
-  tiles also run 3-4x faster than them on this CPU.
+* Every convolution is an unpadded ("valid") channels-last 2-D convolution, which oneDNN runs
+  with its brgemm kernel: an output then gets the same bits whatever the input's length, the
+  output's place in it or the batch size -- provided the call holds at least two batch items (a
+  one-item call is blocked differently). A single sequence is therefore cut into two tiles (each
+  with its ``2r`` halo); 1x1 convolutions always run on tiles of ``POINTWISE_TILE`` positions.
+  By contrast torch's padded 1-D convolution differs in the last bits between lengths, and runs
+  3-4x slower here than these calls.
 * Batch norm is ``x * inv + (beta - mean * inv)`` with ``inv = gamma * rsqrt(var + eps)``, as
-  Keras computes it in inference: two elementwise operations, each exactly rounded, so the layout
-  cannot change a bit. ReLU and the residual sum are exact too.
+  Keras computes it: two elementwise steps, each exactly rounded, so layout cannot change a bit.
+  ReLU and the residual sum are exact too. Folding the second batch norm into the convolution
+  before it was measured and rejected: no speed gain within this machine's noise, while the
+  largest difference from Keras' probabilities grew from 8.3e-7 to 1.4e-6.
 * The head, temperatures and softmax run per window on one shape, ``(1, positions, 3)``.
 
-Activations are ``(batch, length, channels)`` throughout ("valid" convolutions: each stage is
-shorter than the last by twice its radius). Training uses the plain modules of
-:mod:`spliceannot.network`; this is for inference only.
+Activations are ``(batch, length, channels)`` throughout, and each stage is shorter than the last
+by twice its radius. Training uses the plain modules of :mod:`spliceannot.network`; this is for
+inference only, where it computes the same function (to ~1e-7) on fewer positions.
 """
 
 import torch
@@ -28,19 +30,9 @@ import torch.nn.functional as F
 
 from .cone import stage_radii
 
-MAX_TILE = 1024
-MIN_TILE = 64
+# 1x1 convolutions run on tiles of this many positions: on one thread, oneDNN's 1x1 kernels
+# differ in the last bits between output widths (measured), so they always see this one.
 POINTWISE_TILE = 512
-
-
-def tile_width(kernel: int, dilation: int) -> int:
-    """Tile width of a (kernel, dilation) convolution: about 4x its radius, 64 to 512 positions.
-
-    A function of the layer alone, never of the input, so every path tiles a layer alike."""
-    radius = (kernel - 1) * dilation // 2
-    if radius == 0:
-        return POINTWISE_TILE
-    return min(MAX_TILE, max(MIN_TILE, 1 << (4 * radius - 1).bit_length()))
 
 
 class Conv:
@@ -48,12 +40,12 @@ class Conv:
 
     def __init__(self, conv, device):
         w = conv.weight.detach().to(device=device, dtype=torch.float32)  # (out, in, k)
+        b = conv.bias.detach().to(device=device, dtype=torch.float32)
         self.weight = w.unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        self.bias = conv.bias.detach().to(device=device, dtype=torch.float32).contiguous()
+        self.bias = b.contiguous()
         self.kernel = w.shape[2]
         self.dilation = conv.dilation[0]
         self.radius = (self.kernel - 1) * self.dilation // 2
-        self.tile = tile_width(self.kernel, self.dilation)
 
     def __call__(self, x):
         """Valid convolution: x (B, n + 2r, in) -> (B, n, out)."""
@@ -63,7 +55,7 @@ class Conv:
         if n <= 0:
             raise ValueError(f"input of {length} positions is too short for radius {r}")
         if r == 0:
-            tile = POINTWISE_TILE  # 1x1: fixed tiles (other widths differ on one thread)
+            tile = POINTWISE_TILE
         else:
             tile = n if b >= 2 else -(-n // 2)  # at least two batch items, fewest copies
         count = -(-n // tile)
@@ -149,7 +141,7 @@ class InferenceNet:
         return F.leaky_relu_(x, self.slope) if self.slope else torch.relu_(x)
 
     def activated(self, x, unit: int, which: int):
-        """The input of unit ``unit``'s convolution ``which`` (1 or 2): act(norm(x)), pointwise."""
+        """The input of unit ``unit``'s convolution ``which`` (1 or 2): act(bn(x)), pointwise."""
         return self.act(self.units[unit][2 * which - 2](x))
 
     def conv(self, unit: int, which: int) -> Conv:

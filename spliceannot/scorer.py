@@ -24,6 +24,11 @@ class Scorer(ABC):
     def score(self, variants: list, ctx: ScoringContext) -> list:
         """Score variants (a chunk of the input, in input order)."""
 
+    def timings(self) -> dict:
+        """Where the time went so far (seconds and counts by name), for the run summary."""
+        inner = getattr(self, "inner", None)
+        return inner.timings() if isinstance(inner, Scorer) else {}
+
 
 def score_per_window(plans: list, ctx: ScoringContext) -> list:
     """Run the model window by window: each REF once per ``ref_key``, each ALT alone.

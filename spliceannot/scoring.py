@@ -167,6 +167,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     if rejects:
         rejects.write("LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n")
     summary = Summary()
+    timings_before = scorer.timings()  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
     records = iter(reader)
     try:
@@ -196,6 +197,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
         if rejects:
             rejects.close()
         summary.seconds = time.perf_counter() - started
+        summary.timings = {k: v - timings_before.get(k, 0) for k, v in scorer.timings().items()}
     if working != output_path:
         os.replace(working, output_path)
     return summary

@@ -14,6 +14,7 @@ class Summary:
     alt_skips: Counter = field(default_factory=Counter)  # ALT-level reasons
     resumed: int = 0  # records taken over from an interrupted run's partial output
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)  # the scorer's breakdown (Scorer.timings)
 
     def add(self, plan) -> None:
         self.records_in += 1
@@ -34,10 +35,16 @@ class Summary:
         if self.resumed:
             out.append(f"records resumed from the partial output: {self.resumed}")
         out.append(f"time: {self.seconds:.1f} s ({rate:.2f} records/s)")
+        seconds = {k: v for k, v in self.timings.items() if k.endswith("seconds")}
+        if seconds:
+            counts = ", ".join(f"{k}: {v}" for k, v in self.timings.items() if k not in seconds)
+            out.append("model time: " + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+                       + (f" ({counts})" if counts else ""))
         return out
 
     def to_dict(self) -> dict:
         return {"records_in": self.records_in, "records_out": self.records_out,
                 "scored": self.scored, "entries": self.entries, "resumed": self.resumed,
                 "unscored": dict(self.unscored), "alt_skips": dict(self.alt_skips),
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3),
+                "timings": {k: round(v, 3) for k, v in self.timings.items()}}

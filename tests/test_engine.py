@@ -165,6 +165,38 @@ def test_d500_snv_and_deletion(world, spliceai_model):
     assert_same(engine(spliceai_model).predict(items), want, items)
 
 
+def test_overlapping_genes_share_only_when_masked_alike(world, spliceai_model):
+    """Same-strand genes whose transcripts both cover a window share its REF and ALT runs; a
+    third whose transcript ends inside the window is masked differently and must not."""
+    import dataclasses
+
+    from spliceannot.annotation import GeneTable
+
+    reference, genes = world
+    base = next(g for g in genes.genes if g.tx_end - g.tx_start > 30_000)
+    pos = (base.tx_start + base.tx_end) // 2
+    twin = dataclasses.replace(base, name="TWIN", tx_start=base.tx_start - 7)
+    short = dataclasses.replace(base, name="SHORT", tx_end=pos + 1000)  # ends inside the window
+    table = GeneTable([base, twin, short])
+    settings = delta.Settings(distance=50)
+    ref_base = reference.fetch("chr16", pos - 1, pos).upper()
+    alt = "A" if ref_base != "A" else "C"
+    plan = delta.plan(Variant("chr16", pos, ref_base, [alt, alt + "GT"]), reference, table,
+                      spliceai_model.context, settings)
+    items = [(t, "chr16", pos) for t in plan.tasks()]
+    assert len(items) == 6
+    ref = ReferencePath(spliceai_model)
+    want = [(ref(t.x_ref), ref(t.x_alt)) for t, _, _ in items]
+    eng = engine(spliceai_model)
+    assert_same(eng.predict(items), want, items)
+    assert eng.stats["tracks"] == 2  # base and twin together, short alone
+    assert eng.stats["alt windows"] == 4  # 2 ALTs x (shared pair, short)
+    names = [t.gene.name for t, _, _ in items]
+    got = dict(zip(names[:3], want[:3]))
+    assert np.array_equal(got[base.name][0], got["TWIN"][0])
+    assert not np.array_equal(got[base.name][0], got["SHORT"][0])
+
+
 def test_cone_spans_lie_in_backward_cone_and_cover_the_change():
     radii = stage_radii(UNITS_10K)
     assert 2 * sum(radii) == 10000

@@ -30,17 +30,20 @@ def test_probabilities_match_keras(spliceai_model):
     golden = np.load(GOLDEN / "keras_probs.npz")
     seq = "".join(line.strip() for line in open(CHR16_FASTA).readlines()[1:])
     nets = spliceai_model.networks()
+    inference = spliceai_model.inference_nets()  # what scoring runs
     for w, (centre, strand) in enumerate(zip(golden["centres"], golden["strands"])):
         x = one_hot(seq[centre - 5051:centre + 5050])
         if strand == "-":
             x = reverse_complement_onehot(x)
         xt = torch.from_numpy(np.ascontiguousarray(x.T))[None]
-        for m, net in enumerate(nets):
+        for m, (net, fast) in enumerate(zip(nets, inference)):
             with torch.no_grad():
                 y = torch.softmax(net(xt), 1)[0].T.numpy()
+                y_fast = fast.probs(fast.forward(xt.transpose(1, 2).contiguous())[0])[0].numpy()
             keras = golden["probs"][w, m]
-            assert y.shape == keras.shape == (101, 3)
+            assert y.shape == y_fast.shape == keras.shape == (101, 3)
             assert np.abs(y - keras).max() <= 1e-5
+            assert np.abs(y_fast - keras).max() <= 1e-5
     # A real splice site is in there: the + strand window is centred on an acceptor.
     assert golden["probs"][0, :, 50, 1].mean() > 0.9
 

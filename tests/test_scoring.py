@@ -64,6 +64,18 @@ def test_counts_by_reason(mixed_run):
         "ALT missing or '*'": 2}
 
 
+def test_summary_reports_model_time(mixed_run):
+    """The engine's breakdown, per run: one ALT window per entry that is not '.' (MNVs are)."""
+    out, summary = mixed_run
+    t = summary.timings
+    entries = sum(1 for _, info in records(out) for e in info.get("SpliceAI", "").split(",")
+                  if e and "|.|" not in e)
+    assert t["alt windows"] == entries == 5
+    assert t["ref seconds"] > 0 and t["alt seconds"] > 0
+    assert any(line.startswith("model time: ref seconds") for line in summary.lines())
+    assert summary.to_dict()["timings"]["alt windows"] == entries
+
+
 def test_entries_of_scored_records(mixed_run):
     out, _ = mixed_run
     got = dict(records(out))

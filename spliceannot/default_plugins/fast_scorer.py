@@ -32,6 +32,10 @@ class FastScorer(Scorer):
                                         precision=settings[1], device=settings[2])
         return self._engines[key]
 
+    def timings(self):
+        engine = next(iter(self._engines.values()), None)
+        return dict(engine.stats) if engine is not None else {}
+
     def score(self, variants, ctx):
         context = ctx.model.context
         plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
