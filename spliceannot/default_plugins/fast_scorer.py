@@ -5,6 +5,8 @@ differently (shared REF tracks, cone-restricted ALTs, batches across the chunk).
 not an ensemble of SpliceNets go through the per-window path of ``delta`` unchanged.
 """
 
+from collections import Counter
+
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
 from spliceannot.scorer import Scorer, score_per_window
@@ -17,6 +19,7 @@ class FastScorer(Scorer):
 
     def __init__(self):
         self._engines = {}
+        self._retired = Counter()  # stats of engines replaced, so timings() only ever grows
 
     def engine(self, ctx):
         """The engine for this model and these options, built once and kept."""
@@ -27,14 +30,18 @@ class FastScorer(Scorer):
                     getattr(opts, "device", None) or "cpu")
         key = (id(ctx.model),) + settings
         if key not in self._engines:
+            for old in self._engines.values():
+                self._retired.update(old.stats)
             self._engines.clear()  # one model per run; do not keep old weights alive
             self._engines[key] = Engine(ctx.model, batch_size=settings[0],
                                         precision=settings[1], device=settings[2])
         return self._engines[key]
 
     def timings(self):
-        engine = next(iter(self._engines.values()), None)
-        return dict(engine.stats) if engine is not None else {}
+        total = Counter(self._retired)
+        for engine in self._engines.values():
+            total.update(engine.stats)
+        return dict(total)
 
     def score(self, variants, ctx):
         context = ctx.model.context
