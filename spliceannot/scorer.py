@@ -26,8 +26,34 @@ class Scorer(ABC):
 
     def timings(self) -> dict:
         """Where the time went so far (seconds and counts by name), for the run summary."""
-        inner = getattr(self, "inner", None)
-        return inner.timings() if isinstance(inner, Scorer) else {}
+        return {}
+
+
+class WrappingScorer(Scorer):
+    """A scorer that answers some records itself and hands the rest (misses) to ``inner``.
+
+    ``hits`` counts the records it answered, passed-through unscorable ones included."""
+
+    def __init__(self, inner=None):
+        self.inner = inner
+        self.hits = self.misses = 0
+
+    def score_misses(self, plans: list, missed: list, variants: list, ctx) -> list:
+        """Put ``inner``'s plans for ``variants[i]``, i in ``missed``, into ``plans``; count
+        hits and misses. Returns the (index, plan) pairs the inner scorer made."""
+        self.hits += len(variants) - len(missed)
+        if not missed:
+            return []
+        self.misses += len(missed)
+        made = list(zip(missed, self.inner.score([variants[i] for i in missed], ctx)))
+        for i, plan in made:
+            plans[i] = plan
+        return made
+
+    def timings(self) -> dict:
+        kind = type(self).name  # the registered name, not the "cache+fast" of a wrapped one
+        inner = self.inner.timings() if self.inner is not None else {}
+        return {**inner, f"{kind} hits": self.hits, f"{kind} misses": self.misses}
 
 
 def score_per_window(plans: list, ctx: ScoringContext) -> list:

@@ -15,15 +15,19 @@ def test_second_run_is_answered_from_the_cache(tmp_path):
         def run(name, **kw):
             BaseCountModel.calls = 0
             out = tmp_path / name
-            score_file(str(GOLDEN / "chr16_variants.vcf"), str(out), Options(
+            summary = score_file(str(GOLDEN / "chr16_variants.vcf"), str(out), Options(
                 reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE),
                 model=BaseCountModel.name, score_cache=str(tmp_path / "cache"), **kw))
+            run.timings = summary.timings
             return out, BaseCountModel.calls
 
         first, calls = run("a.vcf")
         assert calls > 100
+        assert run.timings["cache hits"] == 0 and run.timings["cache misses"] == 332
         second, calls = run("b.vcf")
         assert calls == 0 and body(second) == body(first)
+        # unscorable records are not stored: they are planned again (no model call)
+        assert run.timings["cache hits"] == 310 and run.timings["cache misses"] == 22
         _, calls = run("c.vcf", distance=10)  # other settings: another cache file
         assert calls > 100
         raw, calls = run("d.vcf", raw=True)

@@ -5,17 +5,16 @@ cache (see :mod:`spliceannot.score_cache`); everything else is scored and then s
 """
 
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer
+from spliceannot.scorer import Scorer, WrappingScorer
 
 
-class CachedScorer(Scorer):
+class CachedScorer(WrappingScorer):
     name = "cache"
     description = "answers from a persistent score cache (--score-cache DIR), stores the rest"
 
     def __init__(self, inner=None, cache=None):
-        self.inner = inner
+        super().__init__(inner)
         self.cache = cache
-        self.hits = self.misses = 0
 
     def wrap(self, inner: Scorer, directory, key: str) -> "CachedScorer":
         from spliceannot.score_cache import ScoreCache
@@ -27,12 +26,10 @@ class CachedScorer(Scorer):
     def score(self, variants, ctx):
         plans = [self.cache.get(v) for v in variants]
         missed = [i for i, p in enumerate(plans) if p is None]
-        self.hits += len(variants) - len(missed)
-        if missed:
-            self.misses += len(missed)
-            for i, plan in zip(missed, self.inner.score([variants[i] for i in missed], ctx)):
-                plans[i] = plan
-                self.cache.put(variants[i], plan)
+        made = self.score_misses(plans, missed, variants, ctx)
+        for i, plan in made:
+            self.cache.put(variants[i], plan)
+        if made:
             self.cache.commit()
         return plans
 

@@ -11,19 +11,18 @@ import logging
 from spliceannot import delta
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer
+from spliceannot.scorer import Scorer, WrappingScorer
 
 log = logging.getLogger("spliceannot")
 
 
-class PrecomputedScorer(Scorer):
+class PrecomputedScorer(WrappingScorer):
     name = "precomputed"
     description = "scores from bgzip+tabix SpliceAI VCFs (--precomputed); misses go to --scorer"
 
     def __init__(self, inner=None, files=None):
-        self.inner = inner
+        super().__init__(inner)
         self.files = files
-        self.hits = self.misses = 0
 
     def wrap(self, inner: Scorer, paths: list) -> "PrecomputedScorer":
         """A scorer that looks in ``paths`` first and asks ``inner`` on a miss."""
@@ -51,13 +50,9 @@ class PrecomputedScorer(Scorer):
                 for t in tasks:
                     hit = found[(t.alt.upper(), t.gene.name)]
                     t.result = delta.DeltaScore(t.alt, t.gene.name, hit.ds, hit.dp)
-                self.hits += 1
             else:
                 missed.append(i)
-        if missed:
-            self.misses += len(missed)
-            for i, plan in zip(missed, self.inner.score([variants[i] for i in missed], ctx)):
-                plans[i] = plan
+        self.score_misses(plans, missed, variants, ctx)
         return plans
 
 
