@@ -14,7 +14,9 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.cone` for the geometry
 Exactness comes from :mod:`spliceannot.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
 computed here equals the whole window's values. The head and softmax run per window on the
-reference's shape. BN is not folded into the convolutions: that would change the bits against
+reference's shape. That property is probed on each machine when an engine is built
+(:func:`~spliceannot.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
+and the fast scorer runs the per-window path instead on CPU, so a number never differs. BN is not folded into the convolutions: that would change the bits against
 the per-window path (measured: up to 1.7e-7 in probabilities, enough to flip DP of near-zero
 channels); the tiles' speed made it unnecessary.
 
@@ -30,7 +32,7 @@ import numpy as np
 import torch
 
 from .cone import Alt, Cone, build_tracks, split_alt
-from .inference import InferenceNet
+from .inference import InferenceNet, position_invariant
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 
@@ -63,6 +65,8 @@ class Engine:
         self.context = model.context
         if 2 * sum(self.radii) != self.context:
             raise ValueError(f"model context {self.context} != network receptive field")
+        # Exact only in fp32 and where this machine's kernels are position-invariant (probed).
+        self.exact = precision in ("fp32", "tf32") and position_invariant(self.nets[0])
         self.temperatures = model.temperatures
         self.batch_size = max(1, int(batch_size))
         self.precision = precision

@@ -149,6 +149,26 @@ def test_fast_scorer_strings_equal_delta(d50, world, spliceai_model, mask):
     assert got == expected
 
 
+def test_fast_scorer_falls_back_where_kernels_are_not_position_invariant(
+        d50, world, spliceai_model, monkeypatch, caplog):
+    """Never a different number: if the probe fails, the per-window path scores instead."""
+    import spliceannot.engine
+    from spliceannot.default_plugins.fast_scorer import FastScorer
+    from spliceannot.scorer import ScoringContext
+
+    plans, items, want = d50
+    settings = delta.Settings(distance=50)
+    expected = [delta.finish(t, r, a, settings).format() for (t, _, _), (r, a) in zip(items, want)]
+    monkeypatch.setattr(spliceannot.engine, "position_invariant", lambda net: False)
+    scorer = FastScorer()
+    ctx = ScoringContext(*world, spliceai_model, settings)
+    got_plans = scorer.score([p.variant for p in plans[:3]], ctx)
+    got = [e.format() for p in got_plans for e in p.entries() if e is not None and e.ds is not None]
+    assert got == expected[:len(got)] and got
+    assert not scorer.engine(ctx).exact and scorer.timings().get("alt windows", 0) == 0
+    assert "per-window path" in caplog.text
+
+
 def test_d500_snv_and_deletion(world, spliceai_model):
     reference, genes = world
     settings = delta.Settings(distance=500)

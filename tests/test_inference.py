@@ -11,7 +11,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from spliceannot.inference import Conv, InferenceNet  # noqa: E402
+from spliceannot.inference import Conv, InferenceNet, position_invariant  # noqa: E402
 from spliceannot.network import NetworkConfig, SpliceNet  # noqa: E402
 
 LAYERS = [(1, 1, 4), (1, 1, 32), (11, 1, 32), (11, 4, 32), (21, 10, 32), (41, 25, 32)]
@@ -108,3 +108,16 @@ def test_probs_apply_temperatures():
         logits = net.head(skip)
     assert torch.allclose(hot, torch.softmax(logits / 2.0, dim=-1), atol=1e-7)
     assert not torch.allclose(hot, plain)
+
+
+def test_the_probe_passes_here_and_catches_position_dependent_kernels(monkeypatch):
+    net = InferenceNet(random_net(400, seed=5))
+    assert position_invariant(net)
+    honest = Conv.__call__
+
+    def drifting(self, x):  # a kernel whose last bits depend on the input length
+        y = honest(self, x)
+        return y + (x.shape[1] % 3) * 1e-7
+
+    monkeypatch.setattr(Conv, "__call__", drifting)
+    assert not position_invariant(net)

@@ -5,11 +5,14 @@ differently (shared REF tracks, cone-restricted ALTs, batches across the chunk).
 not an ensemble of SpliceNets go through the per-window path of ``delta`` unchanged.
 """
 
+import logging
 from collections import Counter
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
 from spliceannot.scorer import Scorer, score_per_window
+
+log = logging.getLogger("spliceannot")
 
 
 class FastScorer(Scorer):
@@ -20,6 +23,7 @@ class FastScorer(Scorer):
     def __init__(self):
         self._engines = {}
         self._retired = Counter()  # stats of engines replaced, so timings() only ever grows
+        self._warned = False
 
     def engine(self, ctx):
         """The engine for this model and these options, built once and kept."""
@@ -48,8 +52,16 @@ class FastScorer(Scorer):
         plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
         if not callable(getattr(ctx.model, "networks", None)):
             return score_per_window(plans, ctx)
+        engine = self.engine(ctx)
+        if not engine.exact and engine.device.type == "cpu" and engine.precision == "fp32":
+            if not self._warned:
+                log.warning("this machine's convolution kernels give crops other bits than whole "
+                            "windows; the fast scorer runs the per-window path instead (exact, "
+                            "slower)")
+                self._warned = True
+            return score_per_window(plans, ctx)
         items = [(t, p.variant.chrom, p.variant.pos) for p in plans for t in p.tasks()]
-        for (task, _, _), (y_ref, y_alt) in zip(items, self.engine(ctx).predict(items)):
+        for (task, _, _), (y_ref, y_alt) in zip(items, engine.predict(items)):
             task.result = delta.finish(task, y_ref, y_alt, ctx.settings)
         return plans
 
