@@ -70,6 +70,17 @@ class NamedCheckpoint(Model):
     def predict(self, x):
         return self.model().predict(x)
 
+    # What the fast engine takes apart, from the opened checkpoint.
+    def networks(self) -> list:
+        return self.model().networks()
+
+    def inference_nets(self) -> list:
+        return self.model().inference_nets()
+
+    @property
+    def temperatures(self):
+        return self.model().temperatures
+
     def info(self) -> dict:
         return self.model().info()
 

@@ -104,5 +104,9 @@ def test_models_path_registers_by_name(tmp_path, monkeypatch):
         model = load_model("toy-model")
         assert model.context == 12 and "toy" in model.description
         assert model.predict(x_batch(12)).shape == (2, 20, 3)
+        from spliceannot.engine import Engine
+
+        engine = Engine(model)  # a checkpoint found by name runs on the fast engine too
+        assert engine.exact and len(engine.nets) == 1 and engine.temperatures is None
     finally:
         registry.reset()
