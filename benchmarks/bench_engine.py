@@ -173,7 +173,7 @@ def memory_check(tmp, args, fasta, table):
     return out
 
 
-def timed(label, runner, vcfs, n):
+def timed(runner, vcfs, n):
     """(seconds, rss, steady variants/s) of one path on the 1-record and n-record VCFs."""
     t1, _ = runner(vcfs[0], "1")
     tn, rss = runner(vcfs[1], "n")
@@ -224,7 +224,7 @@ def main():
         if args.spliceai_venv:
             paths["(c) spliceai 1.3.1"] = lambda v, tag: original(v, tmp / f"{name}_c{tag}.vcf",
                                                                    args, fasta, table)
-        rows = {label: timed(label, runner, vcfs, len(sample)) for label, runner in paths.items()}
+        rows = {label: timed(runner, vcfs, len(sample)) for label, runner in paths.items()}
         outs = {label: strings(tmp / f"{name}_{label[1]}n.vcf") for label in rows}
         same = all(o == outs["(a) delta"] for o in outs.values())
         a_steady = rows["(a) delta"][2]

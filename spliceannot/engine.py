@@ -4,8 +4,9 @@ Given delta-score tasks (REF and ALT one-hot windows), it returns the same (n, 3
 tracks as ``EnsembleModel.predict`` on each window alone -- bit for bit, so every DS and DP string
 equals the ``delta`` scorer's. How (see :mod:`spliceannot.cone` for the geometry):
 
-* One REF track per (contig, strand, transcript ends) and stretch of nearby windows; each stage
-  is computed once on the union of the windows' backward cones, equal-length tracks in one batch.
+* One REF track per (contig, strand, N-masking inside the window) and stretch of nearby windows;
+  each stage is computed once on the union of the windows' backward cones, equal-length tracks in
+  one batch. Genes masked alike (overlapping, same strand) share REF and identical ALT windows.
 * Each ALT recomputes stage k only on its forward cone within the backward cone of its +-D
   outputs, reading the rest from the REF track; ALTs of equal geometry run as one batch.
 * Member networks run one after another and their softmaxes are summed in member order, exactly
@@ -16,9 +17,8 @@ convolutions give an output the same bits whatever crop, batch or place computes
 computed here equals the whole window's values. The head and softmax run per window on the
 reference's shape. That property is probed on each machine when an engine is built
 (:func:`~spliceannot.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
-and the fast scorer runs the per-window path instead on CPU, so a number never differs. BN is not folded into the convolutions: that would change the bits against
-the per-window path (measured: up to 1.7e-7 in probabilities, enough to flip DP of near-zero
-channels); the tiles' speed made it unnecessary.
+and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
+is not folded and members are not stacked: :mod:`spliceannot.inference`, benchmarks/RESULTS.md.)
 
 On CUDA the same code runs, but cuDNN picks algorithms by shape, so equality with the reference
 path there is tested (``-m gpu``), not guaranteed. ``bf16``/``fp16`` (autocast) and ``tf32`` trade
@@ -35,6 +35,7 @@ from .cone import Alt, Cone, build_tracks, split_alt
 from .inference import InferenceNet, position_invariant
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
+EXACT_PRECISIONS = ("fp32", "tf32")  # tf32 is plain fp32 on CPU
 
 
 def resolve_device(device: str) -> torch.device:
@@ -66,7 +67,7 @@ class Engine:
         if 2 * sum(self.radii) != self.context:
             raise ValueError(f"model context {self.context} != network receptive field")
         # Exact only in fp32 and where this machine's kernels are position-invariant (probed).
-        self.exact = precision in ("fp32", "tf32") and position_invariant(self.nets[0])
+        self.exact = precision in EXACT_PRECISIONS and position_invariant(self.nets[0])
         self.temperatures = model.temperatures
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
@@ -75,6 +76,13 @@ class Engine:
         self.stats = Counter()  # seconds and window counts, for the run summary
 
     # ---- public -------------------------------------------------------------------------------
+
+    @property
+    def defers_to_per_window(self) -> bool:
+        """True where exactness was asked for (fp32 on CPU) but the probe failed: the caller must
+        run the per-window path instead of this engine."""
+        return (self.device.type == "cpu" and self.precision in EXACT_PRECISIONS
+                and not self.exact)
 
     def predict(self, items) -> list:
         """items: (task, chrom, pos) per delta Task -> [(y_ref, y_alt)] in the same order, each
@@ -123,11 +131,10 @@ class Engine:
     def _run(self, tracks, wid, results):
         dev = self.device
         x = torch.from_numpy(np.stack([t.onehot() for t in tracks])).to(dev)  # (T, length, 4)
-        alts, ref_windows, copies = [], {}, {}
+        ref_windows, copies = {}, {}
         for ti, t in enumerate(tracks):
             for alt in t.alts:
                 alt.track = ti
-                alts.append(alt)
                 ref_windows.setdefault((ti, alt.offset), []).append(alt.index)
                 # the same ALT window twice (genes masked alike): computed once
                 copies.setdefault((ti, alt.offset, alt.geometry, alt.m.tobytes()), []).append(alt)

@@ -61,6 +61,17 @@ def _spliceai_entries(vcf_path):
     return found
 
 
+def _score_directly(tmp_path, opts, start, end):
+    """Every SNV and deletion of chr16:start-end as a VCF, scored with ``opts``: (vcf, output)."""
+    reference = Reference(str(CHR16_FASTA))
+    variants = tmp_path / "variants.vcf"
+    precompute.write_variants(variants, reference, [("chr16", start, end)], ("snv", "del"))
+    reference.close()
+    direct = tmp_path / "direct.vcf"
+    score_file(str(variants), str(direct), opts)
+    return variants, direct
+
+
 def test_precompute_is_read_back_by_precomputed_and_matches_direct_scoring(opts, tmp_path):
     out = tmp_path / "slice.vep.vcf.gz"
     summary = precompute.precompute([SLICE], str(out), opts, kinds=("snv", "del"))
@@ -68,12 +79,7 @@ def test_precompute_is_read_back_by_precomputed_and_matches_direct_scoring(opts,
     assert summary.records_in == 40 + 40 * 4 and summary.scored == summary.records_in
 
     # Direct scoring of the same variants with the model.
-    reference = Reference(str(CHR16_FASTA))
-    variants = tmp_path / "variants.vcf"
-    precompute.write_variants(variants, reference, [("chr16", 209792, 209831)], ("snv", "del"))
-    reference.close()
-    direct = tmp_path / "direct.vcf"
-    score_file(str(variants), str(direct), opts)
+    variants, direct = _score_directly(tmp_path, opts, 209792, 209831)
     want = _spliceai_entries(direct)
     assert len(want) == 40 * 3 + 40 * 4
     assert _spliceai_entries(out) == want
@@ -131,12 +137,7 @@ def test_full_gene_precompute_read_back_matches_direct_scoring(opts, tmp_path):
     out = tmp_path / "gene.vep.vcf.gz"
     summary = precompute.precompute([GENE], str(out), gene_opts, kinds=("snv", "del"))
     assert summary.records_in == 325 * 5
-    reference = Reference(str(CHR16_FASTA))
-    variants = tmp_path / "variants.vcf"
-    precompute.write_variants(variants, reference, [("chr16", 209792, 210116)], ("snv", "del"))
-    reference.close()
-    direct = tmp_path / "direct.vcf"
-    score_file(str(variants), str(direct), gene_opts)
+    _, direct = _score_directly(tmp_path, gene_opts, 209792, 210116)
     want = _spliceai_entries(direct)
     assert len(want) > 300 * 7 and _spliceai_entries(out) == want
     scores = ScoreFile(str(out))

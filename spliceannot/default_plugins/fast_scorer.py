@@ -53,7 +53,7 @@ class FastScorer(Scorer):
         if not callable(getattr(ctx.model, "networks", None)):
             return score_per_window(plans, ctx)
         engine = self.engine(ctx)
-        if not engine.exact and engine.device.type == "cpu" and engine.precision == "fp32":
+        if engine.defers_to_per_window:
             if not self._warned:
                 log.warning("this machine's convolution kernels give crops other bits than whole "
                             "windows; the fast scorer runs the per-window path instead (exact, "
