@@ -123,6 +123,13 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
     if opts.mask_mode != "nearest" and not opts.mask:
         raise UsageError("--mask-mode positionwise needs -M 1")
+    if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU
+        from .engine import resolve_device
+
+        try:
+            resolve_device(opts.device)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     genes = annotation.load(opts.annotation, transcripts=transcripts)
     if opts.mask and getattr(genes, "name", "") == "both-strands":
         raise UsageError("-M 1 needs annotated splice sites; -A both-strands has none")

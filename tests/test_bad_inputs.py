@@ -139,3 +139,13 @@ def test_every_allele_case_warns_with_line(tmp_path):
     assert rows["past_end"] == "window runs past contig end"
     # chr9 has no gene in this annotation, and being outside genes is no rejection.
     assert "contig_absent" not in rows and "intergenic" not in rows
+
+
+def test_cuda_without_a_gpu_is_refused_up_front(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    r = score(BAD / "ok3.vcf", tmp_path / "o.vcf", "--device", "cuda")
+    assert r.returncode == 2
+    assert "--device cuda: no CUDA device is available" in error_line(r)
+    assert "Traceback" not in r.stderr and list(tmp_path.iterdir()) == []  # no partial output
