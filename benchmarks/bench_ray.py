@@ -42,13 +42,13 @@ def main():
     ap.add_argument("--precompute-gene", help="a chr20 gene for the precompute throughput row")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from spliceannot import annotation, precompute
+    from spliceannot import precompute, registry
     from spliceannot.reference import Reference
 
     fasta = f"{args.chr20}/20.fa.gz"
     table = f"{args.chr20}/spliceai_grch37_chr20.txt.gz"
     extra = ["--model", args.model] + (["--plugins-dir", args.plugins_dir] if args.plugins_dir else [])
-    genes = sorted(annotation.load(table).genes, key=lambda g: (g.tx_end - g.tx_start, g.name))
+    genes = sorted(registry.load_annotation(table).genes, key=lambda g: (g.tx_end - g.tx_start, g.name))
     picked = genes[:args.genes]
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench_ray_"))
     vcf = work / "workload.vcf"

@@ -117,32 +117,3 @@ def read_table(path, name: str = "") -> GeneTable:
                                  f"transcript extent for {gname}")
             genes.append(gene)
     return GeneTable(genes, name=name or os.path.basename(str(path)))
-
-
-def resolve(spec: str):
-    """The annotation source for an ``-A`` value: a registered name, else a source claiming the path."""
-    from . import registry
-
-    sources = registry.annotation_sources()
-    if spec in sources.items:
-        return sources.items[spec]
-    if os.path.exists(spec):
-        for source in sources.values():
-            if source.claims(spec):
-                return source
-        raise UsageError(f"annotation {spec}: no annotation source reads this file; "
-                         f"sources: {', '.join(sources.names())}")
-    raise UsageError(f"annotation {spec!r}: neither a file nor a registered source "
-                     f"({', '.join(sources.names())})")
-
-
-def load(spec: str, **options) -> GeneTable:
-    """Load ``spec`` through its source; ``options`` set to None are left out, any other one
-    must be declared in the source's ``options``."""
-    source = resolve(spec)
-    given = {k: v for k, v in options.items() if v is not None}
-    for key in given:
-        if key not in source.options:
-            raise UsageError(f"annotation {spec}: source {source.name!r} takes no "
-                             f"--{key.replace('_', '-')} option")
-    return source.load(spec, **given)

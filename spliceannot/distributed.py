@@ -197,7 +197,7 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                       retries=3, workers=2, keep_work=False):
     """Score ``input_path`` on Ray in ``shards`` region shards; the merged output equals the
     local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards."""
-    from .scoring import pick_writer
+    from . import registry
 
     if input_path == "-" or output_path == "-":
         raise UsageError("--engine ray needs an input file and an output file, not '-'")
@@ -206,7 +206,7 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                          "--resume and --rejects are for the local engine")
     if shards < 1:
         raise UsageError(f"--shards must be >= 1, got {shards}")
-    writer = pick_writer(opts.format, output_path).name
+    writer = registry.writer_for(opts.format, output_path).name
     if writer not in TEXT_WRITERS + SORTED_WRITERS or (
             writer in TEXT_WRITERS and output_path.endswith((".gz", ".bgz", ".bcf"))):
         raise UsageError(f"--engine ray writes plain .vcf, .tsv, .jsonl or .vep.vcf.gz, not "

@@ -20,6 +20,14 @@ class Model(ABC):
     def predict(self, x: np.ndarray) -> np.ndarray:
         """x: (B, L, 4) float32 one-hot -> (B, L - context, 3) float32 probabilities."""
 
+    def claims(self, path: str) -> bool:
+        """Whether this backend opens the model stored at ``path`` (``--model PATH``)."""
+        return False
+
+    def open(self, path: str) -> "Model":
+        """The model stored at ``path``; called only where ``claims(path)`` is true."""
+        raise NotImplementedError(f"{self.name} opens no paths")
+
     def info(self) -> dict:
         """What `spliceannot models` shows and the VCF header records."""
         return {"name": self.name, "context": self.context, "description": self.description}

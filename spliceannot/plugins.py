@@ -75,9 +75,6 @@ def load_plugins_dir(path) -> list[str]:
         pm.register(module, name=name)
         loaded.append(name)
     pm.check_pending()
-    from . import registry
-
-    registry.reset()
     return loaded
 
 

@@ -92,7 +92,7 @@ def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=
     """Score every variant of ``kinds`` over ``specs`` into ``output_path`` (.vep.vcf.gz)."""
     import dataclasses
 
-    from . import annotation
+    from . import registry
     from .reference import Reference
     from .scoring import score_file
 
@@ -104,7 +104,7 @@ def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=
                          f"NAME.vep.vcf.gz, not {output_path}")
     if not specs:
         raise UsageError("give at least one gene, transcript or region CHROM:START-END")
-    genes = annotation.load(opts.annotation, transcripts=opts.transcripts)
+    genes = registry.load_annotation(opts.annotation, transcripts=opts.transcripts)
     reference = Reference(opts.reference)
     try:
         intervals = targets(specs, genes)

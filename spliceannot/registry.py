@@ -2,11 +2,14 @@
 
 The host hands each hook a ``register`` callback that type-checks what it is given and refuses a
 name already taken; a lookup that misses names what does exist (as llm's model lookup does).
+Every name-or-path lookup of the program goes through the functions at the end of this module,
+in one order: a registered name first, then a path that a registered plugin claims.
 """
 
+import os
 from functools import lru_cache
 
-from .errors import PluginError, UnknownName
+from .errors import PluginError, UnknownName, UsageError
 
 
 class Registry:
@@ -54,35 +57,119 @@ def _fill(kind, hook, expected, is_class=False) -> Registry:
     return registry
 
 
-@lru_cache(maxsize=None)
-def models() -> Registry:
+def _loaded() -> tuple:
+    """The names of the registered plugins: a registry is refilled when they change (a
+    ``--plugins-dir`` or a test registering one), so the plugin manager never calls back here."""
+    from .plugins import get_plugin_manager
+
+    pm = get_plugin_manager()
+    return tuple(sorted(pm.get_name(p) for p in pm.get_plugins()))
+
+
+@lru_cache(maxsize=4)
+def _models(loaded) -> Registry:
     from .model import Model
 
     return _fill("model", "register_models", Model)
 
 
-@lru_cache(maxsize=None)
-def annotation_sources() -> Registry:
+@lru_cache(maxsize=4)
+def _annotation_sources(loaded) -> Registry:
     from .annotation import AnnotationSource
 
     return _fill("annotation source", "register_annotation_sources", AnnotationSource)
 
 
-@lru_cache(maxsize=None)
-def scorers() -> Registry:
+@lru_cache(maxsize=4)
+def _scorers(loaded) -> Registry:
     from .scorer import Scorer
 
     return _fill("scorer", "register_scorers", Scorer)
 
 
-@lru_cache(maxsize=None)
-def writers() -> Registry:
+@lru_cache(maxsize=4)
+def _writers(loaded) -> Registry:
     from .writer import Writer
 
     return _fill("writer", "register_writers", Writer, is_class=True)
 
 
+def models() -> Registry:
+    return _models(_loaded())
+
+
+def annotation_sources() -> Registry:
+    return _annotation_sources(_loaded())
+
+
+def scorers() -> Registry:
+    return _scorers(_loaded())
+
+
+def writers() -> Registry:
+    return _writers(_loaded())
+
+
 def reset() -> None:
-    """Forget filled registries (after plugins were added or removed)."""
-    for fn in (models, annotation_sources, scorers, writers):
+    """Forget filled registries (plugins re-registered under the same names)."""
+    for fn in (_models, _annotation_sources, _scorers, _writers):
         fn.cache_clear()
+
+
+# ---- the lookups: a registered name first, then a path claimed by a plugin ------------------------
+
+
+def model(spec: str):
+    """The model for ``--model``: a registered backend by name, else a path (a checkpoint or
+    ensemble directory) that a backend ``claims`` and ``open``s."""
+    found = models()
+    if spec in found.items:
+        return found.items[spec]
+    if os.path.exists(spec):
+        for backend in found.values():
+            if backend.claims(spec):
+                return backend.open(spec)
+        raise UsageError(f"--model {spec}: no model backend reads this path (a spliceannot "
+                         f"checkpoint directory has model.json + model.safetensors)")
+    return found.get(spec)  # raises UnknownName listing the known models
+
+
+def annotation_source(spec: str):
+    """The annotation source for ``-A``: a registered name, else a source claiming the path."""
+    sources = annotation_sources()
+    if spec in sources.items:
+        return sources.items[spec]
+    if os.path.exists(spec):
+        for source in sources.values():
+            if source.claims(spec):
+                return source
+        raise UsageError(f"annotation {spec}: no annotation source reads this file; "
+                         f"sources: {', '.join(sources.names())}")
+    raise UsageError(f"annotation {spec!r}: neither a file nor a registered source "
+                     f"({', '.join(sources.names())})")
+
+
+def load_annotation(spec: str, **options):
+    """Load ``spec`` through its source; options set to None are left out, any other one must be
+    declared in the source's ``options``."""
+    source = annotation_source(spec)
+    given = {k: v for k, v in options.items() if v is not None}
+    for key in given:
+        if key not in source.options:
+            raise UsageError(f"annotation {spec}: source {source.name!r} takes no "
+                             f"--{key.replace('_', '-')} option")
+    return source.load(spec, **given)
+
+
+def writer_for(fmt, output: str):
+    """The writer class for ``--format``, else the one whose longest suffix ends the output
+    name, else VCF (also for stdout)."""
+    found = writers()
+    if fmt:
+        return found.get(fmt)
+    if output != "-":
+        name = output.lower()
+        matches = [(len(s), w) for w in found.values() for s in w.suffixes if name.endswith(s)]
+        if matches:
+            return max(matches, key=lambda m: m[0])[1]
+    return found.get("vcf")

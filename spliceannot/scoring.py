@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from . import __version__, annotation, delta, provenance, registry
+from . import __version__, delta, provenance, registry
 from .errors import InputError, SpliceannotError, UsageError
 from .progress import Progress
 from .reference import Reference
@@ -62,32 +62,6 @@ class Options:
     precision: str = "fp32"  # fp32 (exact), tf32, bf16 or fp16
 
 
-def pick_writer(fmt, output: str):
-    writers = registry.writers()
-    if fmt:
-        return writers.get(fmt)
-    if output != "-":
-        name = output.lower()
-        matches = [(len(s), w) for w in writers.values() for s in w.suffixes if name.endswith(s)]
-        if matches:
-            return max(matches, key=lambda m: m[0])[1]
-    return writers.get("vcf")
-
-
-def load_model(name: str):
-    """A registered model by name; else a path claimed by a backend with ``claims``/``open``
-    (the ``checkpoint`` backend opens spliceannot checkpoint and ensemble directories)."""
-    models = registry.models()
-    if name in models.items or not os.path.exists(name):
-        return models.get(name)
-    for backend in models.values():
-        claims = getattr(backend, "claims", None)
-        if callable(claims) and claims(name):
-            return backend.open(name)
-    raise UsageError(f"--model {name}: no model backend reads this path (a spliceannot "
-                     f"checkpoint directory has model.json + model.safetensors)")
-
-
 def check_contigs(reader, reference, genes) -> None:
     """One up-front line on how VCF header contigs map to the FASTA and the annotation."""
     names = reader.contigs
@@ -113,11 +87,11 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
         raise UsageError(f"-D must be >= 0, got {opts.distance}")
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
-    writer_cls = pick_writer(opts.format, output_path)
+    writer_cls = registry.writer_for(opts.format, output_path)
     reference = Reference(opts.reference)
     transcripts = opts.transcripts
     if transcripts is None and opts.per_transcript \
-            and "transcripts" in annotation.resolve(opts.annotation).options:
+            and "transcripts" in registry.annotation_source(opts.annotation).options:
         transcripts = "all"  # --per-transcript scores every transcript a GTF holds
     if opts.mask_mode not in ("nearest", "positionwise"):
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
@@ -130,10 +104,10 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
             resolve_device(opts.device)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    genes = annotation.load(opts.annotation, transcripts=transcripts)
+    genes = registry.load_annotation(opts.annotation, transcripts=transcripts)
     if opts.mask and getattr(genes, "name", "") == "both-strands":
         raise UsageError("-M 1 needs annotated splice sites; -A both-strands has none")
-    model = load_model(opts.model)
+    model = registry.model(opts.model)
     scorer = registry.scorers().get(opts.scorer)
     settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
                               per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,

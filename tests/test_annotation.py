@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from conftest import CHR16_TABLE
-from spliceannot import annotation
+from spliceannot import annotation, registry
 from spliceannot.errors import InputError
 
 HEADER = "#NAME\tCHROM\tSTRAND\tTX_START\tTX_END\tEXON_START\tEXON_END\n"
@@ -51,9 +51,9 @@ def test_bad_row_names_line(tmp_path):
 
 
 def test_resolve_names_and_paths():
-    assert annotation.resolve("grch37").name == "grch37"
-    assert annotation.resolve(str(CHR16_TABLE)).name == "table"
+    assert registry.annotation_source("grch37").name == "grch37"
+    assert registry.annotation_source(str(CHR16_TABLE)).name == "table"
     from spliceannot.errors import UsageError
 
     with pytest.raises(UsageError, match="neither a file nor a registered source"):
-        annotation.resolve("no-such-annotation")
+        registry.annotation_source("no-such-annotation")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
-from spliceannot import annotation, delta
+from spliceannot import delta, registry
 from spliceannot.cone import Cone, build_tracks, split_alt, stage_radii
 from spliceannot.network import UNITS_10K
 from spliceannot.reference import Reference
@@ -40,7 +40,7 @@ def kind(task):
 
 @pytest.fixture(scope="module")
 def world():
-    return Reference(str(CHR16_FASTA)), annotation.load(str(CHR16_TABLE))
+    return Reference(str(CHR16_FASTA)), registry.load_annotation(str(CHR16_TABLE))
 
 
 def pick_plans(world, model, distance, seed=3):

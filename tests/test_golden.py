@@ -83,7 +83,7 @@ def engine_strings(model, vcf, distance):
     from spliceannot.reference import Reference
     from spliceannot.vcf import VcfReader
 
-    reference, genes = Reference(str(CHR16_FASTA)), annotation.load(str(CHR16_TABLE))
+    reference, genes = Reference(str(CHR16_FASTA)), registry.load_annotation(str(CHR16_TABLE))
     settings = {m: delta.Settings(distance=distance, mask=bool(m)) for m in (0, 1)}
     plans = [delta.plan(r.variant, reference, genes, model.context, settings[0])
              for r in VcfReader(str(vcf))]

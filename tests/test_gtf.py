@@ -103,10 +103,10 @@ def test_chr16_locus_policy_equals_the_table():
 
 
 def test_source_is_resolved_from_the_path_and_takes_transcripts():
-    assert annotation.resolve(str(CHR16_GTF)).name == "gtf"
-    assert len(annotation.load(str(CHR16_GTF), transcripts="all")) == 17
+    assert registry.annotation_source(str(CHR16_GTF)).name == "gtf"
+    assert len(registry.load_annotation(str(CHR16_GTF), transcripts="all")) == 17
     with pytest.raises(UsageError, match="takes no --transcripts"):
-        annotation.load(str(CHR16_TABLE), transcripts="all")
+        registry.load_annotation(str(CHR16_TABLE), transcripts="all")
 
 
 def test_ensembl_gtf_and_gff3(shared_data):

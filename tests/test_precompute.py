@@ -7,7 +7,7 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, DATA
 
-from spliceannot import annotation, precompute
+from spliceannot import precompute, registry
 from spliceannot.errors import UsageError
 from spliceannot.plugins import load_plugins_dir
 from spliceannot.precomputed import ScoreFile
@@ -27,7 +27,7 @@ def opts():
 
 
 def test_targets_resolve_genes_and_merge_regions():
-    genes = annotation.load(str(CHR16_TABLE))
+    genes = registry.load_annotation(str(CHR16_TABLE))
     assert precompute.targets([GENE], genes) == [("chr16", 209792, 210116)]
     assert precompute.targets(["chr16:100-200", "chr16:150-300", "chr16:1,000-1,010"], genes) \
         == [("chr16", 100, 300), ("chr16", 1000, 1010)]
@@ -101,7 +101,7 @@ def test_precompute_is_read_back_by_precomputed_and_matches_direct_scoring(opts,
 def test_precompute_whole_gene_variant_count():
     """The full gene: 325 positions x 3 SNVs (scoring it is the benchmark's job)."""
     reference = Reference(str(CHR16_FASTA))
-    genes = annotation.load(str(CHR16_TABLE))
+    genes = registry.load_annotation(str(CHR16_TABLE))
     intervals = precompute.targets([GENE], genes)
     records = [v for c, s, e in intervals for v in precompute.variants(reference, c, s, e)]
     reference.close()

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_GTF, GOLDEN
 from fakes import BaseCountModel, add_models
-from spliceannot import annotation
+from spliceannot import registry
 from spliceannot.errors import UsageError
 from spliceannot.scoring import Options, score_file
 
@@ -50,7 +50,7 @@ def vep_parse(line):
 
 def test_lines_follow_the_vep_plugin_rules(setup):
     runs, gtf = setup
-    genes = annotation.load(str(gtf), transcripts="all")
+    genes = registry.load_annotation(str(gtf), transcripts="all")
     body = [l for l in pysam.BGZFile(str(runs["out.vep.vcf.gz"])).read().decode().splitlines()
             if not l.startswith("#")]
     assert body

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from spliceannot import checkpoint
-from spliceannot.scoring import load_model
+from spliceannot import registry
 from spliceannot.training import calibration
 
 
@@ -35,13 +35,13 @@ def test_calibrate_writes_temperatures(chr16_data, tmp_path):
     train(TrainConfig(data=str(chr16_data), out=str(out), context=80, width=8, epochs=1,
                       batch_size=4, steps_per_epoch=2, val_windows=4, lr=3e-3), progress=False)
     x = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (1, 180))]
-    p0 = load_model(str(out)).predict(x)
+    p0 = registry.model(str(out)).predict(x)
     report = calibration.calibrate(out, chr16_data, per_class=True, max_windows=6)
     assert len(report["temperatures"]) == 3
     assert report["after"]["nll"] <= report["before"]["nll"] + 1e-9
     assert (out / "reliability.png").stat().st_size > 0
     stored = checkpoint.read_meta(out)["calibration"]
     assert stored["temperatures"] == report["temperatures"]
-    model = load_model(str(out))
+    model = registry.model(str(out))
     assert model.temperatures == report["temperatures"]
     assert not np.allclose(model.predict(x), p0)

@@ -9,7 +9,7 @@ import torch
 from spliceannot import checkpoint
 from spliceannot.errors import ModelFileError
 from spliceannot.network import NetworkConfig, SpliceNet
-from spliceannot.scoring import load_model
+from spliceannot import registry
 
 
 def small_net(seed=0):
@@ -57,12 +57,12 @@ def test_temperatures_applied_in_scoring(tmp_path):
     net = small_net()
     checkpoint.save(tmp_path / "m", net, checkpoint.new_meta(net.config))
     x = x_batch(12)
-    plain = load_model(str(tmp_path / "m"))  # the --model PATH branch of scoring
+    plain = registry.model(str(tmp_path / "m"))  # the --model PATH branch of scoring
     p0 = plain.predict(x)
     meta = checkpoint.read_meta(tmp_path / "m")
     t = [1.0, 2.0, 0.5]
     checkpoint.write_meta(tmp_path / "m", dict(meta, calibration={"temperatures": t}))
-    calibrated = load_model(str(tmp_path / "m"))
+    calibrated = registry.model(str(tmp_path / "m"))
     assert calibrated.temperatures == t
     p1 = calibrated.predict(x)
     with torch.no_grad():
@@ -77,7 +77,7 @@ def test_temperatures_applied_in_scoring(tmp_path):
     assert (p1[..., 2][win] >= p0[..., 2][win]).all()
     # one shared temperature is stored as a single number
     checkpoint.write_meta(tmp_path / "m", dict(meta, calibration={"temperatures": [2.0]}))
-    assert load_model(str(tmp_path / "m")).temperatures == [2.0, 2.0, 2.0]
+    assert registry.model(str(tmp_path / "m")).temperatures == [2.0, 2.0, 2.0]
 
 
 def test_ensemble_directory(tmp_path):
@@ -85,10 +85,10 @@ def test_ensemble_directory(tmp_path):
     checkpoint.save(tmp_path / "e" / "a", a, checkpoint.new_meta(a.config))
     checkpoint.save(tmp_path / "e" / "b", b, checkpoint.new_meta(b.config))
     checkpoint.save_ensemble(tmp_path / "e", ["a", "b"], {"species": "toy"})
-    model = load_model(str(tmp_path / "e"))
+    model = registry.model(str(tmp_path / "e"))
     x = x_batch(12)
-    pa = load_model(str(tmp_path / "e" / "a")).predict(x)
-    pb = load_model(str(tmp_path / "e" / "b")).predict(x)
+    pa = registry.model(str(tmp_path / "e" / "a")).predict(x)
+    pb = registry.model(str(tmp_path / "e" / "b")).predict(x)
     np.testing.assert_allclose(model.predict(x), (pa + pb) / 2, rtol=1e-6, atol=1e-7)
     assert model.info()["members"] == 2
 
@@ -101,7 +101,7 @@ def test_models_path_registers_by_name(tmp_path, monkeypatch):
     monkeypatch.setenv("SPLICEANNOT_MODELS_PATH", str(tmp_path))
     registry.reset()
     try:
-        model = load_model("toy-model")
+        model = registry.model("toy-model")
         assert model.context == 12 and "toy" in model.description
         assert model.predict(x_batch(12)).shape == (2, 20, 3)
         from spliceannot.engine import Engine
