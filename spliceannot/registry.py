@@ -1,4 +1,4 @@
-"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, writers.
+"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, lookups, writers.
 
 The host hands each hook a ``register`` callback that type-checks what it is given and refuses a
 name already taken; a lookup that misses names what does exist (as llm's model lookup does).
@@ -76,6 +76,13 @@ def scorers() -> Registry:
 
 
 @lru_cache(maxsize=None)
+def lookups() -> Registry:
+    from .lookup import Lookup
+
+    return _fill("lookup", "register_lookups", Lookup, is_class=True)
+
+
+@lru_cache(maxsize=None)
 def writers() -> Registry:
     from .writer import Writer
 
@@ -84,5 +91,5 @@ def writers() -> Registry:
 
 def reset() -> None:
     """Forget filled registries (after plugins were added or removed)."""
-    for fn in (models, annotation_sources, scorers, writers):
+    for fn in (models, annotation_sources, scorers, lookups, writers):
         fn.cache_clear()
