@@ -39,6 +39,8 @@ class Gene:
 class GeneTable:
     """Genes in file order, with an overlap query by contig and position."""
 
+    has_splice_sites = True  # False: no annotated exons, so -M 1 has nothing to mask with
+
     def __init__(self, genes, name: str = ""):
         self.name = name
         self.genes = list(genes)

@@ -48,12 +48,15 @@ class Settings:
     pad_ends: bool = False  # N-pad windows that run past a contig end instead of skipping
     trim_alleles: bool = False  # trim bases shared by REF and ALT; score MNVs and delins
     raw: bool = False  # also print REF and ALT probabilities at each DP (RAW_FIELDS)
+    # Score each ALT as its minimal spelling (shared bases trimmed, one anchor kept) with 1.3.1's
+    # rules, as 1.3.1 would score a normalized VCF: set for writers that export minimal alleles.
+    minimal: bool = False
 
     def extras(self) -> dict:
         """The non-default options beyond 1.3.1, for the output header."""
         default = Settings()
         return {k: getattr(self, k) for k in ("per_transcript", "mask_mode", "pad_ends",
-                                              "trim_alleles", "raw")
+                                              "trim_alleles", "raw", "minimal")
                 if getattr(self, k) != getattr(default, k)}
 
     @property
@@ -68,6 +71,7 @@ class DeltaScore:
     ds: tuple = None  # (AG, AL, DG, DL) floats, already masked; None for an unscored MNV
     dp: tuple = None  # (AG, AL, DG, DL) offsets from POS in genomic direction
     raw: tuple = None  # --raw: REF, ALT probability at each DP (RAW_FIELDS order); () unscored
+    transcript: str = None  # the gene's transcript ID where the annotation has one (not printed)
 
     def format(self) -> str:
         extra = ""
@@ -81,19 +85,43 @@ class DeltaScore:
 
 @dataclass
 class Task:
-    """One ALT x gene to run through a model: windows in the gene's strand orientation."""
+    """One ALT x gene work order: the windows and all the geometry later stages need.
 
-    alt: str
+    Windows are in the gene's strand orientation. ``pos`` is where the window is centred: the
+    record's POS, moved past the bases REF and ALT share with --trim-alleles (``shift``), and the
+    ALT window is ``x_ref`` with its ``ref_len`` bases at the centre replaced by ``alt_len`` bases.
+    """
+
+    alt: str  # the record's ALT as written (the entry's ALLELE)
     gene: object  # annotation.Gene
     x_ref: np.ndarray  # (wid, 4)
-    x_alt: np.ndarray  # (wid + len(alt) - len(ref), 4)
-    ref_len: int
-    mask_offset: int  # nearest exon boundary, relative to POS
+    x_alt: np.ndarray  # (wid + alt_len - ref_len, 4)
+    ref_len: int  # REF bases the change replaces in the window
+    alt_len: int  # ALT bases put in their place
+    chrom: str
+    pos: int  # 1-based window centre
+    mask_offset: int  # nearest exon boundary, relative to pos
     ref_key: tuple  # tasks with equal keys have identical x_ref
-    result: DeltaScore = None
+    mask_key: tuple  # (chrom, strand, left, right): transcript ends N-masked inside the window
+    start: int  # first coordinate of the window along the strand (negated on '-')
     name: str = None  # the entry's SYMBOL field when it is not gene.name (--per-transcript)
-    trimmed: tuple = None  # --trim-alleles: (POS shift, REF length, ALT length) once trimmed
-    sites: tuple = None  # (acceptor, donor) offsets from POS, for --mask-mode positionwise
+    shift: int = 0  # how far pos moved from the record's POS (trimming); DP add it back
+    trimmed: bool = False  # lengths come from trimming: align any REF/ALT lengths
+    sites: tuple = None  # (acceptor, donor) offsets from pos, for --mask-mode positionwise
+
+
+@dataclass
+class Result:
+    """What scoring one record produced, as writers, caches and summaries see it: plain data.
+
+    ``reason`` set: the record passes through unscored (``detail`` may say more). ``entries``:
+    one :class:`DeltaScore` per ALT x gene, ALT-major; ``alt_skips``: (ALT, reason) pairs."""
+
+    variant: Variant
+    reason: str = None
+    entries: list = field(default_factory=list)
+    alt_skips: list = field(default_factory=list)
+    detail: str = None
 
 
 @dataclass
@@ -108,13 +136,17 @@ class Plan:
     def tasks(self) -> list:
         return [i for i in self.items if isinstance(i, Task)]
 
-    def entries(self) -> list:
-        return [i.result if isinstance(i, Task) else i for i in self.items]
+    def result(self, scores=()) -> Result:
+        """The record's result, given the DeltaScore of each of ``tasks()`` in order."""
+        scores = iter(scores)
+        entries = [next(scores) if isinstance(i, Task) else i for i in self.items]
+        return Result(self.variant, self.reason, entries if self.reason is None else [],
+                      list(self.alt_skips))
 
 
 def plan(variant: Variant, reference, genes, context: int, settings: Settings) -> Plan:
     """Checks and windows for one variant, in 1.3.1's order; no model runs here."""
-    if settings.trim_alleles and variant.alts:
+    if (settings.trim_alleles or settings.minimal) and variant.alts:
         return _plan_trimmed(variant, reference, genes, context, settings)
     return _plan_one(variant, reference, genes, context, settings)
 
@@ -166,19 +198,21 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
             result.alt_skips.append((alt, problem))
             continue
         r_len, a_alt = ref_len, alt
-        if settings.trim_alleles:  # prefix already trimmed by _plan_trimmed: offset is 0
+        trimming = settings.trim_alleles or settings.minimal
+        if trimming:  # prefix already trimmed by _plan_trimmed: offset is 0
             _, r_len, a_alt = trim_alleles(variant.ref, alt)
         for gene in overlapping:
             name = entry_name(gene, settings)
             if r_len > 1 and len(a_alt) > 1 and not settings.trim_alleles:
                 # MNV/delins: 1.3.1 reports "." for every field
-                result.items.append(DeltaScore(alt, name, raw=() if settings.raw else None))
+                result.items.append(DeltaScore(alt, name, raw=() if settings.raw else None,
+                                               transcript=gene.transcript))
                 continue
             key = (id(gene),)
+            # Every base outside the transcript [tx_start, tx_end] becomes N.
+            lo = max(half + (gene.tx_start - variant.pos), 0)
+            hi = max(half - (gene.tx_end - variant.pos), 0)
             if key not in masked:
-                # Every base outside the transcript [tx_start, tx_end] becomes N.
-                lo = max(half + (gene.tx_start - variant.pos), 0)
-                hi = max(half - (gene.tx_end - variant.pos), 0)
                 x = window.copy()
                 x[:lo] = 0
                 x[wid - hi:] = 0
@@ -187,12 +221,17 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
             x_alt = np.concatenate([x_ref[:half], one_hot(a_alt), x_ref[half + r_len:]])
             if gene.strand == "-":
                 x_ref, x_alt = reverse_complement_onehot(x_ref), reverse_complement_onehot(x_alt)
-            task = Task(alt, gene, x_ref, x_alt, ref_len, gene.nearest_boundary(variant.pos),
-                        (variant.chrom, variant.pos, gene.strand, gene.tx_start, gene.tx_end, wid))
+            # The N-masking a window gets: transcript ends only where they fall inside it, so
+            # overlapping genes whose windows are masked alike can share model work.
+            mask_key = (variant.chrom, gene.strand, gene.tx_start if lo > 0 else None,
+                        gene.tx_end if hi > 0 else None)
+            oriented = start if gene.strand == "+" else -(variant.pos + half)
+            task = Task(alt, gene, x_ref, x_alt, r_len, len(a_alt), variant.chrom, variant.pos,
+                        gene.nearest_boundary(variant.pos),
+                        (variant.chrom, variant.pos, gene.strand, gene.tx_start, gene.tx_end, wid),
+                        mask_key, oriented, trimmed=trimming)
             if name != gene.name:
                 task.name = name
-            if settings.trim_alleles:
-                task.trimmed = (0, r_len, len(a_alt))
             if settings.mask and settings.mask_mode == "positionwise":
                 task.sites = splice_sites(gene, variant.pos)
             result.items.append(task)
@@ -219,7 +258,7 @@ def align_alt(y_alt: np.ndarray, ref_len: int, alt_len: int, cov: int) -> np.nda
 
 
 def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
-    """--trim-alleles: each ALT planned as its own variant, moved past the bases it shares with
+    """--trim-alleles (and ``minimal``): each ALT planned as its own variant, moved past the bases it shares with
     REF, so the windows (and DS) are those of the shortest spelling; DP stay relative to POS."""
     result = Plan(variant)
     reasons = []
@@ -237,7 +276,7 @@ def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
         for item in sub.items:
             item.alt = alt
             if isinstance(item, Task):
-                item.trimmed = (offset,) + item.trimmed[1:]
+                item.shift = offset
         result.items.extend(sub.items)
     if not result.items:
         result.reason = reasons[0] if reasons else NO_SCORABLE_ALT
@@ -293,11 +332,10 @@ def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings)
     if task.gene.strand == "-":
         y_ref, y_alt = y_ref[::-1], y_alt[::-1]
     cov = settings.cov
-    if task.trimmed is not None:
-        _, r, a = task.trimmed
-        y_alt = align_general(y_alt, cov // 2, r, a)
+    if task.trimmed:
+        y_alt = align_general(y_alt, cov // 2, task.ref_len, task.alt_len)
     else:
-        y_alt = align_alt(y_alt, task.ref_len, len(task.alt), cov)
+        y_alt = align_alt(y_alt, task.ref_len, task.alt_len, cov)
     if y_alt.dtype != y_ref.dtype:
         y_ref = y_ref.astype(y_alt.dtype)
     gain_a = y_alt[:, 1] - y_ref[:, 1]
@@ -322,10 +360,10 @@ def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings)
                 value *= 0
         ds.append(value)
         dp.append(offset)
-    if task.trimmed is not None:  # offsets from the trimmed position back to the record's POS
-        dp = [d + task.trimmed[0] for d in dp]
+    if task.shift:  # offsets from the trimmed position back to the record's POS
+        dp = [d + task.shift for d in dp]
     return DeltaScore(task.alt, task.name or task.gene.name, tuple(ds), tuple(dp),
-                      tuple(raw) if settings.raw else None)
+                      tuple(raw) if settings.raw else None, task.gene.transcript)
 
 
 def _mask_positionwise(tracks, sites, cov):

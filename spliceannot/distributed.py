@@ -5,8 +5,9 @@ sorted VCF, and the global input order is the shard order then the order within 
 shard is scored by a Ray task that runs the ordinary local pipeline, :func:`scoring.score_file`,
 into its own part file; so a part holds exactly what the local engine writes for those records.
 The merge keeps one header and appends the parts' bodies in shard order, which makes the output
-byte-identical to a local run for the text writers (``vcf``, ``tsv``, ``jsonl``), and re-sorts
-``vep`` lines stably by (contig, position) exactly as that writer does.
+byte-identical to a local run; each writer declares whether it can be merged and how
+(:meth:`spliceannot.writer.Writer.merge`: bodies concatenated, or ``vep`` lines re-sorted stably
+by (contig, position) exactly as that writer sorts them).
 
 Durability: shards, parts and ``manifest.json`` live in ``OUT.shards/``. A part is renamed into
 place only when complete (``score_file`` writes ``PART.partial``), and the manifest is replaced
@@ -33,9 +34,6 @@ MANIFEST = "manifest.json"
 # indices, comma-separated; with a marker directory only the first attempt of each dies.
 FAULT_SHARDS_ENV = "SPLICEANNOT_FAULT_SHARDS"
 FAULT_MARKERS_ENV = "SPLICEANNOT_FAULT_MARKERS"
-TEXT_WRITERS = ("vcf", "tsv", "jsonl")  # merged by concatenating bodies
-SORTED_WRITERS = ("vep",)  # merged by a stable (contig, pos) sort, as the writer sorts
-_PART_SUFFIX = {"vcf": ".vcf", "tsv": ".tsv", "jsonl": ".jsonl", "vep": ".vep.vcf.gz"}
 
 
 class ShardFailed(SpliceannotError):
@@ -206,11 +204,11 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                          "--resume and --rejects are for the local engine")
     if shards < 1:
         raise UsageError(f"--shards must be >= 1, got {shards}")
-    writer = registry.writer_for(opts.format, output_path).name
-    if writer not in TEXT_WRITERS + SORTED_WRITERS or (
-            writer in TEXT_WRITERS and output_path.endswith((".gz", ".bgz", ".bcf"))):
-        raise UsageError(f"--engine ray writes plain .vcf, .tsv, .jsonl or .vep.vcf.gz, not "
-                         f"{output_path}; compress the merged file afterwards (bgzip)")
+    writer_cls = registry.writer_for(opts.format, output_path)
+    writer = writer_cls.name
+    if not writer_cls.can_merge(output_path):
+        raise UsageError(f"--engine ray cannot merge {writer} parts into {output_path}; write "
+                         f"an uncompressed file and compress it afterwards (bgzip)")
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
     started = time.perf_counter()
@@ -223,8 +221,9 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
         log.info("reusing %d finished shards from %s", len(skipped), workdir)
     if pending:
         _run(manifest, pending, dataclasses.replace(opts, format=writer), address,
-             [os.path.abspath(d) for d in plugins_dirs], retries, workers)
-    merge(manifest, writer, output_path)
+             [os.path.abspath(d) for d in plugins_dirs], retries, workers,
+             _part_suffix(writer_cls, output_path))
+    merge(manifest, writer_cls, output_path)
     summary = _total(manifest.shards)
     summary.seconds = time.perf_counter() - started
     summary.shards_skipped = skipped
@@ -233,7 +232,14 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
     return summary
 
 
-def _run(manifest, pending, opts, address, plugins_dirs, retries, workers):
+def _part_suffix(writer_cls, output_path) -> str:
+    """Parts are named like the output, so each part's writer makes the same kind of file."""
+    name = output_path.lower()
+    matches = [s for s in writer_cls.suffixes if name.endswith(s)]
+    return max(matches, key=len) if matches else (writer_cls.suffixes or ("",))[0]
+
+
+def _run(manifest, pending, opts, address, plugins_dirs, retries, workers, suffix):
     ray = import_ray()
     started_here = not ray.is_initialized()
     if started_here:
@@ -248,7 +254,7 @@ def _run(manifest, pending, opts, address, plugins_dirs, retries, workers):
     try:
         waiting = {}
         for shard in pending:
-            part = f"part-{shard['index']:04d}{_PART_SUFFIX[opts.format]}"
+            part = f"part-{shard['index']:04d}{suffix}"
             shard.update(status="running", part=part)
             ref = task.remote(os.path.abspath(manifest.path(shard["input"])),
                               os.path.abspath(manifest.path(part)), opts,
@@ -285,54 +291,12 @@ def _reason(exc) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-def _header_len(writer, lines) -> int:
-    if writer == "jsonl":
-        return 1
-    n = 0
-    while n < len(lines) and lines[n].startswith("#"):
-        n += 1
-    return n + 1 if writer == "tsv" else n  # tsv: "## key=value" lines, then the column line
-
-
-def merge(manifest, writer, output_path):
-    """Write the parts in shard order into one output, via OUT.partial renamed when complete."""
+def merge(manifest, writer_cls, output_path):
+    """Merge the parts in shard order into one output, via OUT.partial renamed when complete."""
     working = output_path + ".partial"
     parts = [manifest.path(s["part"]) for s in manifest.shards]
-    if writer in SORTED_WRITERS:
-        _merge_vep(parts, working, output_path)
-    else:
-        with open(working, "w", newline="") as out:
-            for i, part in enumerate(parts):
-                with open(part, newline="") as handle:
-                    lines = handle.readlines()
-                out.writelines(lines if i == 0 else lines[_header_len(writer, lines):])
+    writer_cls.merge(parts, working, output_path)
     os.replace(working, output_path)
-
-
-def _merge_vep(parts, working, output_path):
-    # The vep writer sorts its lines by (contig rank, pos, arrival); arrival order across parts
-    # is shard order, so a stable sort of the concatenation by (rank, pos) is the same order.
-    import gzip
-
-    import pysam
-
-    header, body = None, []
-    for part in parts:
-        with gzip.open(part, "rt", newline="") as handle:
-            lines = handle.read().splitlines()
-        n = _header_len("vep", lines)
-        header = header or lines[:n]
-        body += lines[n:]
-    ranks = {}
-    for line in header:
-        if line.startswith("##contig=<ID="):
-            ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">")] = len(ranks)
-    body.sort(key=lambda line: (ranks.get(line.split("\t", 1)[0], len(ranks)),
-                                int(line.split("\t", 2)[1])))
-    with pysam.BGZFile(working, "w") as handle:
-        handle.write(("\n".join(header + body) + "\n").encode())
-    index = output_path + ".tbi"
-    pysam.tabix_index(working, preset="vcf", force=True, index=index)
 
 
 def _total(shards) -> Summary:

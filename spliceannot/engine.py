@@ -84,28 +84,24 @@ class Engine:
         return (self.device.type == "cpu" and self.precision in EXACT_PRECISIONS
                 and not self.exact)
 
-    def predict(self, items) -> list:
-        """items: (task, chrom, pos) per delta Task -> [(y_ref, y_alt)] in the same order, each
-        (n, 3) float32 in strand orientation, as ``model.predict`` gives for one window."""
-        if not items:
+    def predict(self, tasks) -> list:
+        """delta Tasks -> [(y_ref, y_alt)] in the same order, each (n, 3) float32 in strand
+        orientation, as ``model.predict`` gives for one window. Each task's own geometry (window
+        start, masking key, REF/ALT lengths) places it; ``(task, chrom, pos)`` tuples are also
+        taken, their chrom and pos ignored."""
+        tasks = [t[0] if isinstance(t, tuple) else t for t in tasks]
+        if not tasks:
             return []
-        wid = len(items[0][0].x_ref)
-        half = wid // 2
+        wid = len(tasks[0].x_ref)
         entries = []
-        for i, (task, chrom, pos) in enumerate(items):
+        for i, task in enumerate(tasks):
             if len(task.x_ref) != wid:
                 raise ValueError("all windows of one call must have the same width")
-            strand = task.gene.strand
-            a, b, m = split_alt(task.x_ref, task.x_alt, task.ref_len, len(task.alt), strand)
-            start = pos - half if strand == "+" else -(pos + half)
-            # The N-masking a window gets: transcript ends only where they fall inside it, so
-            # overlapping genes whose windows are masked alike share REF and ALT computations.
-            left = task.gene.tx_start if half + task.gene.tx_start - pos > 0 else None
-            right = task.gene.tx_end if half - (task.gene.tx_end - pos) > 0 else None
-            key = (chrom, strand, left, right)
-            entries.append((key, start, task.x_ref, Alt(i, a, b, m)))
+            a, b, m = split_alt(task.x_ref, task.x_alt, task.ref_len, task.alt_len,
+                                task.gene.strand)
+            entries.append((task.mask_key, task.start, task.x_ref, Alt(i, a, b, m)))
         tracks = build_tracks(entries, wid, self.span)
-        results = [[None, None] for _ in items]
+        results = [[None, None] for _ in tasks]
         for batch in self._track_batches(tracks):
             self._run(batch, wid, results)
         return [tuple(r) for r in results]

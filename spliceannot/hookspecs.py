@@ -51,6 +51,19 @@ def register_scorers(register):
 
 
 @hookspec
+def register_lookups(register):
+    """Register score lookups (stored scores consulted before the model runs).
+
+    Called once per run while the pipeline is set up; each lookup decides from the run's options
+    whether it takes part (the built-ins: ``--precomputed FILE`` and ``--score-cache DIR``).
+
+    :param register: call ``register(lookup_class)`` with a subclass of
+        :class:`spliceannot.lookup.Lookup`; the host calls its ``open`` per run.
+    :return: nothing.
+    """
+
+
+@hookspec
 def register_writers(register):
     """Register output writers (VCF, TSV, ...).
 

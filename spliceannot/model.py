@@ -15,6 +15,9 @@ class Model(ABC):
     name: str = ""
     description: str = ""
     context: int = 10000  # total flanking sequence the network consumes (both sides)
+    # True for backends whose networks the fast engine can take apart (``networks()`` returns
+    # SpliceNets); others run window by window on ``predict``.
+    runs_on_engine: bool = False
 
     @abstractmethod
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -40,6 +43,8 @@ class EnsembleModel(Model):
     ``np.mean`` over the five Keras outputs computes in 1.3.1; probabilities then match to ~1e-7.
     Optional per-class ``temperatures`` (from calibration) divide the logits before the softmax.
     """
+
+    runs_on_engine = True
 
     def __init__(self):
         self._nets = None

@@ -9,20 +9,24 @@ import os
 
 from .contig import ContigMap
 from .delta import INFO_ID, DeltaScore
-from .errors import InputError, UsageError
+from .errors import InputError
 
 
 def parse_entry(text: str):
-    """``ALLELE|SYMBOL|DS x4|DP x4`` -> DeltaScore (``.`` fields give an unscored entry)."""
+    """``ALLELE|SYMBOL|DS x4|DP x4`` (``|RAW x8`` with --raw) -> DeltaScore (``.`` fields give
+    an unscored entry)."""
     fields = text.split("|")
-    if len(fields) != 10:
+    if len(fields) not in (10, 18):
         return None
     alt, gene = fields[0], fields[1]
-    if "." in fields[2:]:
+    if "." in fields[2:10]:
         return DeltaScore(alt, gene)
     try:
+        raw = None
+        if len(fields) == 18:
+            raw = () if "." in fields[10:] else tuple(float(v) for v in fields[10:])
         return DeltaScore(alt, gene, tuple(float(v) for v in fields[2:6]),
-                          tuple(int(v) for v in fields[6:]))
+                          tuple(int(v) for v in fields[6:10]), raw)
     except ValueError:
         return None
 
@@ -47,14 +51,6 @@ class ScoreFile:
             if line.startswith("##spliceannot_") and "=" in line:
                 key, value = line[len("##spliceannot_"):].split("=", 1)
                 self.meta[key] = value
-
-    def check(self, distance: int, mask: bool) -> None:
-        """Refuse a file whose own header says it was made with other -D/-M settings."""
-        for key, want in (("distance", str(distance)), ("mask", str(int(mask)))):
-            have = self.meta.get(key)
-            if have is not None and have != want:
-                raise UsageError(f"precomputed scores {self.path} were made with {key}={have}, "
-                                 f"this run uses {want}")
 
     def lookup(self, chrom: str, pos: int, ref: str) -> dict:
         contig = self.contigs.resolve(chrom)
@@ -83,10 +79,6 @@ class ScoreFiles:
 
     def __init__(self, paths):
         self.files = [ScoreFile(p) for p in paths]
-
-    def check(self, distance, mask):
-        for f in self.files:
-            f.check(distance, mask)
 
     def lookup(self, chrom, pos, ref) -> dict:
         found = {}

@@ -1,4 +1,4 @@
-"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, writers.
+"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, lookups, writers.
 
 The host hands each hook a ``register`` callback that type-checks what it is given and refuses a
 name already taken; a lookup that misses names what does exist (as llm's model lookup does).
@@ -88,6 +88,13 @@ def _scorers(loaded) -> Registry:
 
 
 @lru_cache(maxsize=4)
+def _lookups(loaded) -> Registry:
+    from .lookup import Lookup
+
+    return _fill("lookup", "register_lookups", Lookup, is_class=True)
+
+
+@lru_cache(maxsize=4)
 def _writers(loaded) -> Registry:
     from .writer import Writer
 
@@ -106,17 +113,21 @@ def scorers() -> Registry:
     return _scorers(_loaded())
 
 
+def lookups() -> Registry:
+    return _lookups(_loaded())
+
+
 def writers() -> Registry:
     return _writers(_loaded())
 
 
 def reset() -> None:
     """Forget filled registries (plugins re-registered under the same names)."""
-    for fn in (_models, _annotation_sources, _scorers, _writers):
+    for fn in (_models, _annotation_sources, _scorers, _lookups, _writers):
         fn.cache_clear()
 
 
-# ---- the lookups: a registered name first, then a path claimed by a plugin ------------------------
+# ---- resolution: a registered name first, then a path claimed by a plugin -------------------------
 
 
 def model(spec: str):

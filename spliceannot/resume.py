@@ -9,14 +9,12 @@ from, then scores the rest; the result equals an uninterrupted run.
 import gzip
 import zlib
 
-from .errors import InputError, UsageError
+from .errors import InputError
 from .vcf import read_bcf_lines
 
 
-def completed_records(path: str, writer_name: str) -> list:
+def completed_records(path: str) -> list:
     """The complete data lines of a partial VCF/BCF output, in order."""
-    if writer_name != "vcf":
-        raise UsageError(f"--resume supports VCF/BCF output, not {writer_name}")
     with open(path, "rb") as probe:
         magic = probe.read(2)
     lines = []

@@ -12,7 +12,7 @@ import os
 import pathlib
 import sqlite3
 
-from .delta import DeltaScore, Plan
+from .delta import DeltaScore, Result
 
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
 
@@ -21,8 +21,11 @@ def default_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get(CACHE_ENV) or pathlib.Path.home() / ".cache" / "spliceannot")
 
 
+SCHEMA = 2  # the row layout: entries carry their transcript
+
+
 def cache_key(model_hash, annotation_hash, reference_hash, settings) -> str:
-    parts = {"model": model_hash, "annotation": annotation_hash, "reference": reference_hash,
+    parts = {"schema": SCHEMA, "model": model_hash, "annotation": annotation_hash, "reference": reference_hash,
              "distance": settings.distance, "mask": int(bool(settings.mask)), **settings.extras()}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -46,18 +49,18 @@ class ScoreCache:
         if row is None:
             return None
         body = json.loads(row[0])
-        plan = Plan(variant, alt_skips=[tuple(s) for s in body["skips"]])
-        for alt, gene, ds, dp, raw in body["entries"]:
-            plan.items.append(DeltaScore(alt, gene, tuple(ds) if ds is not None else None,
-                                         tuple(dp) if dp is not None else None,
-                                         tuple(raw) if raw is not None else None))
-        return plan
+        result = Result(variant, alt_skips=[tuple(s) for s in body["skips"]])
+        for alt, gene, ds, dp, raw, transcript in body["entries"]:
+            result.entries.append(DeltaScore(alt, gene, tuple(ds) if ds is not None else None,
+                                             tuple(dp) if dp is not None else None,
+                                             tuple(raw) if raw is not None else None, transcript))
+        return result
 
-    def put(self, variant, plan) -> None:
-        if plan.reason is not None:
+    def put(self, variant, result) -> None:
+        if result.reason is not None:
             return
-        entries = [[e.alt, e.gene, e.ds, e.dp, e.raw] for e in plan.entries()]
-        body = json.dumps({"entries": entries, "skips": plan.alt_skips})
+        entries = [[e.alt, e.gene, e.ds, e.dp, e.raw, e.transcript] for e in result.entries]
+        body = json.dumps({"entries": entries, "skips": result.alt_skips})
         self._db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
                          self._key(variant) + (body,))
 

@@ -1,4 +1,11 @@
-"""The scorer contract: turns a batch of variants into per-record plans with their results filled."""
+"""The scoring stages after reading: plan -> lookups -> model run -> finish, and the scorer contract.
+
+A :class:`Scorer` is the model-run stage: it gets planned tasks (each carrying its windows and
+geometry) and returns the model's REF and ALT tracks for each. Planning (:func:`delta.plan`) and
+finishing (:func:`delta.finish`) are the same for every scorer, so scorers differ only in how the
+model runs. Lookups (:mod:`spliceannot.lookup`) answer records from stored scores before any
+model runs.
+"""
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -14,61 +21,62 @@ class ScoringContext:
 
 
 class Scorer(ABC):
-    """A plugin contract. ``score`` returns one :class:`spliceannot.delta.Plan` per variant, in order,
-    each Task's ``result`` set; a plan with ``reason`` set passes its record through unscored."""
+    """A plugin contract: ``run`` turns tasks into (y_ref, y_alt) track pairs, in order, each
+    (n, 3) in the task's strand orientation, as ``ctx.model.predict`` gives for one window."""
 
     name: str = ""
     description: str = ""
 
     @abstractmethod
-    def score(self, variants: list, ctx: ScoringContext) -> list:
-        """Score variants (a chunk of the input, in input order)."""
+    def run(self, tasks: list, ctx: ScoringContext) -> list:
+        """Model tracks for delta Tasks (a chunk's worth, any records mixed)."""
 
     def timings(self) -> dict:
         """Where the time went so far (seconds and counts by name), for the run summary."""
         return {}
 
-
-class WrappingScorer(Scorer):
-    """A scorer that answers some records itself and hands the rest (misses) to ``inner``.
-
-    ``hits`` counts the records it answered, passed-through unscorable ones included."""
-
-    def __init__(self, inner=None):
-        self.inner = inner
-        self.hits = self.misses = 0
-
-    def score_misses(self, plans: list, missed: list, variants: list, ctx) -> list:
-        """Put ``inner``'s plans for ``variants[i]``, i in ``missed``, into ``plans``; count
-        hits and misses. Returns the (index, plan) pairs the inner scorer made."""
-        self.hits += len(variants) - len(missed)
-        if not missed:
-            return []
-        self.misses += len(missed)
-        made = list(zip(missed, self.inner.score([variants[i] for i in missed], ctx)))
-        for i, plan in made:
-            plans[i] = plan
-        return made
-
-    def timings(self) -> dict:
-        kind = type(self).name  # the registered name, not the "cache+fast" of a wrapped one
-        inner = self.inner.timings() if self.inner is not None else {}
-        return {**inner, f"{kind} hits": self.hits, f"{kind} misses": self.misses}
+    def score(self, variants: list, ctx: ScoringContext) -> list:
+        """Plan, run and finish ``variants`` without lookups: one delta Result per variant."""
+        return score_chunk(variants, ctx, self, ())
 
 
-def score_per_window(plans: list, ctx: ScoringContext) -> list:
+def run_per_window(tasks: list, ctx: ScoringContext) -> list:
     """Run the model window by window: each REF once per ``ref_key``, each ALT alone.
 
     The reference path (the ``delta`` scorer) and the fallback of other scorers for backends
     they cannot take apart.
     """
+    refs, out = {}, []
+    for task in tasks:
+        if task.ref_key not in refs:
+            refs[task.ref_key] = ctx.model.predict(task.x_ref[None])[0]
+        out.append((refs[task.ref_key], ctx.model.predict(task.x_alt[None])[0]))
+    return out
+
+
+def score_chunk(variants: list, ctx: ScoringContext, scorer: Scorer, lookups) -> list:
+    """The pipeline on one chunk: plan each variant, let ``lookups`` answer what they can (in
+    order), run the model on the rest, finish, and hand the model's results back to the lookups
+    that store them. Returns one :class:`~spliceannot.delta.Result` per variant, in order."""
     from . import delta
 
-    for p in plans:
-        refs = {}
-        for task in p.tasks():
-            if task.ref_key not in refs:
-                refs[task.ref_key] = ctx.model.predict(task.x_ref[None])[0]
-            y_alt = ctx.model.predict(task.x_alt[None])[0]
-            task.result = delta.finish(task, refs[task.ref_key], y_alt, ctx.settings)
-    return plans
+    plans = [delta.plan(v, ctx.reference, ctx.genes, ctx.model.context, ctx.settings)
+             for v in variants]
+    # Unscored records and those with nothing for a model (1.3.1's '.' MNVs) are final now.
+    results = [p.result() if p.reason is not None or not p.tasks() else None for p in plans]
+    for lookup in lookups:
+        open_ = [i for i, r in enumerate(results) if r is None]
+        if not open_:
+            break
+        for i, found in zip(open_, lookup.answer([plans[i] for i in open_], ctx)):
+            results[i] = found
+    todo = [i for i, r in enumerate(results) if r is None]
+    tasks = [t for i in todo for t in plans[i].tasks()]
+    tracks = iter(scorer.run(tasks, ctx) if tasks else ())
+    for i in todo:
+        scores = [delta.finish(t, *next(tracks), ctx.settings) for t in plans[i].tasks()]
+        results[i] = plans[i].result(scores)
+    if todo:
+        for lookup in lookups:
+            lookup.store([plans[i] for i in todo], [results[i] for i in todo])
+    return results

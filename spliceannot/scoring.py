@@ -1,5 +1,10 @@
 """The scoring pipeline: stream VCF records in chunks through a scorer to a writer, losing none.
 
+The stages, in order: read (:mod:`spliceannot.vcf`) -> plan (:func:`delta.plan`, which gives
+each task its geometry) -> lookups (:mod:`spliceannot.lookup`) -> model run (the scorer) ->
+finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.writer.Writer` given plain
+:class:`~spliceannot.delta.Result` s); :func:`spliceannot.scorer.score_chunk` runs the middle ones.
+
 Every record the VCF parser can read is written, in input order, whatever happened to it;
 unscored ones pass through unannotated, each with one warning, a count by reason and (with
 ``rejects``) a line in the rejects file. Output goes to ``OUT.partial`` and is renamed to ``OUT``
@@ -17,10 +22,11 @@ from . import __version__, delta, provenance, registry
 from .errors import InputError, SpliceannotError, UsageError
 from .progress import Progress
 from .reference import Reference
-from .resume import completed_records, replay
-from .scorer import ScoringContext
+from .resume import replay
+from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .vcf import MalformedLine, VcfReader
+from .writer import RejectsWriter
 
 log = logging.getLogger("spliceannot")
 PARTIAL_SUFFIX = ".partial"
@@ -62,6 +68,16 @@ class Options:
     precision: str = "fp32"  # fp32 (exact), tf32, bf16 or fp16
 
 
+def open_lookups(opts, ctx, run_info: dict) -> list:
+    """The registered lookups this run's options ask for, in the order they are asked."""
+    opened = []
+    for cls in sorted(registry.lookups().values(), key=lambda c: c.order):
+        lookup = cls.open(opts, ctx, run_info)
+        if lookup is not None:
+            opened.append(lookup)
+    return opened
+
+
 def check_contigs(reader, reference, genes) -> None:
     """One up-front line on how VCF header contigs map to the FASTA and the annotation."""
     names = reader.contigs
@@ -81,18 +97,34 @@ def check_contigs(reader, reference, genes) -> None:
                     genes.name, ", ".join(genes.contigs.names[:5]))
 
 
-def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
-    """Score ``input_path`` into ``output_path`` ('-' for stdin/stdout); returns the run summary."""
+@dataclass
+class Run:
+    """Everything a run is set up with, checked before any output is opened."""
+
+    writer_cls: type
+    reference: object
+    genes: object
+    model: object
+    scorer: object
+    lookups: list
+    ctx: ScoringContext
+    run_info: dict
+
+    def close(self):
+        for lookup in self.lookups:
+            lookup.close()
+        self.reference.close()
+
+
+def check_options(opts: Options, output_path: str):
+    """The checks that need nothing loaded; returns the writer class."""
     if opts.distance < 0:
         raise UsageError(f"-D must be >= 0, got {opts.distance}")
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = registry.writer_for(opts.format, output_path)
-    reference = Reference(opts.reference)
-    transcripts = opts.transcripts
-    if transcripts is None and opts.per_transcript \
-            and "transcripts" in registry.annotation_source(opts.annotation).options:
-        transcripts = "all"  # --per-transcript scores every transcript a GTF holds
+    if opts.resume and not writer_cls.resumable:
+        raise UsageError(f"--resume is not supported by the {writer_cls.name} writer")
     if opts.mask_mode not in ("nearest", "positionwise"):
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
     if opts.mask_mode != "nearest" and not opts.mask:
@@ -104,51 +136,77 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
             resolve_device(opts.device)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    genes = registry.load_annotation(opts.annotation, transcripts=transcripts)
-    if opts.mask and getattr(genes, "name", "") == "both-strands":
-        raise UsageError("-M 1 needs annotated splice sites; -A both-strands has none")
-    model = registry.model(opts.model)
-    scorer = registry.scorers().get(opts.scorer)
-    settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
-                              per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
-                              pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
-                              raw=opts.raw)
-    if opts.score_cache:  # innermost, so precomputed hits are not copied into the cache
-        from .score_cache import cache_key
+    registry.scorers().get(opts.scorer)  # an unknown name is a usage error now, not later
+    return writer_cls
 
-        key = cache_key(provenance.model_digest(model), provenance.annotation_digest(genes),
-                        provenance.reference_digest(reference), settings)
-        scorer = registry.scorers().get("cache").wrap(scorer, opts.score_cache, key)
-    if opts.precomputed:
-        scorer = registry.scorers().get("precomputed").wrap(scorer, list(opts.precomputed))
-    ctx = ScoringContext(reference, genes, model, settings, options=opts)
+
+def prepare(opts: Options, output_path: str) -> Run:
+    """Check the options and load what the run needs; raises UsageError before any output."""
+    writer_cls = check_options(opts, output_path)
+    scorer = registry.scorers().get(opts.scorer)
+    reference = Reference(opts.reference)
+    try:
+        transcripts = opts.transcripts
+        if transcripts is None and opts.per_transcript \
+                and "transcripts" in registry.annotation_source(opts.annotation).options:
+            transcripts = "all"  # --per-transcript scores every transcript a GTF holds
+        genes = registry.load_annotation(opts.annotation, transcripts=transcripts)
+        if opts.mask and not genes.has_splice_sites:
+            raise UsageError(f"-M 1 needs annotated splice sites; -A {opts.annotation} has none")
+        model = registry.model(opts.model)
+        settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
+                                  per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
+                                  pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
+                                  raw=opts.raw, minimal=writer_cls.minimal_alleles)
+        ctx = ScoringContext(reference, genes, model, settings, options=opts)
+        run_info = {"version": __version__, "model": model.name,
+                    "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
+                    "annotation_hash": provenance.annotation_digest(genes),
+                    "distance": opts.distance, "mask": int(bool(opts.mask)),
+                    "scorer": scorer.name, **settings.extras()}
+        if transcripts is not None:
+            run_info["transcripts"] = transcripts
+        lookups = []
+        try:
+            lookups = open_lookups(opts, ctx, run_info)
+        except Exception:
+            for lookup in lookups:
+                lookup.close()
+            raise
+        # Lookups first, as they are asked: "precomputed+cache+fast".
+        run_info["scorer"] = "+".join([lookup.name for lookup in lookups] + [scorer.name])
+    except BaseException:
+        reference.close()
+        raise
+    return Run(writer_cls, reference, genes, model, scorer, lookups, ctx, run_info)
+
+
+def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
+    """Score ``input_path`` into ``output_path`` ('-' for stdin/stdout); returns the run summary."""
+    run = prepare(opts, output_path)
+    try:
+        return _score(input_path, output_path, opts, run)
+    finally:
+        run.close()
+
+
+def _score(input_path, output_path, opts, run) -> Summary:
+    scorer = run.scorer
     if opts.threads:
         import torch
 
         torch.set_num_threads(opts.threads)
     reader = VcfReader(input_path)
-    check_contigs(reader, reference, genes)
-    run_info = {"version": __version__, "model": model.name,
-                "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
-                "annotation_hash": provenance.annotation_digest(genes),
-                "distance": opts.distance, "mask": int(bool(opts.mask)), "scorer": scorer.name,
-                **settings.extras()}
-    if transcripts is not None:
-        run_info["transcripts"] = transcripts
-    if opts.precomputed:
-        run_info["precomputed"] = ",".join(opts.precomputed)
-
+    check_contigs(reader, run.reference, run.genes)
     working = output_path if output_path == "-" else output_path + PARTIAL_SUFFIX
     done = []
     if opts.resume and os.path.exists(working):
-        done = completed_records(working, writer_cls.name)
+        done = run.writer_cls.completed(working)
         os.replace(working, working + ".old")
-    writer = writer_cls(working, reader, dict(run_info, target_name=output_path))
-    rejects = open(opts.rejects, "w") if opts.rejects else None
-    if rejects:
-        rejects.write("LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n")
+    writer = run.writer_cls(working, reader, dict(run.run_info), target=output_path)
+    rejects = RejectsWriter(opts.rejects) if opts.rejects else None
     summary = Summary()
-    timings_before = scorer.timings()  # a scorer kept from an earlier run counts on
+    timings_before = _timings(run)  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
     records = iter(reader)
     try:
@@ -161,11 +219,11 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
             for record in records:
                 chunk.append(record)
                 if len(chunk) >= opts.chunk_size:
-                    _flush(chunk, scorer, ctx, writer, summary, rejects, opts)
+                    _flush(chunk, run, writer, summary, rejects, opts)
                     bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
                     chunk = []
             if chunk:
-                _flush(chunk, scorer, ctx, writer, summary, rejects, opts)
+                _flush(chunk, run, writer, summary, rejects, opts)
                 bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
     except KeyboardInterrupt:
         raise Interrupted(_kept("interrupted", working, output_path)) from None
@@ -174,14 +232,20 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     finally:
         writer.close()
         reader.close()
-        reference.close()
         if rejects:
             rejects.close()
         summary.seconds = time.perf_counter() - started
-        summary.timings = {k: v - timings_before.get(k, 0) for k, v in scorer.timings().items()}
+        summary.timings = {k: v - timings_before.get(k, 0) for k, v in _timings(run).items()}
     if working != output_path:
         os.replace(working, output_path)
     return summary
+
+
+def _timings(run) -> dict:
+    out = dict(run.scorer.timings())
+    for lookup in run.lookups:
+        out.update(lookup.timings())
+    return out
 
 
 def _kept(message, working, output_path):
@@ -191,44 +255,37 @@ def _kept(message, working, output_path):
             f"command with --resume to continue)")
 
 
-def _flush(chunk, scorer, ctx, writer, summary, rejects, opts):
+def _flush(chunk, run, writer, summary, rejects, opts):
     good = [r for r in chunk if r.malformed is None]
-    plans = iter(scorer.score([r.variant for r in good], ctx))
+    results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups))
     for record in chunk:
         if record.malformed is not None:
-            plan = delta.Plan(record.variant, reason=MALFORMED)
-            detail = record.malformed
+            result = delta.Result(record.variant, MALFORMED, detail=record.malformed)
         else:
-            plan = next(plans, None)
-            if plan is None:
-                raise RuntimeError(f"scorer {scorer.name} returned too few plans")
-            detail = plan.reason
-            if plan.reason is None and not _finite(plan):
-                plan.reason, plan.items, detail = NONFINITE, [], NONFINITE
-        if plan.reason == MALFORMED:
-            _malformed(record, detail, opts)
+            result = next(results, None)
+            if result is None:
+                raise RuntimeError(f"scorer {run.scorer.name} returned too few results")
+            if result.reason is None and not _finite(result):
+                result = delta.Result(record.variant, NONFINITE, alt_skips=result.alt_skips)
+        if result.reason == MALFORMED:
+            _malformed(record, result.detail, opts)
         else:
             try:
-                writer.write(record, plan)
+                writer.write(record, result)
                 summary.records_out += 1
             except MalformedLine as exc:
                 _malformed(record, str(exc), opts)
-                plan = delta.Plan(record.variant, reason=MALFORMED)
-                detail = str(exc)
-        summary.add(plan)
+                result = delta.Result(record.variant, MALFORMED, detail=str(exc))
+        summary.add(result)
         v = record.variant
         # One warning per unscored record (per ALT where ALTs were the reason); records outside
         # every gene are ordinary and only counted.
-        if plan.reason not in (None, delta.NO_GENE, delta.NO_SCORABLE_ALT):
-            log.warning("%s: not scored: %s", v.label(), detail)
-        for alt, reason in plan.alt_skips:
+        if result.reason not in (None, delta.NO_GENE, delta.NO_SCORABLE_ALT):
+            log.warning("%s: not scored: %s", v.label(), result.detail or result.reason)
+        for alt, reason in result.alt_skips:
             log.warning("%s: ALT %s not scored: %s", v.label(), alt, reason)
-        if rejects and (plan.reason not in (None, delta.NO_GENE) or plan.alt_skips):
-            reasons = [detail] if plan.reason not in (None, delta.NO_SCORABLE_ALT) else []
-            reasons += [f"ALT {a}: {r}" for a, r in plan.alt_skips]
-            alts = ",".join(v.alts) or "."
-            rejects.write(f"{v.line}\t{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{alts}\t"
-                          f"{'; '.join(reasons)}\n")
+        if rejects:
+            rejects.write(record, result)
 
 
 def _malformed(record, detail, opts):
@@ -238,6 +295,6 @@ def _malformed(record, detail, opts):
                          f"counted and go to --rejects)")
 
 
-def _finite(plan) -> bool:
+def _finite(result) -> bool:
     """NaN/inf guard: a non-finite model output must never be written as a score."""
-    return all(math.isfinite(v) for e in plan.entries() if e.ds is not None for v in e.ds)
+    return all(math.isfinite(v) for e in result.entries if e.ds is not None for v in e.ds)

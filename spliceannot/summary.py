@@ -16,14 +16,15 @@ class Summary:
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)  # the scorer's breakdown (Scorer.timings)
 
-    def add(self, plan) -> None:
+    def add(self, result) -> None:
+        """Count one record's :class:`~spliceannot.delta.Result`."""
         self.records_in += 1
-        if plan.reason is None:
+        if result.reason is None:
             self.scored += 1
-            self.entries += len(plan.items)
+            self.entries += len(result.entries)
         else:
-            self.unscored[plan.reason] += 1
-        for _, reason in plan.alt_skips:
+            self.unscored[result.reason] += 1
+        for _, reason in result.alt_skips:
             self.alt_skips[reason] += 1
 
     def lines(self) -> list:

@@ -1,6 +1,15 @@
-"""The output-writer contract. One instance per run; ``write`` is called once per input record."""
+"""The output-writer contract. One instance per run; ``write`` is called once per input record.
+
+A writer receives each input record with its :class:`~spliceannot.delta.Result` (plain data:
+entries, ALT skips, reason), never the planned tasks. What a writer can do beyond writing is
+declared on its class, so the pipeline needs no tables of writer names: ``resumable`` (--resume
+continues its partial output), ``mergeable`` (Ray shards' parts merge into one output) and
+``minimal_alleles`` (it wants each ALT scored in its minimal spelling).
+"""
 
 from abc import ABC, abstractmethod
+
+from .errors import UsageError
 
 
 class Writer(ABC):
@@ -9,40 +18,120 @@ class Writer(ABC):
     name: str = ""
     description: str = ""
     suffixes: tuple = ()
+    resumable: bool = False  # implements completed(), write_done() and can_write()
+    mergeable: bool = False  # implements header_length() (or merge()) for --engine ray
+    minimal_alleles: bool = False  # the run scores ALTs as their minimal spelling (Settings.minimal)
 
-    def __init__(self, path: str, reader, run_info: dict):
-        """``path`` is where to write ('-' is stdout); ``reader`` the input VcfReader (for its
-        header); ``run_info`` the settings to record (tool version, model, annotation, D, mask)."""
+    def __init__(self, path: str, reader, run_info: dict, target: str = None):
+        """``path`` is where to write ('-' is stdout); ``target`` the name the output will have
+        when complete (``path`` is often ``target.partial``; the type follows ``target``);
+        ``reader`` the input VcfReader (for its header); ``run_info`` the settings to record
+        (tool version, model, annotation, D, mask, ...)."""
         self.path = path
+        self.target = target or path
         self.reader = reader
         self.run_info = run_info
 
     @abstractmethod
-    def write(self, record, plan) -> None:
-        """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.delta.Plan`."""
+    def write(self, record, result) -> None:
+        """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.delta.Result`."""
 
     def close(self) -> None:
         """Flush and close; called once, also after a failure."""
+
+    # ---- resume (resumable writers) -----------------------------------------------------------
+
+    @classmethod
+    def completed(cls, path: str) -> list:
+        """The complete data lines of a partial output, in input order."""
+        raise UsageError(f"--resume is not supported by the {cls.name} writer")
+
+    def write_done(self, line: str) -> None:
+        """Write a line taken over from the partial output, verbatim."""
+        raise NotImplementedError
+
+    def can_write(self, record) -> bool:
+        """Whether ``record`` can be written at all (a first run left out those that cannot)."""
+        return True
+
+    # ---- merge (mergeable writers) ------------------------------------------------------------
+
+    @classmethod
+    def can_merge(cls, target: str) -> bool:
+        """Whether parts written for ``target`` can be merged into it, bit for bit as one run."""
+        return cls.mergeable
+
+    @classmethod
+    def header_length(cls, lines: list) -> int:
+        """How many of a part's first lines are its header (kept from the first part only)."""
+        n = 0
+        while n < len(lines) and lines[n].startswith("#"):
+            n += 1
+        return n
+
+    @classmethod
+    def merge(cls, parts: list, path: str, target: str) -> None:
+        """Write ``parts`` (complete outputs of consecutive shards, in order) into ``path``: one
+        header, then every part's body. Writers whose output is not in input order override it."""
+        with open(path, "w", newline="") as out:
+            for i, part in enumerate(parts):
+                with open(part, newline="") as handle:
+                    lines = handle.readlines()
+                out.writelines(lines if i == 0 else lines[cls.header_length(lines):])
 
 
 class TextWriter(Writer):
     """A writer of plain text lines: '-' is stdout, a target name ending in .gz is gzip."""
 
-    def __init__(self, path: str, reader, run_info: dict):
-        super().__init__(path, reader, run_info)
+    mergeable = True
+
+    def __init__(self, path: str, reader, run_info: dict, target: str = None):
+        super().__init__(path, reader, run_info, target)
         if path == "-":
             import sys
 
             self._handle, self._owned = sys.stdout, False
-        elif run_info.get("target_name", path).endswith(".gz"):
+        elif self.target.endswith(".gz"):
             import gzip
 
             self._handle, self._owned = gzip.open(path, "wt"), True
         else:
             self._handle, self._owned = open(path, "w"), True
 
+    @classmethod
+    def can_merge(cls, target: str) -> bool:
+        return cls.mergeable and not target.endswith(".gz")
+
     def close(self) -> None:
         if self._owned:
             self._handle.close()
         else:
             self._handle.flush()
+
+
+class RejectsWriter(TextWriter):
+    """``--rejects FILE``: one TSV line per record or ALT the run left unscored, with the reason.
+
+    Records outside every gene are ordinary and left out."""
+
+    name = "rejects"
+    description = "TSV of unscored records and ALTs with their reasons"
+    HEADER = "LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n"
+
+    def __init__(self, path: str, reader=None, run_info: dict = None, target: str = None):
+        super().__init__(path, reader, run_info or {}, target)
+        self._handle.write(self.HEADER)
+
+    def write(self, record, result) -> None:
+        from . import delta
+
+        if result.reason in (None, delta.NO_GENE) and not result.alt_skips:
+            return
+        v = result.variant
+        reasons = []
+        if result.reason not in (None, delta.NO_SCORABLE_ALT):
+            reasons.append(result.detail or result.reason)
+        reasons += [f"ALT {a}: {r}" for a, r in result.alt_skips]
+        alts = ",".join(v.alts) or "."
+        self._handle.write(f"{v.line}\t{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{alts}\t"
+                           f"{'; '.join(reasons)}\n")

@@ -73,7 +73,7 @@ def test_items_alt_major_mnv_and_windows(ref, genes):
     # ALT-major: T x both genes, then GG x both genes (an MNV: '.' entries); <DEL> skipped.
     names = [(i.alt, i.gene if isinstance(i, delta.DeltaScore) else i.gene.name) for i in p.items]
     assert names == [("T", "NM_018032"), ("T", "NM_201412"), ("GG", "NM_018032"), ("GG", "NM_201412")]
-    assert p.entries()[2].format() == "GG|NM_018032|.|.|.|.|.|.|.|."
+    assert p.items[2].format() == "GG|NM_018032|.|.|.|.|.|.|.|."
     assert p.alt_skips == [("<DEL>", "symbolic ALT")]
     t = p.tasks()[0]
     assert t.x_ref.shape == (10101, 4) and t.x_alt.shape == (10100, 4)  # deletion of one base
@@ -110,7 +110,8 @@ def test_align_alt_deletion_and_insertion():
 
 def fake_task(strand="+", mask_offset=0, alt="A", ref_len=1):
     gene = Gene("G", "1", strand, 1, 10**6, [1], [10**6])
-    return delta.Task(alt, gene, None, None, ref_len, mask_offset, ())
+    return delta.Task(alt, gene, None, None, ref_len, len(alt), "chr1", 100, mask_offset, (), (),
+                      0)
 
 
 def tracks(cov=11):

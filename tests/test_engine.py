@@ -143,8 +143,8 @@ def test_fast_scorer_strings_equal_delta(d50, world, spliceai_model, mask):
     expected = [delta.finish(t, r, a, settings).format() for (t, _, _), (r, a) in zip(items, want)]
     ctx = ScoringContext(*world, spliceai_model, settings)
     got_plans = registry.scorers().get("fast").score([p.variant for p in plans], ctx)
-    got = [e.format() for p in got_plans for e in p.entries() if e is not None and e.ds is not None]
-    got_scored = [e for p in got_plans for e in p.entries()]
+    got = [e.format() for p in got_plans for e in p.entries if e is not None and e.ds is not None]
+    got_scored = [e for p in got_plans for e in p.entries]
     assert len(got_scored) == sum(len(p.items) for p in plans)
     assert got == expected
 
@@ -163,7 +163,7 @@ def test_fast_scorer_falls_back_where_kernels_are_not_position_invariant(
     scorer = FastScorer()
     ctx = ScoringContext(*world, spliceai_model, settings)
     got_plans = scorer.score([p.variant for p in plans[:3]], ctx)
-    got = [e.format() for p in got_plans for e in p.entries() if e is not None and e.ds is not None]
+    got = [e.format() for p in got_plans for e in p.entries if e is not None and e.ds is not None]
     assert got == expected[:len(got)] and got
     assert not scorer.engine(ctx).exact and scorer.timings().get("alt windows", 0) == 0
     assert "per-window path" in caplog.text

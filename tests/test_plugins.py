@@ -161,7 +161,7 @@ HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
 
 def test_hooks_exist():
     assert set(HOOKS) == {"register_models", "register_annotation_sources", "register_scorers",
-                          "register_writers", "register_commands"}
+                          "register_lookups", "register_writers", "register_commands"}
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -189,6 +189,15 @@ def test_hook_register_annotation_sources():
 
 def test_hook_register_scorers():
     assert "delta" in registry.scorers().names()
+
+
+def test_hook_register_lookups():
+    from spliceannot.lookup import Lookup
+
+    lookups = registry.lookups()
+    assert {"precomputed", "cache"} <= set(lookups.names())
+    assert all(issubclass(cls, Lookup) for cls in lookups.values())
+    assert "cache" not in registry.scorers().names()  # a lookup is not a --scorer
 
 
 def test_hook_register_writers():

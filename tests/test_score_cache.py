@@ -23,11 +23,11 @@ def test_second_run_is_answered_from_the_cache(tmp_path):
 
         first, calls = run("a.vcf")
         assert calls > 100
-        assert run.timings["cache hits"] == 0 and run.timings["cache misses"] == 332
+        # Counted are the records that need a model (302 of 332); the rest pass by the cache.
+        assert run.timings["cache hits"] == 0 and run.timings["cache misses"] == 302
         second, calls = run("b.vcf")
         assert calls == 0 and body(second) == body(first)
-        # unscorable records are not stored: they are planned again (no model call)
-        assert run.timings["cache hits"] == 310 and run.timings["cache misses"] == 22
+        assert run.timings["cache hits"] == 302 and run.timings["cache misses"] == 0
         _, calls = run("c.vcf", distance=10)  # other settings: another cache file
         assert calls > 100
         raw, calls = run("d.vcf", raw=True)

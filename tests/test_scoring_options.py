@@ -28,11 +28,10 @@ def genes():
 
 
 def score(variant, ref, genes, settings):
+    """The record's delta Result, the model run window by window."""
     p = delta.plan(variant, ref, genes, MODEL.context, settings)
-    for t in p.tasks():
-        t.result = delta.finish(t, MODEL.predict(t.x_ref[None])[0],
-                                MODEL.predict(t.x_alt[None])[0], settings)
-    return p
+    return p.result([delta.finish(t, MODEL.predict(t.x_ref[None])[0],
+                                  MODEL.predict(t.x_alt[None])[0], settings) for t in p.tasks()])
 
 
 def seq(ref, pos, n):
@@ -48,28 +47,28 @@ def test_defaults_are_131(ref, genes):
     pos = 97420
     r = seq(ref, pos, 2)
     p = score(Variant("chr16", pos, r, [other(r[0]) + "G"]), ref, genes, delta.Settings())
-    assert p.entries()[0].ds is None  # MNV: '.' as 1.3.1
+    assert p.entries[0].ds is None  # MNV: '.' as 1.3.1
 
 
 @pytest.mark.parametrize("pos", [97420, 12270])  # plus- and minus-strand genes
 def test_trimmed_spellings_score_alike(ref, genes, pos):
     on = delta.Settings(trim_alleles=True)
     b = seq(ref, pos, 3)
-    snv = score(Variant("chr16", pos, b[0], [other(b[0])]), ref, genes, on).entries()
+    snv = score(Variant("chr16", pos, b[0], [other(b[0])]), ref, genes, on).entries
     # The same SNV spelled with a shared suffix base, then with a shared prefix base.
-    suffix = score(Variant("chr16", pos, b[:2], [other(b[0]) + b[1]]), ref, genes, on).entries()
+    suffix = score(Variant("chr16", pos, b[:2], [other(b[0]) + b[1]]), ref, genes, on).entries
     assert [(e.ds, e.dp) for e in suffix] == [(e.ds, e.dp) for e in snv]
     prev = seq(ref, pos - 1, 1)
     prefix = score(Variant("chr16", pos - 1, prev + b[0], [prev + other(b[0])]), ref, genes,
-                   on).entries()
+                   on).entries
     assert [e.ds for e in prefix] == [e.ds for e in snv]
     assert [tuple(d - 1 for d in e.dp) for e in prefix] == [e.dp for e in snv]  # POS moved by 1
     # An insertion spelled with a trailing shared base; a real delins gets scores.
-    ins = score(Variant("chr16", pos, b[0], [b[0] + "AGGTACCT"]), ref, genes, on).entries()
-    ins2 = score(Variant("chr16", pos, b[:2], [b[0] + "AGGTACCT" + b[1]]), ref, genes, on).entries()
+    ins = score(Variant("chr16", pos, b[0], [b[0] + "AGGTACCT"]), ref, genes, on).entries
+    ins2 = score(Variant("chr16", pos, b[:2], [b[0] + "AGGTACCT" + b[1]]), ref, genes, on).entries
     assert [(e.ds, e.dp) for e in ins2] == [(e.ds, e.dp) for e in ins]
     assert max(max(e.ds) for e in ins) > 0.3  # the stand-in model sees the new AG and GT
-    delins = score(Variant("chr16", pos, b, [other(b[0]) + "G"]), ref, genes, on).entries()
+    delins = score(Variant("chr16", pos, b, [other(b[0]) + "G"]), ref, genes, on).entries
     assert all(e.ds is not None for e in delins)
 
 
@@ -86,8 +85,9 @@ def test_pad_ends(ref):
     v = Variant("chr16", 1000, seq(ref, 1000, 1), ["T" if seq(ref, 1000, 1) != "T" else "G"])
     assert delta.plan(v, ref, table, MODEL.context, delta.Settings()).reason == delta.PAST_END
     padded = score(v, ref, table, delta.Settings(pad_ends=True))
-    assert padded.reason is None and padded.entries()[0].ds is not None
-    assert padded.tasks()[0].x_ref.shape == (MODEL.context + 101, 4)
+    assert padded.reason is None and padded.entries[0].ds is not None
+    plan = delta.plan(v, ref, table, MODEL.context, delta.Settings(pad_ends=True))
+    assert plan.tasks()[0].x_ref.shape == (MODEL.context + 101, 4)
 
 
 def test_positionwise_mask_looks_past_masked_positions():
@@ -100,11 +100,11 @@ def test_positionwise_mask_looks_past_masked_positions():
     y_alt[5 + 3, 1] = 0.9  # gain at the annotated acceptor: masked
     y_alt[5 - 2, 1] = 0.4  # gain elsewhere: kept
     y_ref[5 + 1, 1] = 0.6  # loss at an unannotated position: masked
-    task = delta.Task("A", gene, None, None, 1, 3, (), sites=sites)
+    task = delta.Task("A", gene, None, None, 1, 1, "chr1", 100, 3, (), (), 0, sites=sites)
     s = delta.finish(task, y_ref, y_alt, delta.Settings(distance=5, mask=True,
                                                         mask_mode="positionwise"))
     assert s.ds[:2] == (pytest.approx(0.4), 0.0) and s.dp[0] == -2
-    nearest = delta.Task("A", gene, None, None, 1, 3, ())
+    nearest = delta.Task("A", gene, None, None, 1, 1, "chr1", 100, 3, (), (), 0)
     s = delta.finish(nearest, y_ref, y_alt, delta.Settings(distance=5, mask=True))
     assert s.ds[0] == 0.0  # 1.3.1 masks the maximum itself and reports nothing
 
@@ -167,9 +167,9 @@ def test_both_strands_without_annotation(tmp_path):
 def test_raw_fields_in_vcf(ref, genes):
     s = delta.Settings(raw=True)
     p = score(Variant("chr16", 97420, seq(ref, 97420, 1), ["AGGTACCT"]), ref, genes, s)
-    fields = p.entries()[0].format().split("|")
+    fields = p.entries[0].format().split("|")
     assert len(fields) == len(delta.FIELDS) + len(delta.RAW_FIELDS)
     assert delta.info_description(True).endswith("DP_DL|REF_AG|ALT_AG|REF_AL|ALT_AL|REF_DG|"
                                                  "ALT_DG|REF_DL|ALT_DL")
-    mnv = score(Variant("chr16", 97420, seq(ref, 97420, 2), ["GA"]), ref, genes, s).entries()[0]
+    mnv = score(Variant("chr16", 97420, seq(ref, 97420, 2), ["GA"]), ref, genes, s).entries[0]
     assert mnv.format().count("|") == len(delta.FIELDS) + len(delta.RAW_FIELDS) - 1

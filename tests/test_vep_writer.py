@@ -111,3 +111,55 @@ def test_stdout_is_refused(tmp_path):
                                               annotation=str(CHR16_GTF), model=BaseCountModel.name))
     finally:
         undo()
+
+
+@pytest.mark.parametrize("trim", [False, True])
+def test_lines_are_minimal_so_vep_finds_them(tmp_path, trim):
+    """VEP looks a variant up by its minimal spelling (one anchor base). Records spelled with
+    extra shared bases are exported in that spelling, with the scores 1.3.1 gives a normalized
+    VCF, with or without --trim-alleles."""
+    from spliceannot.reference import Reference
+
+    ref = Reference(str(CHR16_FASTA))
+
+    def s(pos, n=1):
+        return ref.fetch("chr16", pos - 1, pos - 1 + n).upper()
+
+    def other(b):
+        return "A" if b != "A" else "C"
+
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr16>\n"
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    # (as spelled, as VEP looks it up)
+    pairs = [((97430, s(97430, 2), s(97430, 2) + s(97431)), (97430, s(97430), s(97430, 2))),
+             ((97460, s(97460, 3), s(97460, 2)), (97461, s(97461, 2), s(97461))),
+             ((97440, s(97440, 2), other(s(97440)) + s(97441)), (97440, s(97440), other(s(97440)))),
+             ((97450, s(97450), s(97450) + "GT"), (97450, s(97450), s(97450) + "GT"))]
+    if s(97460, 3)[2] != s(97460, 3)[1]:  # AGG>AG trims only when the last bases repeat
+        pairs[1] = ((97460, s(97460, 3), s(97460) + s(97462)),
+                    (97460, s(97460, 2), s(97460)))
+    ref.close()
+    spelled, minimal = tmp_path / "spelled.vcf", tmp_path / "minimal.vcf"
+    spelled.write_text(head + "".join(f"chr16\t{p}\t.\t{r}\t{a}\t.\t.\t.\n" for (p, r, a), _ in pairs))
+    minimal.write_text(head + "".join(f"chr16\t{p}\t.\t{r}\t{a}\t.\t.\t.\n" for _, (p, r, a) in pairs))
+    undo = add_models(BaseCountModel())
+    try:
+        opts = dict(reference=str(CHR16_FASTA), annotation=str(CHR16_GTF),
+                    model=BaseCountModel.name)
+        export = tmp_path / "out.vep.vcf.gz"
+        score_file(str(spelled), str(export), Options(trim_alleles=trim, **opts))
+        direct = tmp_path / "normalized.vcf"
+        score_file(str(minimal), str(direct), Options(**opts))  # 1.3.1 on the normalized VCF
+    finally:
+        undo()
+    want = {}
+    for line in open(direct):
+        if not line.startswith("#"):
+            f = line.rstrip("\n").split("\t")
+            want[(int(f[1]), f[3], f[4])] = f[7].split("SpliceAI=")[1].split(",")
+    with pysam.TabixFile(str(export)) as tbx:
+        for _, (pos, r, a) in pairs:
+            hits = [vep_parse(l) for l in tbx.fetch("chr16", pos - 1, pos)]
+            found = ["|".join([h["allele"], h["gene"]] + h["values"]) for h in hits
+                     if (h["pos"], h["ref"], h["alt"]) == (pos, r, a)]
+            assert found == want[(pos, r, a)], (pos, r, a)

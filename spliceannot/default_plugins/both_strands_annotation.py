@@ -6,7 +6,6 @@ predictions give one entry. Masking (-M 1) has no annotated sites to use and is 
 """
 
 from spliceannot.annotation import AnnotationSource, Gene, GeneTable
-from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
 
 WHOLE_CONTIG = 10**12  # past any contig end: no base of the window is masked to N
@@ -25,6 +24,8 @@ class AnyContig:
 
 
 class BothStrands(GeneTable):
+    has_splice_sites = False
+
     def __init__(self):
         super().__init__([], name="both-strands")
         self.contigs = AnyContig()

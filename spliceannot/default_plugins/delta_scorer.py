@@ -4,19 +4,16 @@ This is the reference path: each REF track is computed once per (gene, window) a
 record's ALTs, each ALT window runs on its own. Same numbers as 1.3.1's per-ALT, per-gene loop.
 """
 
-from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer, score_per_window
+from spliceannot.scorer import Scorer, run_per_window
 
 
 class DeltaScorer(Scorer):
     name = "delta"
     description = "SpliceAI 1.3.1 delta scores (DS/DP for AG, AL, DG, DL within +-D)"
 
-    def score(self, variants, ctx):
-        context = ctx.model.context
-        plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
-        return score_per_window(plans, ctx)
+    def run(self, tasks, ctx):
+        return run_per_window(tasks, ctx)
 
 
 @hookimpl

@@ -1,16 +1,15 @@
 """Built-in scorer ``fast``: the ``delta`` scorer's output, computed by :mod:`spliceannot.engine`.
 
 Plans and DS/DP come from :mod:`spliceannot.delta` exactly as in ``delta``; only the model runs
-differently (shared REF tracks, cone-restricted ALTs, batches across the chunk). Backends that are
-not an ensemble of SpliceNets go through the per-window path of ``delta`` unchanged.
+differently (shared REF tracks, cone-restricted ALTs, batches across the chunk). Backends that do
+not declare ``runs_on_engine`` go through the per-window path of ``delta`` unchanged.
 """
 
 import logging
 from collections import Counter
 
-from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer, score_per_window
+from spliceannot.scorer import Scorer, run_per_window
 
 log = logging.getLogger("spliceannot")
 
@@ -47,11 +46,9 @@ class FastScorer(Scorer):
             total.update(engine.stats)
         return dict(total)
 
-    def score(self, variants, ctx):
-        context = ctx.model.context
-        plans = [delta.plan(v, ctx.reference, ctx.genes, context, ctx.settings) for v in variants]
-        if not callable(getattr(ctx.model, "networks", None)):
-            return score_per_window(plans, ctx)
+    def run(self, tasks, ctx):
+        if not ctx.model.runs_on_engine:
+            return run_per_window(tasks, ctx)
         engine = self.engine(ctx)
         if engine.defers_to_per_window:
             if not self._warned:
@@ -59,11 +56,8 @@ class FastScorer(Scorer):
                             "windows; the fast scorer runs the per-window path instead (exact, "
                             "slower)")
                 self._warned = True
-            return score_per_window(plans, ctx)
-        items = [(t, p.variant.chrom, p.variant.pos) for p in plans for t in p.tasks()]
-        for (task, _, _), (y_ref, y_alt) in zip(items, engine.predict(items)):
-            task.result = delta.finish(task, y_ref, y_alt, ctx.settings)
-        return plans
+            return run_per_window(tasks, ctx)
+        return engine.predict(tasks)
 
 
 @hookimpl

@@ -7,21 +7,20 @@ from spliceannot.hookspecs import hookimpl
 from spliceannot.writer import TextWriter
 
 
-def entry_dict(item) -> dict:
-    """One ALT x gene as a dict; ``item`` is a delta Task (has the gene) or a bare DeltaScore."""
-    score = item.result if isinstance(item, delta.Task) else item
+def entry_dict(score) -> dict:
+    """One ALT x gene (a delta DeltaScore) as a dict, values rounded as the VCF prints them."""
     out = {"allele": score.alt, "symbol": score.gene}
-    if isinstance(item, delta.Task) and item.gene.transcript:
-        out["transcript"] = item.gene.transcript
+    if score.transcript:
+        out["transcript"] = score.transcript
     if score.ds is None:
         out["scored"] = False
         return out
     for name, value in zip(delta.FIELDS[2:6], score.ds):
-        out[name] = round(value, 2) + 0.0  # as the VCF prints it; + 0.0 turns -0.0 into 0.0
+        out[name] = round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
     for name, value in zip(delta.FIELDS[6:], score.dp):
         out[name] = value
     if score.raw:
-        out.update(zip(delta.RAW_FIELDS, score.raw))
+        out.update((k, round(v, 4) + 0.0) for k, v in zip(delta.RAW_FIELDS, score.raw))
     return out
 
 
@@ -30,24 +29,26 @@ class JsonlOutput(TextWriter):
     description = "JSON lines: a first line with the run settings, then one object per record"
     suffixes = (".jsonl", ".jsonl.gz", ".ndjson")
 
-    def __init__(self, path, reader, run_info):
-        super().__init__(path, reader, run_info)
-        info = {k: v for k, v in run_info.items() if k != "target_name"}
-        self._handle.write(json.dumps({"spliceannot": info}) + "\n")
+    def __init__(self, path, reader, run_info, target=None):
+        super().__init__(path, reader, run_info, target)
+        self._handle.write(json.dumps({"spliceannot": run_info}) + "\n")
 
-    def write(self, record, plan):
+    @classmethod
+    def header_length(cls, lines):
+        return 1
+
+    def write(self, record, result):
         v = record.variant
         row = {"chrom": v.chrom, "pos": v.pos, "id": v.id, "ref": v.ref, "alts": v.alts}
-        if plan.reason is None:
+        if result.reason is None:
             row["status"] = "scored"
-            row["scores"] = [entry_dict(item) for item in plan.items]
-            if plan.alt_skips:
-                row["skipped_alts"] = [{"allele": a, "reason": r} for a, r in plan.alt_skips]
+            row["scores"] = [entry_dict(e) for e in result.entries]
+            if result.alt_skips:
+                row["skipped_alts"] = [{"allele": a, "reason": r} for a, r in result.alt_skips]
         else:
             row["status"] = "unscored"
-            row["reason"] = plan.reason
+            row["reason"] = result.reason
         self._handle.write(json.dumps(row) + "\n")
-
 
 
 @hookimpl

@@ -1,61 +1,98 @@
-"""Built-in scorer ``precomputed``: answers from ``--precomputed`` score files, the model for the rest.
+"""Built-in lookup ``precomputed``: answers from ``--precomputed`` score files, the model the rest.
 
-A record is a hit when the files hold an entry for every (ALT, gene symbol) pair the run's own
-annotation gives it; its entries are then copied from the files and no model runs. Any other record
-goes to the wrapped scorer (``--scorer``, ``delta`` by default) whole, so every record is scored
-with one source. Window checks (REF match, contig ends) still apply to hits.
+A record is a hit when the files hold an entry for every (ALT, entry name) pair the run's own
+annotation gives it; its entries are then copied from the files and no model runs. Any other
+record goes on whole (to the cache or the model), so every record is scored with one source.
+Window checks (REF match, contig ends) still apply to hits, which the planning stage did.
+
+A file is used only when its header shows it was made the way this run would score: the same
+model and annotation (by content hash), -D, -M and every option beyond 1.3.1 (--raw values and
+--per-transcript names included, so a hit writes what the model path would). A file without
+spliceannot's header lines (Illumina's published scores) is taken only for runs with 1.3.1's
+options, where its entries can be what the run would write.
 """
 
-import logging
-
-from spliceannot import delta
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
-from spliceannot.scorer import Scorer, WrappingScorer
+from spliceannot.lookup import Lookup
 
-log = logging.getLogger("spliceannot")
+# run_info keys a file's header must agree on; a key absent on both sides agrees. Not
+# ``minimal``: a line of a minimal-alleles export is the score of exactly the spelling it shows,
+# which is what a record spelled so gets; other records miss.
+OPTIONS = ("per_transcript", "mask_mode", "pad_ends", "trim_alleles", "raw")
+MUST_MATCH = ("model_hash", "annotation_hash", "distance", "mask", "transcripts") + OPTIONS
 
 
-class PrecomputedScorer(WrappingScorer):
+class PrecomputedLookup(Lookup):
     name = "precomputed"
-    description = "scores from bgzip+tabix SpliceAI VCFs (--precomputed); misses go to --scorer"
+    description = "scores from bgzip+tabix SpliceAI VCFs (--precomputed); misses go on"
+    order = 10
 
-    def __init__(self, inner=None, files=None):
-        super().__init__(inner)
+    def __init__(self, files):
+        super().__init__()
         self.files = files
 
-    def wrap(self, inner: Scorer, paths: list) -> "PrecomputedScorer":
-        """A scorer that looks in ``paths`` first and asks ``inner`` on a miss."""
+    @classmethod
+    def open(cls, opts, ctx, run_info):
+        paths = list(getattr(opts, "precomputed", None) or ())
+        if not paths:
+            return None
         from spliceannot.precomputed import ScoreFiles
 
-        wrapped = PrecomputedScorer(inner, ScoreFiles(paths))
-        wrapped.name = f"precomputed+{inner.name}"
-        return wrapped
+        files = ScoreFiles(paths)
+        try:
+            for f in files.files:
+                check(f, run_info)
+        except UsageError:
+            files.close()
+            raise
+        run_info["precomputed"] = ",".join(paths)
+        return cls(files)
 
-    def score(self, variants, ctx):
-        if self.files is None:
-            raise UsageError("the precomputed scorer needs --precomputed FILE")
-        if not getattr(self, "_checked", False):
-            self.files.check(ctx.settings.distance, ctx.settings.mask)
-            self._checked = True
-        plans = [delta.plan(v, ctx.reference, ctx.genes, ctx.model.context, ctx.settings)
-                 for v in variants]
-        missed = []
-        for i, (variant, plan) in enumerate(zip(variants, plans)):
-            if plan.reason is not None:
-                continue
+    def answer(self, plans, ctx):
+        out = []
+        for plan in plans:
+            v = plan.variant
             tasks = plan.tasks()
-            found = self.files.lookup(variant.chrom, variant.pos, variant.ref) if tasks else {}
-            if all((t.alt.upper(), t.gene.name) in found for t in tasks):
-                for t in tasks:
-                    hit = found[(t.alt.upper(), t.gene.name)]
-                    t.result = delta.DeltaScore(t.alt, t.gene.name, hit.ds, hit.dp)
+            found = self.files.lookup(v.chrom, v.pos, v.ref)
+            scores = []
+            for t in tasks:
+                hit = found.get((t.alt.upper(), t.name or t.gene.name))
+                if hit is None or hit.ds is None:
+                    break
+                scores.append(type(hit)(t.alt, t.name or t.gene.name, hit.ds, hit.dp,
+                                        hit.raw if ctx.settings.raw else None, t.gene.transcript))
+            if tasks and len(scores) == len(tasks):
+                self.hits += 1
+                out.append(plan.result(scores))
             else:
-                missed.append(i)
-        self.score_misses(plans, missed, variants, ctx)
-        return plans
+                self.misses += 1
+                out.append(None)
+        return out
+
+    def close(self):
+        self.files.close()
+
+
+def check(score_file, run_info: dict) -> None:
+    """Refuse a file whose header says it was made other than this run would score."""
+    meta = score_file.meta
+    if not meta:
+        asked = [k for k in OPTIONS if k in run_info]
+        if asked:
+            raise UsageError(f"precomputed scores {score_file.path} have no spliceannot header, "
+                             f"so they cannot show they were made with "
+                             f"{', '.join(asked)}; rerun without those options or use a file "
+                             f"spliceannot made with them")
+        return
+    for key in MUST_MATCH:
+        want, have = run_info.get(key), meta.get(key)
+        if (want is None) != (have is None) or (want is not None and str(want) != have):
+            raise UsageError(f"precomputed scores {score_file.path} were made with "
+                             f"{key}={have if have is not None else '(unset)'}, this run uses "
+                             f"{want if want is not None else '(unset)'}")
 
 
 @hookimpl
-def register_scorers(register):
-    register(PrecomputedScorer())
+def register_lookups(register):
+    register(PrecomputedLookup)

@@ -8,33 +8,42 @@ from spliceannot.writer import TextWriter
 COLUMNS = ["CHROM", "POS", "ID", "REF"] + delta.FIELDS + ["STATUS"]
 
 
+def columns(raw: bool = False) -> list:
+    """The header: with --raw the REF/ALT probability columns follow DP_DL."""
+    return COLUMNS[:-1] + (delta.RAW_FIELDS if raw else []) + COLUMNS[-1:]
+
+
 class TsvOutput(TextWriter):
     name = "tsv"
     description = "tab-separated, one row per record x ALT x gene, with a header line and a STATUS column"
     suffixes = (".tsv", ".tsv.gz", ".txt")
 
-    def __init__(self, path, reader, run_info):
-        super().__init__(path, reader, run_info)
+    def __init__(self, path, reader, run_info, target=None):
+        super().__init__(path, reader, run_info, target)
         for key, value in run_info.items():
-            if key != "target_name":
-                self._handle.write(f"## spliceannot_{key}={value}\n")
-        self._handle.write("\t".join(COLUMNS) + "\n")
+            self._handle.write(f"## spliceannot_{key}={value}\n")
+        self._columns = columns(bool(run_info.get("raw")))
+        self._handle.write("\t".join(self._columns) + "\n")
 
-    def write(self, record, plan):
+    @classmethod
+    def header_length(cls, lines):
+        return super().header_length(lines) + 1  # "## key=value" lines, then the column line
+
+    def write(self, record, result):
         v = record.variant
         head = [v.chrom, str(v.pos), v.id, v.ref]
+        blank = ["."] * (len(self._columns) - len(head) - 3)  # after ALLELE and SYMBOL, before STATUS
         rows = []
-        if plan.reason is None:
-            for entry in plan.entries():
+        if result.reason is None:
+            for entry in result.entries:
                 rows.append(head + entry.format().split("|") + ["scored"])
-            for alt, reason in plan.alt_skips:
-                rows.append(head + [alt, "."] + ["."] * 8 + [f"skipped: {reason}"])
+            for alt, reason in result.alt_skips:
+                rows.append(head + [alt, "."] + blank + [f"skipped: {reason}"])
         else:
             alts = ",".join(v.alts) or "."
-            rows.append(head + [alts, "."] + ["."] * 8 + [f"unscored: {plan.reason}"])
+            rows.append(head + [alts, "."] + blank + [f"unscored: {result.reason}"])
         for row in rows:
             self._handle.write("\t".join(row) + "\n")
-
 
 
 @hookimpl

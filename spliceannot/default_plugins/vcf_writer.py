@@ -10,27 +10,38 @@ class VcfOutput(Writer):
     name = "vcf"
     description = "VCF (.vcf), BGZF VCF (.vcf.gz) or BCF (.bcf), with INFO/SpliceAI as 1.3.1 writes it"
     suffixes = (".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")
+    resumable = True
+    mergeable = True
 
-    def __init__(self, path, reader, run_info):
-        super().__init__(path, reader, run_info)
+    def __init__(self, path, reader, run_info, target=None):
+        super().__init__(path, reader, run_info, target)
         reader.add_info(delta.INFO_ID, ".", "String",
                         delta.info_description(raw=bool(run_info.get("raw"))))
         for key, value in run_info.items():
-            if key != "target_name":
-                reader.add_meta(f"spliceannot_{key}", str(value))
-        target = run_info.get("target_name", path)
-        self._out = VcfWriter(path, reader, output_mode(target))
+            reader.add_meta(f"spliceannot_{key}", str(value))
+        self._out = VcfWriter(path, reader, output_mode(self.target))
 
-    def write(self, record, plan):
-        entries = plan.entries() if plan.reason is None else []
+    def write(self, record, result):
+        entries = result.entries if result.reason is None else []
         info = {delta.INFO_ID: ",".join(e.format() for e in entries)} if entries else {}
         self._out.write(record, info)
+
+    @classmethod
+    def completed(cls, path):
+        from spliceannot.resume import completed_records
+
+        return completed_records(path)
 
     def write_done(self, line):
         self._out.write_line(line)
 
     def can_write(self, record):
         return self._out.can_write(record)
+
+    @classmethod
+    def can_merge(cls, target):
+        # Parts are plain text; a compressed or binary target would need re-encoding.
+        return output_mode(target) == "w"
 
     def close(self):
         self._out.close()

@@ -5,10 +5,18 @@ VEP's plugin (``--plugin SpliceAI,snv=FILE,indel=FILE``) takes each tabix hit li
 scores, then keeps the hit whose REF/ALT match the variant and whose SYMBOL equals the
 transcript's gene symbol. So each line holds one ALT and one gene, INFO holds nothing but
 ``SpliceAI=``, and the file is sorted and indexed. Give the same file as ``snv=`` and ``indel=``.
-Entries without scores (1.3.1's ``.`` for MNVs) and unscored records are left out, as in
-Illumina's precomputed files.
+
+VEP compares the variant and each line after reducing both to their minimal spelling, and fetches
+lines by the position of that spelling; so each line is written minimal: shared trailing, then
+leading bases trimmed, one anchor base kept (``CT>CTT`` at P is ``C>CT`` at P, ``TAG>TG`` is
+``TA>T``), and DP are relative to that line's POS. This writer declares ``minimal_alleles``, so
+the run scores every ALT as that spelling with 1.3.1's rules: ``CT>CTT`` gets the insertion's
+scores even without --trim-alleles (1.3.1 would give the spelling as written ``.``). Entries still
+without scores (a true MNV or delins without --trim-alleles) and unscored records are left out,
+as in Illumina's precomputed files.
 """
 
+import dataclasses
 import os
 
 from spliceannot import delta
@@ -22,33 +30,37 @@ class VepOutput(Writer):
     description = ("VEP SpliceAI-plugin export: one ALT x gene per line, INFO only SpliceAI=, "
                    "bgzip + tabix (.vep.vcf.gz)")
     suffixes = (".vep.vcf.gz",)
+    mergeable = True
+    minimal_alleles = True
 
-    def __init__(self, path, reader, run_info):
-        super().__init__(path, reader, run_info)
+    def __init__(self, path, reader, run_info, target=None):
+        super().__init__(path, reader, run_info, target)
         if path == "-":
             raise UsageError("the vep writer makes a bgzip + tabix file; give -o NAME.vep.vcf.gz")
-        self.target = run_info.get("target_name", path)
         self._order = {c: i for i, c in enumerate(reader.contigs)}
         self._lines = []  # (contig rank, pos, n, line): sorted at close, tabix needs order
 
-    def write(self, record, plan):
-        if plan.reason is not None:
+    def write(self, record, result):
+        if result.reason is not None:
             return
         v = record.variant
         rank = self._order.setdefault(v.chrom, len(self._order))
-        for entry in plan.entries():
+        for entry in result.entries:
             if entry.ds is None:
                 continue
-            line = "\t".join([v.chrom, str(v.pos), v.id or ".", v.ref, entry.alt, ".", ".",
-                              f"{delta.INFO_ID}={entry.format()}"])
-            self._lines.append((rank, v.pos, len(self._lines), line))
+            shift, ref_len, alt = delta.trim_alleles(v.ref, entry.alt)
+            pos = v.pos + shift
+            entry = dataclasses.replace(entry, alt=alt, dp=tuple(d - shift for d in entry.dp))
+            line = "\t".join([v.chrom, str(pos), v.id or ".", v.ref[shift:shift + ref_len], alt,
+                              ".", ".", f"{delta.INFO_ID}={entry.format()}"])
+            self._lines.append((rank, pos, len(self._lines), line))
 
     def header(self) -> list:
         lines = ["##fileformat=VCFv4.2",
                  f'##INFO=<ID={delta.INFO_ID},Number=.,Type=String,'
                  f'Description="{delta.info_description(bool(self.run_info.get("raw")))}">']
         lines += [f"##contig=<ID={c}>" for c in sorted(self._order, key=self._order.get)]
-        lines += [f"##spliceannot_{k}={v}" for k, v in self.run_info.items() if k != "target_name"]
+        lines += [f"##spliceannot_{k}={v}" for k, v in self.run_info.items()]
         lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
         return lines
 
@@ -64,6 +76,32 @@ class VepOutput(Writer):
         pysam.tabix_index(self.path, preset="vcf", force=True, index=index)
         if not os.path.exists(index):  # pragma: no cover - older pysam ignore ``index``
             os.replace(self.path + ".tbi", index)
+
+
+    @classmethod
+    def merge(cls, parts, path, target):
+        # Lines are sorted by (contig rank, pos, arrival); arrival order across parts is shard
+        # order, so a stable sort of the concatenation by (rank, pos) is the same order.
+        import gzip
+
+        import pysam
+
+        header, body = None, []
+        for part in parts:
+            with gzip.open(part, "rt", newline="") as handle:
+                lines = handle.read().splitlines()
+            n = cls.header_length(lines)
+            header = header or lines[:n]
+            body += lines[n:]
+        ranks = {}
+        for line in header:
+            if line.startswith("##contig=<ID="):
+                ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">")] = len(ranks)
+        body.sort(key=lambda line: (ranks.get(line.split("\t", 1)[0], len(ranks)),
+                                    int(line.split("\t", 2)[1])))
+        with pysam.BGZFile(path, "w") as handle:
+            handle.write(("\n".join(header + body) + "\n").encode())
+        pysam.tabix_index(path, preset="vcf", force=True, index=target + ".tbi")
 
 
 @hookimpl

@@ -1,0 +1,43 @@
+"""The lookup stage contract: stored scores consulted between planning and the model run.
+
+A lookup is a class registered through ``register_lookups``. For each run the pipeline calls
+``open(opts, ctx, run_info)`` on every registered lookup; the ones that return an instance (their
+options asked for them) are asked in ascending ``order``. ``answer`` gets planned records and
+returns, per record, a finished :class:`~spliceannot.delta.Result` (a hit) or ``None`` (a miss,
+for the next lookup or the model). After the model ran, ``store`` sees the model's results, never
+another lookup's hits. A hit must equal what the model path would write for the record, field by
+field; a lookup that cannot promise that for the run's settings refuses in ``open``.
+"""
+
+from abc import ABC, abstractmethod
+
+
+class Lookup(ABC):
+    """A plugin contract (a class; the host opens one instance per run)."""
+
+    name: str = ""
+    description: str = ""
+    order: int = 100  # asked in ascending order
+
+    def __init__(self):
+        self.hits = self.misses = 0
+
+    @classmethod
+    @abstractmethod
+    def open(cls, opts, ctx, run_info: dict):
+        """An instance when ``opts`` (scoring.Options) ask for this lookup, else None. May add
+        what it used to ``run_info`` (the output header); raises UsageError for unusable
+        settings, before any output is opened."""
+
+    @abstractmethod
+    def answer(self, plans: list, ctx) -> list:
+        """One Result (a hit) or None (a miss) per plan; plans here all have tasks to run."""
+
+    def store(self, plans: list, results: list) -> None:
+        """Keep results the model computed for ``plans``."""
+
+    def timings(self) -> dict:
+        return {f"{self.name} hits": self.hits, f"{self.name} misses": self.misses}
+
+    def close(self) -> None:
+        """Called once at the end of the run, also after a failure."""
