@@ -1,3 +1,46 @@
-"""spliceannot: SpliceAI-family splice delta scores for VCFs, on a pluggy plugin host."""
+"""spliceannot: SpliceAI-family splice delta scores for VCFs, on a pluggy plugin host.
+
+The public API. A notebook user scores variants and sequences::
+
+    import spliceannot
+    df = spliceannot.score_variants(["chr16-262226-G-A"], reference="genome.fa",
+                                    annotation="grch38", distance=500, as_frame=True)
+
+A plugin author imports ``hookimpl`` and the contracts (``Model``, ``AnnotationSource``,
+``Scorer``, ``Lookup``, ``Writer``) from here. Names load on first use, so ``import
+spliceannot`` (and ``spliceannot --help``) stays instant: nothing imports torch or cyvcf2 here.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    # scoring and prediction
+    "score_variants": "api", "score_vcf": "api", "predict_sequence": "api",
+    "results_frame": "api", "parse_variant": "api",
+    "Options": "scoring", "Summary": "summary",
+    "Variant": "variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
+    # plugin authors
+    "hookimpl": "hookspecs", "Model": "model", "EnsembleModel": "model",
+    "AnnotationSource": "annotation", "GeneTable": "annotation", "Gene": "annotation",
+    "Scorer": "scorer", "ScoringContext": "scorer", "Lookup": "lookup",
+    "Writer": "writer", "TextWriter": "writer",
+    "SpliceannotError": "errors", "UsageError": "errors", "InputError": "errors",
+    "PluginError": "errors",
+}
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spliceannot' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -265,8 +265,7 @@ def _flush(chunk, run, writer, summary, rejects, opts):
             result = next(results, None)
             if result is None:
                 raise RuntimeError(f"scorer {run.scorer.name} returned too few results")
-            if result.reason is None and not _finite(result):
-                result = delta.Result(record.variant, NONFINITE, alt_skips=result.alt_skips)
+            result = finite_or_flagged(result)
         if result.reason == MALFORMED:
             _malformed(record, result.detail, opts)
         else:
@@ -295,6 +294,9 @@ def _malformed(record, detail, opts):
                          f"counted and go to --rejects)")
 
 
-def _finite(result) -> bool:
-    """NaN/inf guard: a non-finite model output must never be written as a score."""
-    return all(math.isfinite(v) for e in result.entries if e.ds is not None for v in e.ds)
+def finite_or_flagged(result):
+    """NaN/inf guard: a non-finite model output is never a score; the record passes unscored."""
+    if result.reason is None and not all(math.isfinite(v) for e in result.entries
+                                         if e.ds is not None for v in e.ds):
+        return delta.Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
+    return result

@@ -25,6 +25,28 @@ class Variant:
         return f"line {self.line} ({self.chrom}:{self.pos}{ident} {self.ref}>{alts})"
 
 
+_SPEC = re.compile(r"^\s*(.+?)[\s:\-]+(\d+)[\s:\-]+([A-Za-z]+)[\s:\->]+([A-Za-z,]+)\s*$")
+
+
+def parse_variant(spec, line: int = 0) -> Variant:
+    """A Variant from a Variant, a (chrom, pos, ref, alt or alts) tuple, or text such as
+    ``chr16-262226-G-A`` (SpliceAI-lookup's spelling), ``chr16:262226:G:A`` or
+    ``16:262226 G>A,T``; raises ValueError naming the accepted spellings."""
+    if isinstance(spec, Variant):
+        return spec
+    if isinstance(spec, (tuple, list)) and len(spec) == 4:
+        chrom, pos, ref, alts = spec
+        alts = [alts] if isinstance(alts, str) else list(alts)
+        return Variant(str(chrom), int(pos), str(ref), [a for s in alts for a in s.split(",")],
+                       line=line)
+    m = _SPEC.match(spec) if isinstance(spec, str) else None
+    if m is None:
+        raise ValueError(f"variant {spec!r}: give CHROM-POS-REF-ALT (e.g. chr16-262226-G-A), "
+                         f"CHROM:POS:REF:ALT or a (chrom, pos, ref, alt) tuple")
+    return Variant(m.group(1), int(m.group(2)), m.group(3).upper(), m.group(4).upper().split(","),
+                   line=line)
+
+
 def alt_problem(alt: str):
     """Why an ALT cannot be scored, or None. Reasons are summary keys.
 

@@ -8,13 +8,10 @@ from ..errors import UsageError
 
 
 def parse_variant(text: str):
-    """CHROM:POS:REF:ALT -> Variant."""
-    from ..variant import Variant
+    """CHROM:POS:REF:ALT (or CHROM-POS-REF-ALT) -> Variant."""
+    from ..api import parse_variant as parse
 
-    parts = text.rsplit(":", 3)
-    if len(parts) != 4 or not parts[1].isdigit():
-        raise UsageError(f"variant {text!r}: expected CHROM:POS:REF:ALT, e.g. chr16:97424:A:T")
-    return Variant(parts[0], int(parts[1]), parts[2], [parts[3]], line=1)
+    return parse(text, line=1)
 
 
 def plot(

@@ -1,0 +1,110 @@
+"""The public Python API: the README's example runs and gives 1.3.1's strings; the facade is lazy."""
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN, REPO
+import spliceannot
+from spliceannot.errors import UsageError
+
+
+def golden_strings(distance=50):
+    out = {}
+    for line in open(GOLDEN / f"spliceai131_D{distance}_M0.vcf"):
+        if not line.startswith("#"):
+            f = line.rstrip("\n").split("\t")
+            info = [kv[9:] for kv in f[7].split(";") if kv.startswith("SpliceAI=")]
+            out[(int(f[1]), f[3], f[4])] = info[0] if info else None
+    return out
+
+
+def test_readme_example_runs_and_matches_spliceai_131(spliceai_model, tmp_path, monkeypatch):
+    text = (REPO / "README.md").read_text()
+    code = re.search(r"## Python API.*?```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(REPO)
+    code = code.replace('"demo.scored.vcf.gz"', repr(str(tmp_path / "demo.scored.vcf.gz")))
+    ns = {}
+    exec(compile(code, "README.md", "exec"), ns)
+    want = golden_strings()
+    got = [",".join(e.format() for e in r.entries) for r in ns["results"]]
+    assert got == [want[(5963, "C", "CGGAT")], want[(6052, "T", "C")]]
+    assert ns["probs"].shape == (180, 3)
+    assert ns["summary"].records_in == ns["summary"].records_out > 0
+    frame = ns["frame"]
+    assert list(frame["SYMBOL"]) == ["NM_018032", "NM_201412"]
+    assert frame["DP_AL"].tolist() == [-18, -18]
+
+
+def test_score_variants_keeps_order_and_reasons():
+    from fakes import BaseCountModel, add_models
+
+    remove = add_models(BaseCountModel())
+    try:
+        results = spliceannot.score_variants(
+            ["chr16-6052-T-C", "chr16-2100-C-A", "chrX-10-A-G", "chr16-6052-G-C"],
+            reference=CHR16_FASTA, annotation=CHR16_TABLE, model="base-count-test")
+    finally:
+        remove()
+    assert [r.reason for r in results] == [None, "window runs past contig end",
+                                           "no overlapping gene", "REF does not match FASTA"]
+    assert [e.gene for e in results[0].entries] == ["NM_018032", "NM_201412"]
+
+
+def test_unknown_option_and_bad_variant_are_usage_errors():
+    with pytest.raises(UsageError, match="unknown option.*distanse"):
+        spliceannot.score_variants(["chr16-6052-T-C"], CHR16_FASTA, CHR16_TABLE, distanse=5)
+    with pytest.raises(UsageError, match="CHROM-POS-REF-ALT"):
+        spliceannot.parse_variant("chr16 6052")
+
+
+@pytest.mark.parametrize("spec, want", [
+    ("chr16-262226-G-A", ("chr16", 262226, "G", ["A"])),
+    ("16:262226 G>A,T", ("16", 262226, "G", ["A", "T"])),
+    (("chr1", "5", "ac", "G"), ("chr1", 5, "ac", ["G"])),
+])
+def test_variant_spellings(spec, want):
+    v = spliceannot.parse_variant(spec)
+    assert (v.chrom, v.pos, v.ref, v.alts) == want
+
+
+def test_predict_sequence_tiles_equal_one_window():
+    import numpy as np
+
+    from spliceannot.model import EnsembleModel
+    from spliceannot.sequence import one_hot
+
+    class Tiny(EnsembleModel):
+        name, context = "tiny-api", 80
+
+        def load_networks(self):
+            import torch
+
+            from spliceannot.network import NetworkConfig, SpliceNet
+
+            torch.manual_seed(0)
+            return [SpliceNet(NetworkConfig.preset(80))]
+
+    model = Tiny()
+    rng = np.random.default_rng(0)
+    seq = "".join(rng.choice(list("ACGT"), 1234))
+    got = spliceannot.predict_sequence(seq, model=model, chunk=500)  # three tiles
+    want = model.predict(one_hot("N" * 40 + seq + "N" * 40)[None])[0]
+    assert got.shape == (1234, 3)
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert np.abs(got.sum(axis=1) - 1).max() < 1e-5
+
+
+def test_import_is_lazy_and_exports_resolve():
+    code = ("import sys, spliceannot; assert 'torch' not in sys.modules and 'cyvcf2' not in "
+            "sys.modules; [getattr(spliceannot, n) for n in spliceannot.__all__]; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=pathlib.Path(REPO))
+    assert out.stdout.strip() == "ok", out.stderr
+    from spliceannot.hookspecs import hookimpl
+    from spliceannot.model import Model
+
+    assert spliceannot.hookimpl is hookimpl and spliceannot.Model is Model
