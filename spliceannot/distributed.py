@@ -5,8 +5,10 @@ sorted VCF, and the global input order is the shard order then the order within 
 shard is scored by a Ray task that runs the ordinary local pipeline, :func:`scoring.score_file`,
 into its own part file; so a part holds exactly what the local engine writes for those records.
 The merge keeps one header and appends the parts' bodies in shard order, which makes the output
-byte-identical to a local run for the text writers (``vcf``, ``tsv``, ``jsonl``), and re-sorts
-``vep`` lines stably by (contig, position) exactly as that writer does.
+byte-identical to a local run for the text writers (``vcf``, ``tsv``, ``jsonl``; a ``.vcf.gz``
+output is the same lines in one BGZF file), and merges the sorted ``vep`` parts with a streaming
+k-way merge by (contig, position), stable, exactly as that writer sorts. Nothing is held in
+memory whole.
 
 Durability: shards, parts and ``manifest.json`` live in ``OUT.shards/``. A part is renamed into
 place only when complete (``score_file`` writes ``PART.partial``), and the manifest is replaced
@@ -34,6 +36,7 @@ MANIFEST = "manifest.json"
 FAULT_SHARDS_ENV = "SPLICEANNOT_FAULT_SHARDS"
 FAULT_MARKERS_ENV = "SPLICEANNOT_FAULT_MARKERS"
 TEXT_WRITERS = ("vcf", "tsv", "jsonl")  # merged by concatenating bodies
+BGZF_SUFFIXES = (".vcf.gz", ".vcf.bgz")  # vcf parts merged into one BGZF file
 SORTED_WRITERS = ("vep",)  # merged by a stable (contig, pos) sort, as the writer sorts
 _PART_SUFFIX = {"vcf": ".vcf", "tsv": ".tsv", "jsonl": ".jsonl", "vep": ".vep.vcf.gz"}
 
@@ -207,9 +210,11 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
     if shards < 1:
         raise UsageError(f"--shards must be >= 1, got {shards}")
     writer = pick_writer(opts.format, output_path).name
+    compressed = output_path.endswith((".gz", ".bgz", ".bcf"))
     if writer not in TEXT_WRITERS + SORTED_WRITERS or (
-            writer in TEXT_WRITERS and output_path.endswith((".gz", ".bgz", ".bcf"))):
-        raise UsageError(f"--engine ray writes plain .vcf, .tsv, .jsonl or .vep.vcf.gz, not "
+            writer in TEXT_WRITERS and compressed
+            and not (writer == "vcf" and output_path.endswith(BGZF_SUFFIXES))):
+        raise UsageError(f"--engine ray writes .vcf, .vcf.gz, .tsv, .jsonl or .vep.vcf.gz, not "
                          f"{output_path}; compress the merged file afterwards (bgzip)")
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
@@ -285,54 +290,88 @@ def _reason(exc) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-def _header_len(writer, lines) -> int:
-    if writer == "jsonl":
-        return 1
-    n = 0
-    while n < len(lines) and lines[n].startswith("#"):
-        n += 1
-    return n + 1 if writer == "tsv" else n  # tsv: "## key=value" lines, then the column line
-
-
 def merge(manifest, writer, output_path):
-    """Write the parts in shard order into one output, via OUT.partial renamed when complete."""
+    """Write the parts in shard order into one output, via OUT.partial renamed when complete.
+    Streams: no part is held in memory whole."""
     working = output_path + ".partial"
     parts = [manifest.path(s["part"]) for s in manifest.shards]
     if writer in SORTED_WRITERS:
         _merge_vep(parts, working, output_path)
+    elif output_path.endswith(BGZF_SUFFIXES):
+        import pysam
+
+        with pysam.BGZFile(working, "w") as out:
+            for line in _concatenated(parts, writer):
+                out.write(line.encode())
     else:
         with open(working, "w", newline="") as out:
-            for i, part in enumerate(parts):
-                with open(part, newline="") as handle:
-                    lines = handle.readlines()
-                out.writelines(lines if i == 0 else lines[_header_len(writer, lines):])
+            out.writelines(_concatenated(parts, writer))
     os.replace(working, output_path)
 
 
+def _concatenated(parts, writer):
+    """The first part whole, then the others' bodies, line by line."""
+    for i, part in enumerate(parts):
+        with open(part, newline="") as handle:
+            if i == 0 or writer == "jsonl":
+                if i:
+                    next(handle, None)  # jsonl: one header line
+                yield from handle
+                continue
+            _, body = _split_header(handle)
+            if writer == "tsv":
+                next(body, None)  # after the "## key=value" lines, the column line
+            yield from body
+
+
 def _merge_vep(parts, working, output_path):
-    # The vep writer sorts its lines by (contig rank, pos, arrival); arrival order across parts
-    # is shard order, so a stable sort of the concatenation by (rank, pos) is the same order.
+    """A streaming k-way merge of the sorted parts (heapq.merge is stable: equal keys keep
+    shard order, which is what one vep writer's stable sort by (contig rank, pos) gives)."""
     import gzip
+    import heapq
 
     import pysam
 
-    header, body = None, []
-    for part in parts:
-        with gzip.open(part, "rt", newline="") as handle:
-            lines = handle.read().splitlines()
-        n = _header_len("vep", lines)
-        header = header or lines[:n]
-        body += lines[n:]
-    ranks = {}
-    for line in header:
-        if line.startswith("##contig=<ID="):
-            ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">")] = len(ranks)
-    body.sort(key=lambda line: (ranks.get(line.split("\t", 1)[0], len(ranks)),
-                                int(line.split("\t", 2)[1])))
-    with pysam.BGZFile(working, "w") as handle:
-        handle.write(("\n".join(header + body) + "\n").encode())
-    index = output_path + ".tbi"
-    pysam.tabix_index(working, preset="vcf", force=True, index=index)
+    handles = [gzip.open(part, "rt", newline="") for part in parts]
+    try:
+        streams, header = [], None
+        for handle in handles:
+            head, body = _split_header(handle)
+            header = header or head
+            streams.append(body)
+        ranks = {}
+        for line in header:
+            if line.startswith("##contig=<ID="):
+                ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">\n")] = len(ranks)
+
+        def key(line):
+            chrom, pos, _ = line.split("\t", 2)
+            return ranks.get(chrom, len(ranks)), int(pos)
+
+        with pysam.BGZFile(working, "w") as out:
+            for line in header:
+                out.write(line.encode())
+            for line in heapq.merge(*streams, key=key):
+                out.write(line.encode() if line.endswith("\n") else (line + "\n").encode())
+    finally:
+        for handle in handles:
+            handle.close()
+    pysam.tabix_index(working, preset="vcf", force=True, index=output_path + ".tbi")
+
+
+def _split_header(handle):
+    """(header lines, iterator over the body lines) of an open text part."""
+    header = []
+    for line in handle:
+        if not line.startswith("#"):
+            return header, _chain_first(line, handle)
+        header.append(line)
+    return header, iter(())
+
+
+def _chain_first(first, rest):
+    yield first
+    yield from rest
 
 
 def _total(shards) -> Summary:

@@ -114,8 +114,71 @@ def test_ray_refuses_outputs_it_cannot_merge_identically(workload, tmp_path):
     vcf, _ = workload
     from spliceannot.errors import UsageError
 
-    with pytest.raises(UsageError, match="bgzip"):
-        _score(vcf, tmp_path / "out.vcf.gz", shards=2)
+    for name in ("out.tsv.gz", "out.bcf", "out.jsonl.gz"):
+        with pytest.raises(UsageError, match="bgzip"):
+            _score(vcf, tmp_path / name, shards=2)
+
+
+def test_ray_vcf_gz_output_holds_the_local_lines(workload, tmp_path):
+    """``.vcf.gz``: the parts' lines streamed into one BGZF file, the local output's lines."""
+    import gzip
+
+    vcf, local = workload
+    out = tmp_path / "ray.vcf.gz"
+    _score(vcf, out, shards=3)
+    assert out.read_bytes()[:4] == b"\x1f\x8b\x08\x04"  # BGZF: gzip with the extra field
+    assert gzip.decompress(out.read_bytes()) == local
+
+
+class _Manifest:
+    def __init__(self, root, parts):
+        self.root, self.shards = root, [{"part": p} for p in parts]
+
+    def path(self, name):
+        return str(self.root / name)
+
+
+def test_vep_merge_is_a_stable_streaming_kway_merge(tmp_path, monkeypatch):
+    """Sorted parts merge by (contig rank from the header, pos), ties in shard order, without
+    reading any part whole and without sorting the output in memory."""
+    import gzip
+    import random
+
+    import pysam
+
+    header = ["##fileformat=VCFv4.2\n", "##contig=<ID=chr2,length=9>\n",
+              "##contig=<ID=chr1,length=9>\n", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"]
+    rng = random.Random(5)
+    parts, everything = [], []
+    for k in range(4):
+        body = sorted(((c, rng.randint(1, 30), f"s{k}n{i}") for i, c in
+                       enumerate(rng.choice(["chr2", "chr1"]) for _ in range(60))),
+                      key=lambda t: ({"chr2": 0, "chr1": 1}[t[0]], t[1]))
+        lines = [f"{c}\t{p}\t{n}\tA\tC\t.\t.\tSpliceAI=C|G|0|0|0|0|0|0|0|0\n"
+                 for c, p, n in body]
+        everything += lines
+        name = f"part-{k}.vep.vcf.gz"
+        with pysam.BGZFile(str(tmp_path / name), "w") as handle:
+            handle.write("".join(header + lines).encode())
+        parts.append(name)
+    read_whole = []
+    real_open = gzip.open
+
+    def spy_open(*args, **kw):
+        handle = real_open(*args, **kw)
+        handle.read = lambda *a: read_whole.append(a) or ""  # a whole-file read would show up
+        return handle
+
+    monkeypatch.setattr(gzip, "open", spy_open)
+    out = tmp_path / "merged.vep.vcf.gz"
+    distributed.merge(_Manifest(tmp_path, parts), "vep", str(out))
+    monkeypatch.undo()
+    want = sorted(everything, key=lambda l: ({"chr2": 0, "chr1": 1}[l.split("\t")[0]],
+                                             int(l.split("\t")[1])))  # stable: shard order
+    assert gzip.decompress(out.read_bytes()).decode() == "".join(header + want)
+    assert read_whole == []
+    with pysam.TabixFile(str(out)) as tbx:  # indexed, and the index finds every line
+        assert len(list(tbx.fetch("chr1"))) == sum(l.startswith("chr1") for l in want)
 
 
 def test_missing_ray_gives_the_install_hint(monkeypatch):
