@@ -46,7 +46,7 @@ from .cone import stage_radii
 POINTWISE_TILE = 512
 # CUDA: (outputs per tile, items per call) of every convolution call; "free" in the environment
 # variable lets cuDNN see each call's natural shape instead (faster, but not position-invariant).
-CUDA_SHAPES = (512, 64)
+CUDA_SHAPES = (128, 64)  # short tiles: an ALT cone's spans are often ~100 positions
 
 
 def cuda_shapes():

@@ -291,6 +291,6 @@ def test_cuda_shapes_on_cpu_equal_reference(d50, spliceai_model):
 
     _, items, want = d50
     e = Engine(spliceai_model, batch_size=3)
-    # smaller than CUDA's (512, 64), to keep the CPU's padding work small; same code
+    # smaller than inference.CUDA_SHAPES, to keep the CPU's padding work small; same code
     e.nets = [InferenceNet(n, "cpu").set_fixed_shapes((256, 5)) for n in spliceai_model.networks()]
     assert_same(e.predict(items), want, items)
