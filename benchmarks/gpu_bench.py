@@ -390,7 +390,8 @@ def section_table(rows, args):
     lines = [json.loads(l) for l in open(args.results) if l.strip()]
     print("\n| section | item | value | note |\n|---|---|---|---|")
     for r in lines:
-        print(f"| {r['section']} | {r['item']} | {r['value']} | {r['note']} |")
+        cells = (str(r[k]).replace("|", "\\|") for k in ("section", "item", "value", "note"))
+        print("| " + " | ".join(cells) + " |")
 
 
 SECTIONS = {"tests": section_tests, "golden": section_golden, "keras": section_keras,
