@@ -249,9 +249,8 @@ def test_split_alt_and_tracks():
 
 
 @pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_engine_equals_cuda_reference(d50, spliceai_model):
-    if not torch.cuda.is_available():
-        pytest.skip("needs CUDA")
     _, items, _ = d50
     items = items[:4]
     cuda_model = type(spliceai_model)()
