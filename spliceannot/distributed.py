@@ -6,8 +6,9 @@ shard is scored by a Ray task that runs the ordinary local pipeline, :func:`scor
 into its own part file; so a part holds exactly what the local engine writes for those records.
 The merge keeps one header and appends the parts' bodies in shard order, which makes the output
 byte-identical to a local run; each writer declares whether it can be merged and how
-(:meth:`spliceannot.writer.Writer.merge`: bodies concatenated, or ``vep`` lines re-sorted stably
-by (contig, position) exactly as that writer sorts them).
+(:meth:`spliceannot.writer.Writer.merge`: bodies concatenated, a ``.vcf.gz`` as one BGZF file, or
+``vep`` parts by a stable streaming k-way merge on (contig, position), exactly as that writer
+sorts). Merges stream: no part is held in memory whole.
 
 Durability: shards, parts and ``manifest.json`` live in ``OUT.shards/``. A part is renamed into
 place only when complete (``score_file`` writes ``PART.partial``), and the manifest is replaced

@@ -9,20 +9,25 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.cone` for the geometry
   one batch. Genes masked alike (overlapping, same strand) share REF and identical ALT windows.
 * Each ALT recomputes stage k only on its forward cone within the backward cone of its +-D
   outputs, reading the rest from the REF track; ALTs of equal geometry run as one batch.
-* Member networks run one after another and their softmaxes are summed in member order, exactly
-  as ``EnsembleModel.predict`` does.
+* Member networks run one after another (streamed: one member's stages in memory at a time) and
+  their softmaxes are summed in member order, exactly as ``EnsembleModel.predict`` does. The
+  head and softmax run once per member for all REF windows of a track batch and once per ALT
+  batch, not per window.
 
 Exactness comes from :mod:`spliceannot.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
-computed here equals the whole window's values. The head and softmax run per window on the
-reference's shape. That property is probed on each machine when an engine is built
+computed here equals the whole window's values, and its batched head gives a window the bits it
+gets alone. That property is probed on each machine when an engine is built
 (:func:`~spliceannot.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
 and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
 is not folded and members are not stacked: :mod:`spliceannot.inference`, benchmarks/RESULTS.md.)
 
-On CUDA the same code runs, but cuDNN picks algorithms by shape, so equality with the reference
-path there is tested (``-m gpu``), not guaranteed. ``bf16``/``fp16`` (autocast) and ``tf32`` trade
-exactness for speed; on CPU ``tf32`` is plain fp32.
+On CUDA every convolution runs one fixed shape per layer under deterministic cuDNN (see
+:mod:`spliceannot.inference`), and the probe runs on the device; where it fails there, the
+engine computes each window whole on the device (:attr:`Engine.whole_windows`). Host arrays go
+up through pinned memory, asynchronously, and track batches are sized to the free GPU memory.
+``bf16``/``fp16`` (autocast) and ``tf32`` trade exactness for speed; on CPU ``tf32`` is plain
+fp32.
 """
 
 import time
@@ -32,7 +37,7 @@ import numpy as np
 import torch
 
 from .cone import Alt, Cone, build_tracks, split_alt
-from .inference import InferenceNet, position_invariant
+from .inference import InferenceNet, ensemble_mean, position_invariant, predict_windows
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 EXACT_PRECISIONS = ("fp32", "tf32")  # tf32 is plain fp32 on CPU
@@ -73,9 +78,23 @@ class Engine:
         self.precision = precision
         self.span = span
         self.track_positions = track_positions
+        if self.device.type == "cuda":
+            # stages kept per position: about 2 tensors of ``width`` floats per stage
+            width = self.nets[0].head.weight.shape[1]
+            per_position = 2 * len(self.radii) * width * 4 * 2
+            free = torch.cuda.mem_get_info(self.device)[0]
+            self.track_positions = max(track_positions, min(int(0.3 * free) // per_position,
+                                                            4_000_000))
         self.stats = Counter()  # seconds and window counts, for the run summary
 
     # ---- public -------------------------------------------------------------------------------
+
+    @property
+    def whole_windows(self) -> bool:
+        """True on CUDA where exactness was asked for but the probe failed: :meth:`predict`
+        then runs each window whole on the device (the per-window path, slower, exact)."""
+        return (self.device.type == "cuda" and self.precision in EXACT_PRECISIONS
+                and not self.exact)
 
     @property
     def defers_to_per_window(self) -> bool:
@@ -100,6 +119,8 @@ class Engine:
             a, b, m = split_alt(task.x_ref, task.x_alt, task.ref_len, task.alt_len,
                                 task.gene.strand)
             entries.append((task.mask_key, task.start, task.x_ref, Alt(i, a, b, m)))
+        if self.whole_windows:
+            return self._whole_windows(tasks)
         tracks = build_tracks(entries, wid, self.span)
         results = [[None, None] for _ in tasks]
         for batch in self._track_batches(tracks):
@@ -124,9 +145,15 @@ class Engine:
             return torch.autocast(self.device.type, dtype=dtype)
         return torch.autocast(self.device.type, enabled=False)
 
+    def _upload(self, array):
+        """Host array -> device tensor; on CUDA through pinned memory, asynchronously."""
+        t = torch.from_numpy(np.ascontiguousarray(array))
+        if self.device.type == "cuda":
+            return t.pin_memory().to(self.device, non_blocking=True)
+        return t
+
     def _run(self, tracks, wid, results):
-        dev = self.device
-        x = torch.from_numpy(np.stack([t.onehot() for t in tracks])).to(dev)  # (T, length, 4)
+        x = self._upload(np.stack([t.onehot() for t in tracks]))  # (T, length, 4)
         ref_windows, copies = {}, {}
         for ti, t in enumerate(tracks):
             for alt in t.alts:
@@ -134,43 +161,63 @@ class Engine:
                 ref_windows.setdefault((ti, alt.offset), []).append(alt.index)
                 # the same ALT window twice (genes masked alike): computed once
                 copies.setdefault((ti, alt.offset, alt.geometry, alt.m.tobytes()), []).append(alt)
-        groups = {}
-        for first, *_ in copies.values():
+        groups, twins = {}, {}
+        for first, *rest in copies.values():
             groups.setdefault(first.geometry, []).append(first)
+            twins[id(first)] = (first, *rest)
         cones = {g: Cone(self.radii, wid, *g) for g in groups}
+        batches = [(cones[g], group[i:i + self.batch_size]) for g, group in groups.items()
+                   for i in range(0, len(group), self.batch_size)]
         cov = wid - self.context
-        ref_total, alt_total = {}, {}
+        keys = list(ref_windows)
+        length = x.shape[1] - self.context
+        ti, off = (np.array([k[i] for k in keys]) for i in (0, 1))
+        ref_rows = self._upload(((ti * length + off)[:, None] + np.arange(cov)[None]).ravel())
+        # One head + softmax launch per member for all REF windows, and one per ALT batch.
+        ref_total, alt_total = None, [None] * len(batches)
         self._set_tf32()
         with torch.inference_mode(), self._autocast():
             for net in self.nets:
                 started = time.perf_counter()
                 skip, stages = net.forward(x, keep=True)
-                for (ti, off) in ref_windows:
-                    s = skip[ti:ti + 1, off:off + cov]
-                    self._accumulate(ref_total, (ti, off), net.probs(s, self.temperatures))
+                s = skip.reshape(-1, skip.shape[2]).index_select(0, ref_rows)
+                p = net.probs(s.view(len(keys), cov, -1), self.temperatures)
+                ref_total = p if ref_total is None else ref_total + p
                 self.stats["ref seconds"] += time.perf_counter() - started
                 started = time.perf_counter()
-                for geometry, group in groups.items():
-                    for i in range(0, len(group), self.batch_size):
-                        sub = group[i:i + self.batch_size]
-                        s_alt = self._alt_pass(net, stages, sub, cones[geometry])
-                        for j, alt in enumerate(sub):
-                            p = net.probs(s_alt[j:j + 1], self.temperatures)
-                            self._accumulate(alt_total, alt.index, p)
+                for j, (cone, sub) in enumerate(batches):
+                    p = net.probs(self._alt_pass(net, stages, sub, cone), self.temperatures)
+                    alt_total[j] = p if alt_total[j] is None else alt_total[j] + p
                 self.stats["alt seconds"] += time.perf_counter() - started
                 del stages, skip
-        n = np.float32(len(self.nets))
-        for key, indices in ref_windows.items():
-            y = self._mean(ref_total[key], n)
-            for i in indices:
-                results[i][0] = y
-        for first, *rest in copies.values():
-            y = self._mean(alt_total[first.index], n)
-            for alt in (first, *rest):
-                results[alt.index][1] = y
+        members = len(self.nets)
+        y_ref = ensemble_mean(ref_total, members).float().cpu().numpy()
+        for k, key in enumerate(keys):
+            for i in ref_windows[key]:
+                results[i][0] = y_ref[k]
+        for (_, sub), total in zip(batches, alt_total):
+            y_alt = ensemble_mean(total, members).float().cpu().numpy()
+            for b, first in enumerate(sub):
+                for alt in twins[id(first)]:
+                    results[alt.index][1] = y_alt[b]
         self.stats["tracks"] += len(tracks)
         self.stats["ref windows"] += len(ref_windows)
         self.stats["alt windows"] += len(copies)
+
+    def _whole_windows(self, items):
+        """The per-window path on this device: each REF (once per ``ref_key``) and ALT alone."""
+        refs, out = {}, []
+        with torch.inference_mode():
+            for task, _, _ in items:
+                if task.ref_key not in refs:
+                    refs[task.ref_key] = self._window(task.x_ref)
+                out.append((refs[task.ref_key], self._window(task.x_alt)))
+        self.stats["whole windows"] += len(refs) + len(items)
+        return out
+
+    def _window(self, x):
+        xt = self._upload(np.asarray(x, dtype=np.float32)[None])
+        return predict_windows(self.nets, xt, self.temperatures).float().cpu().numpy()[0]
 
     def _set_tf32(self):
         if self.device.type == "cuda":
@@ -178,21 +225,10 @@ class Engine:
             torch.backends.cudnn.allow_tf32 = allow
             torch.backends.cuda.matmul.allow_tf32 = allow
 
-    # ---- the ensemble tail, as EnsembleModel.predict ------------------------------------------
-
-    @staticmethod
-    def _accumulate(totals, key, p):
-        totals[key] = p if key not in totals else totals[key] + p
-
-    @staticmethod
-    def _mean(total, n):
-        return (total / n).float().cpu().numpy()[0]
-
     # ---- the ALT pass -------------------------------------------------------------------------
 
     def _alt_pass(self, net, stages, sub, cone):
         """Skip sums (B, n_out, W) of a batch of ALTs of one geometry."""
-        dev = self.device
         reach = cone.reach
         track = np.array([a.track for a in sub])
         off = np.array([a.offset for a in sub])
@@ -208,14 +244,14 @@ class Engine:
             if outside.size and (outside.min() < 0 or outside.max() >= ref.shape[1]):
                 raise AssertionError("ALT cone reads outside its REF track")
             np.clip(idx, 0, ref.shape[1] - 1, out=idx)
-            rows = torch.from_numpy((track[:, None] * ref.shape[1] + idx).ravel()).to(dev)
+            rows = self._upload((track[:, None] * ref.shape[1] + idx).ravel())
             out = ref.reshape(-1, ref.shape[2]).index_select(0, rows).view(len(sub), q1 - q0, -1)
             if p0 < p1:
                 out[:, p0 - q0:p1 - q0] = patch[:, p0 - lo:p1 - lo]
             return out
 
         spans, raw, inputs = cone.spans, stages.raw, stages.inputs
-        m = torch.from_numpy(np.stack([a.m for a in sub])).to(dev)  # (B, len, 4)
+        m = self._upload(np.stack([a.m for a in sub]))  # (B, len, 4)
         x_patch = net.stem(m)  # stage 0 differs only on the ALT bases
         skip = net.stem_skip(assemble(raw[0], 0, x_patch, spans[0], *cone.out))
         for i in range(len(net.units)):

@@ -18,13 +18,24 @@ this CPU build (torch 2.13, oneDNN 3.12) rather than assumed (``tests/test_infer
   ReLU and the residual sum are exact too. Folding the second batch norm into the convolution
   before it was measured and rejected: no speed gain within this machine's noise, while the
   largest difference from Keras' probabilities grew from 8.3e-7 to 1.4e-6.
-* The head, temperatures and softmax run per window on one shape, ``(1, positions, 3)``.
+* The head, temperatures and softmax run on a batch of windows at once (one launch per batch):
+  the head is a 1x1 convolution on tiles, so a window's logits do not depend on its batch-mates,
+  and the softmax is exactly rounded per position.
+
+On CUDA, cuDNN picks its algorithm by shape and does not promise a crop the same bits as the
+whole; there every convolution runs ONE shape per layer: tiles of ``CUDA_SHAPES[0]`` outputs, in
+calls of exactly ``CUDA_SHAPES[1]`` items (the last padded with zeros), under deterministic
+cuDNN. Whether that makes outputs position-invariant is probed (:func:`position_invariant`); the
+engine falls back to whole windows where it does not.
 
 Activations are ``(batch, length, channels)`` throughout, and each stage is shorter than the last
 by twice its radius. Training uses the plain modules of :mod:`spliceannot.network`; this is for
 inference only, where it computes the same function (to ~1e-7) on fewer positions.
 """
 
+import os
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -33,12 +44,20 @@ from .cone import stage_radii
 # 1x1 convolutions run on tiles of this many positions: on one thread, oneDNN's 1x1 kernels
 # differ in the last bits between output widths (measured), so they always see this one.
 POINTWISE_TILE = 512
+# CUDA: (outputs per tile, items per call) of every convolution call; "free" in the environment
+# variable lets cuDNN see each call's natural shape instead (faster, but not position-invariant).
+CUDA_SHAPES = (128, 64)  # short tiles: an ALT cone's spans are often ~100 positions
+
+
+def cuda_shapes():
+    return None if os.environ.get("SPLICEANNOT_CUDA_SHAPES") == "free" else CUDA_SHAPES
 
 
 class Conv:
     """One convolution's weights in the layout the tiles need."""
 
-    def __init__(self, conv, device):
+    def __init__(self, conv, device, fixed=None):
+        self.fixed = fixed  # (tile, items per call): every call runs this one shape
         w = conv.weight.detach().to(device=device, dtype=torch.float32)  # (out, in, k)
         b = conv.bias.detach().to(device=device, dtype=torch.float32)
         self.weight = w.unsqueeze(2).contiguous(memory_format=torch.channels_last)
@@ -56,28 +75,45 @@ class Conv:
             raise ValueError(f"input of {length} positions is too short for radius {r}")
         if r == 0:
             tile = POINTWISE_TILE
+        elif self.fixed:
+            tile = self.fixed[0]
         else:
             tile = n if b >= 2 else -(-n // 2)  # at least two batch items, fewest copies
         count = -(-n // tile)
         items = b * count
-        if count == 1 and items >= 2 and tile == n:
+        if count == 1 and items >= 2 and tile == n and not self.fixed:
             tiles = x.unsqueeze(1)  # (b, 1, length, c): no copy needed
         else:
             tiles = self._tiles(x, tile, count)
-        y = F.conv2d(tiles.permute(0, 3, 1, 2), self.weight, self.bias,
-                     dilation=(1, self.dilation))[:items]
+        y = self._conv(tiles.permute(0, 3, 1, 2))[:items]
         return y.permute(0, 2, 3, 1).reshape(b, count * tile, -1)[:, :n]
 
+    def _conv(self, tiles):
+        """conv2d on (items, c, 1, tile + 2r); with ``fixed``, in calls of exactly that many."""
+        if not self.fixed:
+            return F.conv2d(tiles, self.weight, self.bias, dilation=(1, self.dilation))
+        per = self.fixed[1]
+        return torch.cat([F.conv2d(tiles[i:i + per], self.weight, self.bias,
+                                   dilation=(1, self.dilation))
+                          for i in range(0, tiles.shape[0], per)])
+
+    def _items(self, items):
+        """Batch items to allocate: at least two (one-item calls are blocked differently), and
+        with ``fixed`` a whole number of calls."""
+        if self.fixed:
+            return -(-items // self.fixed[1]) * self.fixed[1]
+        return max(items, 2)
+
     def _tiles(self, x, tile, count):
-        """(max(items, 2), 1, tile + 2r, c): each tile's input (zero-filled past the end) as one
-        batch item; a single item is duplicated, as one-item calls are blocked differently."""
+        """(items, 1, tile + 2r, c): each tile's input (zero-filled past the end) as one batch
+        item; the items past the real ones (see ``_items``) copy the first or are zeros."""
         r = self.radius
         b, length, c = x.shape
         if x.stride(2) != 1 or x.stride(1) != c:
             x = x.contiguous()
         full = (length - 2 * r) // tile  # tiles whose input lies wholly in x
         items = b * count
-        buf = x.new_empty((max(items, 2), 1, tile + 2 * r, c))
+        buf = x.new_empty((self._items(items), 1, tile + 2 * r, c))
         view = buf[:items].view(b, count, tile + 2 * r, c)
         if full:
             view[:, :full] = x.as_strided((b, full, tile + 2 * r, c), (x.stride(0), tile * c, c, 1),
@@ -86,7 +122,9 @@ class Conv:
             rest = length - full * tile
             view[:, full, :rest] = x[:, full * tile:]
             view[:, full, rest:] = 0
-        if items == 1:
+        if self.fixed:
+            buf[items:] = 0
+        elif items == 1:
             buf[1] = buf[0]
         return buf
 
@@ -123,6 +161,7 @@ def position_invariant(net: "InferenceNet", seed: int = 0) -> bool:
     g = torch.Generator().manual_seed(seed)
     layers = {(c.kernel, c.dilation): c for _, c1, _, c2 in net.units for c in (c1, c2)}
     layers[(1, 1)] = net.stem_skip
+    layers["head"] = net.head
     with torch.inference_mode():
         for conv in layers.values():
             r = conv.radius
@@ -135,6 +174,11 @@ def position_invariant(net: "InferenceNet", seed: int = 0) -> bool:
                 y = conv(crop)
                 if not all(torch.equal(y[b], full[start - r:start - r + n]) for b in range(batch)):
                     return False
+        # the batched head and softmax: a window's probabilities whatever its batch-mates
+        skips = torch.rand(3, 101, net.head.weight.shape[1], generator=g).to(net.head.weight.device)
+        together = net.probs(skips)
+        if not all(torch.equal(together[b:b + 1], net.probs(skips[b:b + 1])) for b in range(3)):
+            return False
     return True
 
 
@@ -145,18 +189,32 @@ class InferenceNet:
     """
 
     def __init__(self, net, device=None):
-        device = device or next(net.parameters()).device
+        device = torch.device(device or next(net.parameters()).device)
+        fixed = cuda_shapes() if device.type == "cuda" else None
+        if device.type == "cuda":  # no autotuning by timing: one algorithm per shape, always
+            torch.backends.cudnn.benchmark = False
+            torch.backends.cudnn.deterministic = True
         config = net.config
         self.units_layout = [tuple(u) for u in config.units]
         self.radii = stage_radii(self.units_layout)
         self.context = config.context
         self.slope = config.relu_slope
-        self.stem = Conv(net.stem, device)
-        self.stem_skip = Conv(net.stem_skip, device)
-        self.units = [(Norm(u.bn1, device), Conv(u.conv1, device), Norm(u.bn2, device),
-                       Conv(u.conv2, device)) for u in net.units]
-        self.skips = {int(i): Conv(c, device) for i, c in net.skips.items()}
-        self.head = Conv(net.head, device)
+        self.stem = Conv(net.stem, device, fixed)
+        self.stem_skip = Conv(net.stem_skip, device, fixed)
+        self.units = [(Norm(u.bn1, device), Conv(u.conv1, device, fixed), Norm(u.bn2, device),
+                       Conv(u.conv2, device, fixed)) for u in net.units]
+        self.skips = {int(i): Conv(c, device, fixed) for i, c in net.skips.items()}
+        self.head = Conv(net.head, device, fixed)
+
+    def convs(self) -> list:
+        return [self.stem, self.stem_skip, *(c for u in self.units for c in u[1::2]),
+                *self.skips.values(), self.head]
+
+    def set_fixed_shapes(self, fixed) -> "InferenceNet":
+        """Run every convolution in one shape per layer (what CUDA does), or not (None)."""
+        for conv in self.convs():
+            conv.fixed = fixed
+        return self
 
     def act(self, x):
         """In place: x is always a fresh tensor here."""
@@ -196,9 +254,27 @@ class InferenceNet:
         return skip, stages
 
     def probs(self, skip, temperatures=None):
-        """Skip sum of ONE window (1, n, W) -> probabilities (1, n, 3). Always this shape."""
+        """Skip sums of B windows (B, n, W) -> probabilities (B, n, 3): one launch for the
+        batch, each window's values the same bits as alone (probed)."""
         logits = self.head(skip).float()
         if temperatures is not None:
             logits = logits / torch.as_tensor(temperatures, dtype=logits.dtype,
                                               device=logits.device)
         return torch.softmax(logits.contiguous(), dim=-1)
+
+
+def predict_windows(nets, x, temperatures=None):
+    """Whole windows x (B, L, 4) on ``nets``' device -> the ensemble's mean probabilities
+    (B, L - context, 3): softmaxes summed in member order, divided by the member count, as
+    :meth:`spliceannot.model.EnsembleModel.predict` defines them."""
+    total = None
+    for net in nets:
+        p = net.probs(net.forward(x)[0], temperatures)
+        total = p if total is None else total + p
+    return ensemble_mean(total, len(nets))
+
+
+def ensemble_mean(total, members: int):
+    """The one expression both paths divide by (a CUDA division by a host scalar is a
+    multiplication by its reciprocal: the same everywhere only if written once)."""
+    return total / np.float32(members)

@@ -76,16 +76,10 @@ class EnsembleModel(Model):
         return self._inference
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        from .inference import predict_windows
+
         nets = self.inference_nets()
         torch = self._torch
         with torch.inference_mode():
             xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
-            skips = [net.forward(xt)[0] for net in nets]  # (B, n, W) per member
-            windows = []
-            for b in range(xt.shape[0]):  # the head runs per window, on one shape
-                total = None
-                for net, skip in zip(nets, skips):
-                    p = net.probs(skip[b:b + 1], self.temperatures)
-                    total = p if total is None else total + p
-                windows.append(total / np.float32(len(nets)))
-            return torch.cat(windows).float().cpu().numpy()
+            return predict_windows(nets, xt, self.temperatures).float().cpu().numpy()

@@ -7,6 +7,7 @@ continues its partial output), ``mergeable`` (Ray shards' parts merge into one o
 ``minimal_alleles`` (it wants each ALT scored in its minimal spelling).
 """
 
+import itertools
 from abc import ABC, abstractmethod
 
 from .errors import UsageError
@@ -70,14 +71,41 @@ class Writer(ABC):
         return n
 
     @classmethod
+    def open_part(cls, part: str):
+        """A text stream of a part file (plain text; writers of compressed parts override)."""
+        return open(part, newline="")
+
+    @classmethod
+    def split_part(cls, handle) -> tuple:
+        """(header lines, iterator over the body lines) of an open part, reading only as far
+        as the header (and one body line) reaches, so a merge streams."""
+        head = []
+        for line in handle:
+            head.append(line)
+            if not line.startswith("#"):
+                nxt = next(handle, None)
+                if nxt is not None:
+                    head.append(nxt)
+                break
+        n = cls.header_length(head)
+        return head[:n], itertools.chain(head[n:], handle)
+
+    @classmethod
+    def merged_lines(cls, parts: list):
+        """One header, then every part's body, in part order, line by line."""
+        for i, part in enumerate(parts):
+            with cls.open_part(part) as handle:
+                header, body = cls.split_part(handle)
+                if i == 0:
+                    yield from header
+                yield from body
+
+    @classmethod
     def merge(cls, parts: list, path: str, target: str) -> None:
         """Write ``parts`` (complete outputs of consecutive shards, in order) into ``path``: one
         header, then every part's body. Writers whose output is not in input order override it."""
         with open(path, "w", newline="") as out:
-            for i, part in enumerate(parts):
-                with open(part, newline="") as handle:
-                    lines = handle.readlines()
-                out.writelines(lines if i == 0 else lines[cls.header_length(lines):])
+            out.writelines(cls.merged_lines(parts))
 
 
 class TextWriter(Writer):

@@ -114,8 +114,73 @@ def test_ray_refuses_outputs_it_cannot_merge_identically(workload, tmp_path):
     vcf, _ = workload
     from spliceannot.errors import UsageError
 
-    with pytest.raises(UsageError, match="bgzip"):
-        _score(vcf, tmp_path / "out.vcf.gz", shards=2)
+    for name in ("out.tsv.gz", "out.bcf", "out.jsonl.gz"):
+        with pytest.raises(UsageError, match="bgzip"):
+            _score(vcf, tmp_path / name, shards=2)
+
+
+def test_ray_vcf_gz_output_holds_the_local_lines(workload, tmp_path):
+    """``.vcf.gz``: the parts' lines streamed into one BGZF file, the local output's lines."""
+    import gzip
+
+    vcf, local = workload
+    out = tmp_path / "ray.vcf.gz"
+    _score(vcf, out, shards=3)
+    assert out.read_bytes()[:4] == b"\x1f\x8b\x08\x04"  # BGZF: gzip with the extra field
+    assert gzip.decompress(out.read_bytes()) == local
+
+
+class _Manifest:
+    def __init__(self, root, parts):
+        self.root, self.shards = root, [{"part": p} for p in parts]
+
+    def path(self, name):
+        return str(self.root / name)
+
+
+def test_vep_merge_is_a_stable_streaming_kway_merge(tmp_path, monkeypatch):
+    """Sorted parts merge by (contig rank from the header, pos), ties in shard order, without
+    reading any part whole and without sorting the output in memory."""
+    import gzip
+    import random
+
+    import pysam
+
+    header = ["##fileformat=VCFv4.2\n", "##contig=<ID=chr2,length=9>\n",
+              "##contig=<ID=chr1,length=9>\n", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"]
+    rng = random.Random(5)
+    parts, everything = [], []
+    for k in range(4):
+        body = sorted(((c, rng.randint(1, 30), f"s{k}n{i}") for i, c in
+                       enumerate(rng.choice(["chr2", "chr1"]) for _ in range(60))),
+                      key=lambda t: ({"chr2": 0, "chr1": 1}[t[0]], t[1]))
+        lines = [f"{c}\t{p}\t{n}\tA\tC\t.\t.\tSpliceAI=C|G|0|0|0|0|0|0|0|0\n"
+                 for c, p, n in body]
+        everything += lines
+        name = f"part-{k}.vep.vcf.gz"
+        with pysam.BGZFile(str(tmp_path / name), "w") as handle:
+            handle.write("".join(header + lines).encode())
+        parts.append(name)
+    read_whole = []
+    real_open = gzip.open
+
+    def spy_open(*args, **kw):
+        handle = real_open(*args, **kw)
+        handle.read = lambda *a: read_whole.append(a) or ""  # a whole-file read would show up
+        return handle
+
+    monkeypatch.setattr(gzip, "open", spy_open)
+    out = tmp_path / "merged.vep.vcf.gz"
+    from spliceannot import registry
+
+    distributed.merge(_Manifest(tmp_path, parts), registry.writers().get("vep"), str(out))
+    monkeypatch.undo()
+    want = sorted(everything, key=lambda l: ({"chr2": 0, "chr1": 1}[l.split("\t")[0]],
+                                             int(l.split("\t")[1])))  # stable: shard order
+    assert gzip.decompress(out.read_bytes()).decode() == "".join(header + want)
+    assert read_whole == []
+    with pysam.TabixFile(str(out)) as tbx:  # indexed, and the index finds every line
+        assert len(list(tbx.fetch("chr1"))) == sum(l.startswith("chr1") for l in want)
 
 
 def test_missing_ray_gives_the_install_hint(monkeypatch):
@@ -141,3 +206,97 @@ def test_cli_checks_engine_options():
     assert "--address needs --engine ray" in str(result.exception)
     result = runner.invoke(build_app(), ["precompute", "--help"])
     assert result.exit_code == 0 and "--kinds" in result.output
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ours(marker):
+    """PIDs of processes whose command line names ``marker`` (the cluster's own temp dir)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    if marker.encode() in handle.read():
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def test_two_node_cluster_by_address(workload, tmp_path, monkeypatch):
+    """``--address``: a head and a second node started with ``ray start`` on loopback (1 CPU
+    each), the shards scored on that cluster, the output byte-identical to local; both nodes and
+    everything they spawned are stopped afterwards (by process group and by their temp dir)."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    import ray
+
+    vcf, local = workload
+    exe = shutil.which("ray") or os.path.join(os.path.dirname(sys.executable), "ray")
+    port = _free_port()
+    temp = tempfile.mkdtemp(prefix="sa-ray-", dir="/tmp")  # short: Ray's socket paths
+    # One token for both nodes and this driver (its workers inherit it): whatever the installed
+    # Ray's default authentication mode, all three agree, and nothing else can join.
+    token = os.urandom(16).hex()
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.setenv("RAY_AUTH_TOKEN", token)
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=100000000",
+              "--disable-usage-stats", "--block"]
+    nodes = []
+    try:
+        nodes.append(subprocess.Popen(
+            [exe, "start", "--head", f"--port={port}", "--include-dashboard=false",
+             f"--temp-dir={temp}", *common], env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        address = f"127.0.0.1:{port}"
+        nodes.append(subprocess.Popen([exe, "start", f"--address={address}", *common], env=env,
+                                      start_new_session=True, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        alive = 0
+        for _ in range(120):  # both nodes registered (at most ~2 minutes on a loaded machine)
+            time.sleep(1)
+            try:
+                ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+                alive = sum(1 for n in ray.nodes() if n["Alive"])
+            except (Exception, SystemExit):  # noqa: BLE001 - the head is still starting
+                alive = 0
+            finally:
+                ray.shutdown()
+            if alive == 2:
+                break
+        assert alive == 2, "the two-node cluster did not come up"
+        out = tmp_path / "cluster.vcf"
+        summary = _score(vcf, out, shards=3, address=address)
+        assert out.read_bytes() == local
+        assert summary.records_in == summary.records_out == 40
+    finally:
+        ray.shutdown()
+        for node in nodes:
+            try:
+                os.killpg(node.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for node in nodes:
+            try:
+                node.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(node.pid, signal.SIGKILL)
+        for pid in _ours(temp):  # anything of this cluster that left its process group
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(temp, ignore_errors=True)

@@ -249,9 +249,8 @@ def test_split_alt_and_tracks():
 
 
 @pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_engine_equals_cuda_reference(d50, spliceai_model):
-    if not torch.cuda.is_available():
-        pytest.skip("needs CUDA")
     _, items, _ = d50
     items = items[:4]
     cuda_model = type(spliceai_model)()
@@ -268,3 +267,29 @@ def test_bad_precision_and_device_are_refused(spliceai_model):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError):
             engine(spliceai_model, device="cuda")
+
+
+def test_whole_window_fallback_equals_reference(d50, spliceai_model, monkeypatch):
+    """CUDA's fallback where its probe fails (each window whole, on the device), run on the CPU."""
+    from spliceannot.engine import Engine
+
+    _, items, want = d50
+    monkeypatch.setattr(Engine, "whole_windows", property(lambda self: True))
+    e = engine(spliceai_model)
+    got = e.predict(items[:5])
+    assert_same(got, want[:5], items[:5])
+    refs = len({t.ref_key for t, _, _ in items[:5]})
+    assert e.stats["whole windows"] == refs + 5 and e.stats["tracks"] == 0
+
+
+def test_cuda_shapes_on_cpu_equal_reference(d50, spliceai_model):
+    """The engine with CUDA's one-shape-per-layer convolutions (items padded to whole calls),
+    on the CPU: the reference path's bits, over several ALT batches."""
+    from spliceannot.engine import Engine
+    from spliceannot.inference import InferenceNet
+
+    _, items, want = d50
+    e = Engine(spliceai_model, batch_size=3)
+    # smaller than inference.CUDA_SHAPES, to keep the CPU's padding work small; same code
+    e.nets = [InferenceNet(n, "cpu").set_fixed_shapes((256, 5)) for n in spliceai_model.networks()]
+    assert_same(e.predict(items), want, items)

@@ -121,3 +121,48 @@ def test_the_probe_passes_here_and_catches_position_dependent_kernels(monkeypatc
 
     monkeypatch.setattr(Conv, "__call__", drifting)
     assert not position_invariant(net)
+
+
+def test_batched_head_gives_each_window_its_own_bits():
+    """The head and softmax run once per batch: a window's probabilities are those it gets alone."""
+    net = InferenceNet(random_net(80, seed=6))
+    g = torch.Generator().manual_seed(6)
+    skips = torch.randn(37, 1001, 32, generator=g) * 3
+    with torch.inference_mode():
+        together = net.probs(skips, (1.1, 0.9, 1.3))
+        for b in range(37):
+            assert torch.equal(together[b:b + 1], net.probs(skips[b:b + 1], (1.1, 0.9, 1.3)))
+
+
+@pytest.mark.parametrize("fixed", [(512, 64), (128, 3)])
+def test_cuda_fixed_shapes_give_the_same_bits_on_cpu(fixed):
+    """CUDA's mode (every call one shape per layer, items padded to whole calls) is the same
+    function: on this CPU, whose kernels are position-invariant, the same bits as the default."""
+    module = random_net(400, seed=7)
+    plain = InferenceNet(module)
+    fixed_net = InferenceNet(module).set_fixed_shapes(fixed)
+    assert all(c.fixed == fixed for c in fixed_net.convs())
+    x = torch.cat([one_hot(400 + 1234, seed=s) for s in (8, 9, 10)])
+    calls = []
+    honest = torch.nn.functional.conv2d
+
+    def spy(inp, *args, **kw):
+        calls.append(tuple(inp.shape))
+        return honest(inp, *args, **kw)
+
+    with torch.inference_mode():
+        want, _ = plain.forward(x)
+        import spliceannot.inference as inference
+
+        inference.F.conv2d = spy
+        try:
+            got, _ = fixed_net.forward(x)
+            one, _ = fixed_net.forward(x[1:2, 17:17 + 400 + 301])
+        finally:
+            inference.F.conv2d = honest
+        assert torch.equal(got, want)
+        assert torch.equal(one[0], want[1, 17:17 + 301])
+        assert torch.equal(fixed_net.probs(got), plain.probs(want))
+    # every call of a layer had one shape: items a whole call, tiles of the fixed length
+    assert {c[0] for c in calls} == {fixed[1]}
+    assert position_invariant(fixed_net)

@@ -143,3 +143,52 @@ def test_full_gene_precompute_read_back_matches_direct_scoring(opts, tmp_path):
     scores = ScoreFile(str(out))
     assert all(scores.lookup(c, p, r)[tuple(t.split("|")[:2])].format() == t for c, p, r, t in want)
     scores.close()
+
+
+def _precompute_equals_direct(tmp_path, opts, chrom, start, end, kinds):
+    """precompute chrom:start-end, then the same variants scored directly and via the file."""
+    out = tmp_path / "gene.vep.vcf.gz"
+    precompute.precompute([f"{chrom}:{start}-{end}"], str(out), opts, kinds=kinds)
+    reference = Reference(opts.reference)
+    variants = tmp_path / "variants.vcf"
+    n = precompute.write_variants(variants, reference, [(chrom, start, end)], kinds)
+    reference.close()
+    direct, via_file = tmp_path / "direct.vcf", tmp_path / "via_file.vcf"
+    score_file(str(variants), str(direct), opts)
+    summary = score_file(str(variants), str(via_file),
+                         Options(**{**opts.__dict__, "precomputed": (str(out),)}))
+    body = [line for line in open(direct) if not line.startswith("#")]
+    assert len(body) == n and all("SpliceAI=" in line for line in body)
+    assert [line for line in open(via_file) if not line.startswith("#")] == body
+    assert summary.timings.get("precomputed hits") == n  # no record needed the model
+    return body
+
+
+def test_real_model_gene_d500_m1_read_back_equals_direct(spliceai_model, tmp_path):
+    """The real SpliceAI ensemble at -D 500 -M 1: every SNV, 1-nt insertion and 1-4-nt deletion
+    of 3 nt in chr16 NM_001176 (5 kb from the slice's ends), precomputed, read back, equal to
+    direct scoring."""
+    opts = Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), distance=500,
+                   mask=True, progress=False)
+    body = _precompute_equals_direct(tmp_path, opts, "chr16", 93700, 93702,
+                                     ("snv", "ins", "del"))
+    assert len(body) == 3 + 3 * 4  # one SNV+insertion record and four deletions per position
+
+
+@pytest.mark.slow
+def test_real_chr20_gene_d500_m1_read_back_equals_direct(spliceai_model, shared_data, tmp_path):
+    """The same on GRCh37 chr20 (../shared): the first 20 nt of a real gene, every kind."""
+    chr20 = shared_data / "human_grch37" / "chr20"
+    fasta, table = chr20 / "20.fa.gz", chr20 / "spliceai_grch37_chr20.txt.gz"
+    for path in (fasta, table):
+        if not path.exists():
+            pytest.skip(f"needs {path}")
+    genes = annotation.load(str(table))
+    gene = min((g for g in genes.genes if g.tx_end - g.tx_start > 2000),
+               key=lambda g: g.tx_end - g.tx_start)
+    opts = Options(reference=str(fasta), annotation=str(table), distance=500, mask=True,
+                   progress=False)
+    start = gene.tx_start + 101
+    body = _precompute_equals_direct(tmp_path, opts, gene.chrom, start, start + 19,
+                                     ("snv", "ins", "del"))
+    assert len(body) >= 20

@@ -40,8 +40,26 @@ class VcfOutput(Writer):
 
     @classmethod
     def can_merge(cls, target):
-        # Parts are plain text; a compressed or binary target would need re-encoding.
-        return output_mode(target) == "w"
+        # Text parts concatenate; BGZF parts are re-compressed as one file. BCF is binary.
+        return output_mode(target) in ("w", "wz")
+
+    @classmethod
+    def open_part(cls, part):
+        import gzip
+
+        with open(part, "rb") as probe:
+            compressed = probe.read(2) == b"\x1f\x8b"
+        return gzip.open(part, "rt", newline="") if compressed else open(part, newline="")
+
+    @classmethod
+    def merge(cls, parts, path, target):
+        if output_mode(target) != "wz":
+            return super().merge(parts, path, target)
+        import pysam
+
+        with pysam.BGZFile(path, "w") as out:
+            for line in cls.merged_lines(parts):
+                out.write(line.encode())
 
     def close(self):
         self._out.close()

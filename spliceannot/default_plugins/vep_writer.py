@@ -79,28 +79,41 @@ class VepOutput(Writer):
 
 
     @classmethod
-    def merge(cls, parts, path, target):
-        # Lines are sorted by (contig rank, pos, arrival); arrival order across parts is shard
-        # order, so a stable sort of the concatenation by (rank, pos) is the same order.
+    def open_part(cls, part):
         import gzip
+
+        return gzip.open(part, "rt", newline="")
+
+    @classmethod
+    def merge(cls, parts, path, target):
+        # Each part is sorted by (contig rank, pos, arrival) and parts are in shard order, so a
+        # stable k-way merge by (rank, pos) (heapq.merge keeps equal keys in part order) gives
+        # the order one writer's stable sort gives, streaming.
+        import contextlib
+        import heapq
 
         import pysam
 
-        header, body = None, []
-        for part in parts:
-            with gzip.open(part, "rt", newline="") as handle:
-                lines = handle.read().splitlines()
-            n = cls.header_length(lines)
-            header = header or lines[:n]
-            body += lines[n:]
-        ranks = {}
-        for line in header:
-            if line.startswith("##contig=<ID="):
-                ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">")] = len(ranks)
-        body.sort(key=lambda line: (ranks.get(line.split("\t", 1)[0], len(ranks)),
-                                    int(line.split("\t", 2)[1])))
-        with pysam.BGZFile(path, "w") as handle:
-            handle.write(("\n".join(header + body) + "\n").encode())
+        with contextlib.ExitStack() as stack:
+            streams, header = [], None
+            for part in parts:
+                head, body = cls.split_part(stack.enter_context(cls.open_part(part)))
+                header = header or head
+                streams.append(body)
+            ranks = {}
+            for line in header:
+                if line.startswith("##contig=<ID="):
+                    ranks[line[len("##contig=<ID="):].split(",")[0].rstrip(">\n")] = len(ranks)
+
+            def key(line):
+                chrom, pos, _ = line.split("\t", 2)
+                return ranks.get(chrom, len(ranks)), int(pos)
+
+            with pysam.BGZFile(path, "w") as out:
+                for line in header:
+                    out.write(line.encode())
+                for line in heapq.merge(*streams, key=key):
+                    out.write((line if line.endswith("\n") else line + "\n").encode())
         pysam.tabix_index(path, preset="vcf", force=True, index=target + ".tbi")
 
 
