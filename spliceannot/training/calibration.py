@@ -17,7 +17,7 @@ import torch
 
 from .. import checkpoint
 from ..errors import UsageError
-from .dataset import WindowData, one_hot
+from .dataset import WindowData, crop_to_labels, one_hot
 from .evaluation import window_indices
 from .reporting import plot_reliability
 
@@ -26,16 +26,19 @@ CLASS_NAMES = ("neither", "acceptor", "donor")
 
 
 @torch.no_grad()
-def collect_logits(nets, data: WindowData, indices, batch_size: int = 4, progress=None):
-    """(logits (M, N, 3) float32, y (N,) int64) for the labelled positions of the windows."""
+def collect_logits(nets, data: WindowData, indices, batch_size: int = 4, progress=None,
+                   device="cpu"):
+    """(logits (M, N, 3) float32 on the CPU, y (N,) int64) for the labelled positions."""
     context = nets[0].config.context
+    nets = [net.to(device).eval() for net in nets]
     zs, ys = [], []
     for i in range(0, len(indices), batch_size):
         x, y = data.read(indices[i:i + batch_size], context=context)
-        xt = torch.from_numpy(one_hot(x))
-        keep = torch.from_numpy(y >= 0)
+        x, y = crop_to_labels(x, y, context)
+        xt = torch.from_numpy(one_hot(x)).to(device)
+        keep = torch.from_numpy(y >= 0).to(device)
         z = torch.stack([net(xt).transpose(1, 2)[keep] for net in nets])  # (M, n, 3)
-        zs.append(z.float())
+        zs.append(z.float().cpu())
         ys.append(torch.from_numpy(y[y >= 0].astype(np.int64)))
         if progress:
             progress(len(x))
