@@ -101,7 +101,7 @@ def fit_temperatures(logits, y, per_class: bool = True, steps: int = 100) -> tor
 
 
 def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
-              png=None, progress=None) -> dict:
+              png=None, progress=None, device="cpu") -> dict:
     """Fit temperatures for a checkpoint or ensemble on ``data`` (a val split or create-data
     directory), write them into the model's JSON and a reliability PNG; returns the report."""
     if not checkpoint.is_model(model_path):
@@ -116,7 +116,7 @@ def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
         idx = window_indices(windows, max_windows=max_windows)
         if progress:
             progress(None, len(idx))
-        logits, y = collect_logits(nets, windows, idx,
+        logits, y = collect_logits(nets, windows, idx, device=device,
                                    progress=(lambda n: progress(n, None)) if progress else None)
     finally:
         windows.close()
@@ -132,9 +132,9 @@ def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
     meta["calibration"] = report
     checkpoint.write_meta(model_path, meta)
     png = png or pathlib.Path(checkpoint._dir(model_path)) / "reliability.png"
-    plot_reliability({"uncalibrated": reliability(before_p, y),
-                      "calibrated": reliability(after_p, y)}, png)
-    report["png"] = str(png)
+    drawn = plot_reliability({"uncalibrated": reliability(before_p, y),
+                              "calibrated": reliability(after_p, y)}, png)
+    report["png"] = str(png) if drawn else None
     return report
 
 

@@ -69,7 +69,7 @@ k = number of true sites of the class; PR-AUC = average precision.
 Temperature scaling fitted on the validation split ({cal['val']['positions']} positions),
 reported on the validation split (as fitted) and on the test split (held out). ECE: 15 bins,
 top-label; class-wise for acceptor and donor. Reliability diagram on test:
-`reliability_test.png`.
+{'`reliability_test.png`' if cal.get('reliability_png') else 'not drawn (no matplotlib)'}.
 
 {_table(['metric', 'val before', 'val after', 'test before', 'test after'], cal_rows)}
 """

@@ -87,7 +87,7 @@ def run(cfg: SpeciesConfig, progress: bool = True) -> dict:
     t_data = time.perf_counter()
     summary = fast_transfer.transfer_ensemble(tcfg, progress=progress)
     t_train = time.perf_counter()
-    cal = calibration.calibrate(model_dir, data_dir / "val.h5", progress=None)
+    cal = calibration.calibrate(model_dir, data_dir / "val.h5", progress=None, device=device)
     temps = [float(t) for t in cal["temperatures"]] * (3 if len(cal["temperatures"]) == 1 else 1)
     meta = checkpoint.read_meta(model_dir)
     meta["licence"] = licence_of(cfg.source)
@@ -115,10 +115,8 @@ def run(cfg: SpeciesConfig, progress: bool = True) -> dict:
     t_eval = time.perf_counter()
     png = model_dir / "reliability_test.png"
     before, after = rows["transferred"], rows["transferred + calibrated"]
-    try:
-        plot_reliability({"uncalibrated": calibration.reliability(before["probs"], y),
-                          "calibrated": calibration.reliability(after["probs"], y)}, png)
-    except ImportError:  # matplotlib is optional; the numbers are in the report either way
+    if not plot_reliability({"uncalibrated": calibration.reliability(before["probs"], y),
+                             "calibrated": calibration.reliability(after["probs"], y)}, png):
         png = None
     report = {"species": cfg.species, "source": cfg.source, "licence": licence_of(cfg.source),
               "config": {k: v for k, v in dataclasses.asdict(cfg).items()},
