@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import torch
 from typer.testing import CliRunner
 
@@ -17,6 +16,7 @@ from spliceannot.cli import build_app
 from spliceannot.errors import ModelFileError, UsageError
 from spliceannot.network import NetworkConfig, SpliceNet
 from spliceannot.training import cached, species, transfer
+from spliceannot.training.dataset import iter_fasta
 
 # Three SNVs in geneP on chrT (exons 21-40, 61-80, 101-120): at a donor, an acceptor, an exon
 # At least two of them get a SpliceAI= annotation.
@@ -32,7 +32,7 @@ def _tiny_source(path, seed=0):
 
 
 def _vcf(path):
-    seq = dict(__import__("spliceannot.training.dataset", fromlist=["x"]).iter_fasta(TOY_FA))
+    seq = dict(iter_fasta(TOY_FA))
     rows = []
     for pos in (40, 61, 70):
         ref = seq["chrT"][pos - 1]
