@@ -109,6 +109,7 @@ def train_member(cfg: TransferConfig, s: int, deadline: float, train_data, val_d
     step, positions, step_s, bad, stopped = 0, 0, 0.0, 0, "epochs"
     log.write(json.dumps({"kind": "start", "member": s, "val_loss": start_loss,
                           "cache_seconds": round(cache_s, 2)}) + "\n")
+    log.flush()
     with Bar(f"train member {s}", total=cfg.epochs * spe, enabled=progress, unit="steps") as bar:
         for epoch in range(cfg.epochs):
             order = np.random.default_rng([s, epoch]).permutation(spe)
