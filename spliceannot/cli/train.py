@@ -229,17 +229,31 @@ def calibrate(
     single: Annotated[bool, typer.Option("--single", help="one temperature for all classes")] = False,
     max_windows: Annotated[Optional[int], typer.Option()] = None,
     png: Annotated[Optional[str], typer.Option(help="reliability diagram (default MODEL/reliability.png)")] = None,
+    report_on: Annotated[Optional[str], typer.Option("--report-on", help="also report NLL/ECE on this held-out split (e.g. DATA/test.h5)")] = None,
     progress: Progress = True,
 ):
     """Fit temperature scaling on validation data; store the temperatures in the model."""
+    if report_on and not pathlib.Path(report_on).is_file():
+        raise UsageError(f"--report-on {report_on}: no such split file")
     from ..training import calibration
     from ..training.reporting import Bar, print_table
 
     with Bar("calibrate", enabled=progress, unit="windows") as bar:
         report = calibration.calibrate(model, data, per_class=not single, max_windows=max_windows,
                                        png=png, progress=lambda n, t: bar.update(n, total=t))
-    print_table(f"temperatures {report['temperatures']} ({report['positions']} positions)",
-                ["metric", "before", "after"], calibration.report_rows(report))
+    print_table(f"temperatures {report['temperatures']} fitted on {report['positions']} "
+                f"positions", ["metric", "before", "after"], calibration.report_rows(report))
+    if report_on:
+        from .. import checkpoint
+
+        held = calibration.held_out_report(
+            model, report_on, report["temperatures"],
+            png=checkpoint._dir(model) / f"reliability_{pathlib.Path(report_on).stem}.png")
+        meta = checkpoint.read_meta(model)
+        meta["calibration"]["held_out"] = held
+        checkpoint.write_meta(model, meta)
+        print_table(f"held out: {report_on} ({held['positions']} positions)",
+                    ["metric", "before", "after"], calibration.report_rows(held))
 
 
 @app.command("evaluate")

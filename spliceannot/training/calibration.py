@@ -138,6 +138,23 @@ def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
     return report
 
 
+def held_out_report(model_path, data, temperatures, png=None, device="cpu") -> dict:
+    """NLL/ECE before and after ``temperatures`` on another split (the test split: the
+    calibration's honest numbers, since it was fitted on validation), with a reliability PNG."""
+    nets = checkpoint.load_networks(model_path)
+    windows = WindowData(data)
+    try:
+        logits, y = collect_logits(nets, windows, window_indices(windows), device=device)
+    finally:
+        windows.close()
+    t = torch.tensor(temperatures * (3 if len(temperatures) == 1 else 1), dtype=torch.float32)
+    before_p, after_p = ensemble_probs(logits, torch.ones(3)), ensemble_probs(logits, t)
+    drawn = png is not None and plot_reliability(
+        {"uncalibrated": reliability(before_p, y), "calibrated": reliability(after_p, y)}, png)
+    return {"data": str(data), "positions": int(len(y)), "png": str(png) if drawn else None,
+            "before": calibration_report(before_p, y), "after": calibration_report(after_p, y)}
+
+
 def report_rows(report: dict) -> list:
     rows = []
     for key in ("nll", "ece", "ece_acceptor", "ece_donor"):
