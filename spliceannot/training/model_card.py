@@ -23,6 +23,10 @@ def render(report: dict) -> str:
                  f"{cal['test_before'][k]:.5f}", f"{cal['test_after'][k]:.5f}"]
                 for k in ("nll", "ece", "ece_acceptor", "ece_donor")]
     test = report["test"]
+    short = [m["member"] for m in t["members"] if m["stopped_by"] == "budget" and
+             m["epochs_run"] == 1]
+    warning = (f"\n**Warning: the budget ran out within the first epoch for member(s) {short}; "
+               f"those members are barely trained. Give a larger --budget.**\n" if short else "")
     return f"""# Splice-site model for {report['species']}
 
 A SpliceAI-architecture ensemble ({len(t['members'])} members, {tc['context']} nt context)
@@ -53,7 +57,7 @@ cosine curve with {tc['warmup_steps']} warm-up steps, batches of {tc['batch_size
 up to {tc['epochs']} epochs, the best validation loss kept, patience {tc['patience']}; windows
 with splice sites only: {tc['sites_only']}); budget {tc['budget_s']} s; device
 {t['members'][0]['device'] if t['members'] else '?'}. Whole transfer: {t['seconds']} s.
-
+{warning}
 {_table(['member', 'steps', 'best epoch', 'stopped by', 'val loss start', 'val loss best',
          'seconds', 'positions/s'], member_rows)}
 
