@@ -119,3 +119,44 @@ def set_trainable(net, first: int) -> list:
         p.requires_grad_(True)
     net.eval()
     return params
+
+
+def same_prefix(a, b, first: int) -> bool:
+    """Whether two networks share the frozen part (stem and units before ``first``)."""
+    sa, sb = a.state_dict(), b.state_dict()
+    names = [n for n in sa if n.startswith("stem.") or
+             (n.startswith("units.") and int(n.split(".")[1]) < first)]
+    return all(n in sb and torch.equal(sa[n], sb[n]) for n in names)
+
+
+@torch.no_grad()
+def shared_logits(sources: list, members: list, first: int, data, indices, device,
+                  batch_size: int = 4):
+    """Evaluation logits of the source networks and of members transferred from them, running
+    each source's frozen prefix once (float32) for itself and every member ``s`` with
+    ``s mod len(sources)`` = its index (members not sharing it must be evaluated the usual
+    way; :func:`same_prefix`). Returns (z_sources (N, P, 3), z_members (M, P, 3), y (P,))."""
+    context = sources[0].config.context
+    half, m = context // 2, margin(sources[0], first)
+    for net in sources + members:
+        net.to(device).eval()
+    zs, zm, ys = [], [], []
+    for i in range(0, len(indices), batch_size):
+        x, y = data.read(indices[i:i + batch_size], context=context)
+        n = max(extent(row) for row in y)
+        if n == 0:
+            continue
+        xt = torch.from_numpy(one_hot(x[:, :context + n])).to(device)
+        keep = torch.from_numpy(y[:, :n] >= 0).to(device)
+        src_out, mem_out = [None] * len(sources), [None] * len(members)
+        for j, net in enumerate(sources):
+            h, taps = prefix(net, xt, first)
+            xi = h[:, :, half - m:half + n + m]
+            ti = [t[:, :, half:half + n] for t in taps]
+            src_out[j] = suffix(net, first, xi, ti).transpose(1, 2)[keep].float().cpu()
+            for s in range(j, len(members), len(sources)):
+                mem_out[s] = suffix(members[s], first, xi, ti).transpose(1, 2)[keep].float().cpu()
+        zs.append(torch.stack(src_out))
+        zm.append(torch.stack(mem_out))
+        ys.append(torch.from_numpy(y[:, :n][y[:, :n] >= 0].astype(np.int64)))
+    return torch.cat(zs, 1), torch.cat(zm, 1), torch.cat(ys)

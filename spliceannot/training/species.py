@@ -20,7 +20,7 @@ import torch
 
 from .. import checkpoint
 from ..errors import UsageError
-from . import calibration, dataset, evaluation, fast_transfer, model_card, transfer
+from . import cached, calibration, dataset, evaluation, fast_transfer, model_card, transfer
 from .reporting import plot_reliability
 
 
@@ -101,8 +101,17 @@ def run(cfg: SpeciesConfig, progress: bool = True) -> dict:
             return calibration.collect_logits(nets, test, idx, batch_size=cfg.eval_batch_size,
                                               device=device)
 
-        z_src, y = logits_of([transfer.cut_to_context(n, context) for n in source_nets])
-        z_new, _ = logits_of(checkpoint.load_networks(model_dir))
+        sources = [transfer.cut_to_context(n, context) for n in source_nets]
+        members = checkpoint.load_networks(model_dir)
+        first = len(sources[0].units) - min(tcfg.trainable_units, len(sources[0].units))
+        if all(cached.same_prefix(sources[s % len(sources)], net, first)
+               for s, net in enumerate(members)):
+            # each frozen prefix runs once for the source network and its members
+            z_src, z_new, y = cached.shared_logits(sources, members, first, test, idx, device,
+                                                   batch_size=cfg.eval_batch_size)
+        else:
+            z_src, y = logits_of(sources)
+            z_new, _ = logits_of(members)
         source_name = pathlib.Path(str(cfg.source)).name
         rows = {f"untransferred ({source_name})": evaluate_logits(z_src, y),
                 "transferred": evaluate_logits(z_new, y),

@@ -180,3 +180,37 @@ def _run_py(code, env):
 def test_licence_of():
     assert "CC BY-NC" in species.licence_of("spliceai")
     assert "GPL" in species.licence_of("/some/openspliceai/dir")
+
+
+def test_shared_logits_equal_separate_evaluation(tmp_path):
+    """Evaluating sources and members through one shared prefix gives each network's logits."""
+    from spliceannot.training import calibration
+    from spliceannot.training.dataset import WindowData, create_data
+
+    create_data(TOY_FA, TOY_GFF, tmp_path / "d", context=80, window=60, test_chroms=["chrU"],
+                val_fraction=0.0)
+    sources = [_tiny_source_net(), _tiny_source_net()]
+    torch.manual_seed(5)
+    sources[1] = SpliceNet(NetworkConfig.preset(80, width=8)).eval()
+    first = 2
+    members = []
+    for s in range(3):  # member s shares source s mod 2's prefix, suffix changed
+        net = SpliceNet(NetworkConfig.preset(80, width=8)).eval()
+        net.load_state_dict(sources[s % 2].state_dict())
+        with torch.no_grad():
+            net.head.weight.add_(0.1 * (s + 1))
+            net.units[3].conv1.weight.mul_(1.5)
+        members.append(net)
+        assert cached.same_prefix(sources[s % 2], net, first)
+    assert not cached.same_prefix(sources[0], members[1], first)
+    data = WindowData(tmp_path / "d" / "train.h5")
+    idx = np.arange(len(data))
+    z_src, z_mem, y = cached.shared_logits(sources, members, first, data, idx, "cpu",
+                                           batch_size=2)
+    ref_src, y_ref = calibration.collect_logits(sources, data, idx, batch_size=2)
+    ref_mem, _ = calibration.collect_logits(members, data, idx, batch_size=2)
+    data.close()
+    assert torch.equal(y, y_ref) and len(y) > 100
+    np.testing.assert_allclose(z_src.numpy(), ref_src.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(z_mem.numpy(), ref_mem.numpy(), rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(z_mem[0], z_src[0])
