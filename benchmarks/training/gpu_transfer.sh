@@ -21,8 +21,9 @@ MEMBERS=${MEMBERS:-5}
 EPOCHS=${EPOCHS:-10}
 TRAINABLE=${TRAINABLE:-4}
 export COLUMNS=160  # rich tables: full cells in a log
+PY=${PYTHON:-$(command -v python3 || command -v python)}
 mkdir -p "$O"
-python - <<'PY'
+"$PY" - <<'PY'
 import torch
 print("torch", torch.__version__, "cuda", torch.cuda.is_available(),
       torch.cuda.get_device_name(0) if torch.cuda.is_available() else "(cpu)")
@@ -44,13 +45,13 @@ for sp in ${SPECIES:-arabidopsis celegans}; do
   rm -rf "$O/$sp"
   echo "=== $sp: train species --device $DEVICE --members $MEMBERS --epochs $EPOCHS --trainable-units $TRAINABLE --budget $budget"
   start=$(date +%s.%N)
-  python -m spliceannot train species -R "$fa" -A "$gff" -o "$O/$sp" --species "$name" \
+  "$PY" -m spliceannot train species -R "$fa" -A "$gff" -o "$O/$sp" --species "$name" \
     "${split[@]}" --device "$DEVICE" --members "$MEMBERS" --epochs "$EPOCHS" \
     --trainable-units "$TRAINABLE" \
     --budget "$budget" "${extra[@]}" --no-progress
   end=$(date +%s.%N)
-  echo "=== $sp wall seconds (whole command): $(python -c "print(round($end - $start, 1))")"
-  python - "$O/$sp/report.json" <<'PY'
+  echo "=== $sp wall seconds (whole command): $("$PY" -c "print(round($end - $start, 1))")"
+  "$PY" - "$O/$sp/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 for m in r["transfer"]["members"]:
