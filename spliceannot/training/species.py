@@ -77,6 +77,9 @@ def run(cfg: SpeciesConfig, progress: bool = True) -> dict:
     tcfg = fast_transfer.TransferConfig(data=str(data_dir), out=str(model_dir), source=cfg.source,
                                         context=context, species=cfg.species, **cfg.transfer)
     device = fast_transfer.device_of(tcfg.device)  # refused before anything is written
+    for spec in cfg.compare:
+        if not (checkpoint.is_model(spec) or pathlib.Path(spec).exists()):
+            raise UsageError(f"--compare {spec}: not a checkpoint, ensemble or OpenSpliceAI path")
     data_stats = dataset.create_data(cfg.reference, cfg.annotation, data_dir, context=context,
                                      test_chroms=cfg.test_chroms, train_chroms=cfg.train_chroms,
                                      val_fraction=cfg.val_fraction, species=cfg.species)

@@ -79,7 +79,7 @@ def test_budget_and_refusals(tmp_path):
     base = ["train", "species", "-R", str(TOY_FA), "-A", str(TOY_GFF), "-o",
             str(tmp_path / "o"), "--species", "x", "--no-progress"]
     for bad in (["--budget", "soon"], ["--members", "0"], ["--device", "tpu"],
-                ["--from", str(tmp_path / "nothing")]):
+                ["--from", str(tmp_path / "nothing")], ["--compare", str(tmp_path / "none")]):
         r = run(build_app(), base + bad)
         assert isinstance(r.exception, (UsageError, ModelFileError)), (bad, r.output)
         assert not (tmp_path / "o").exists()  # refused before any output
