@@ -6,6 +6,7 @@ torch and h5py are imported inside the commands, so ``--help`` stays instant.
 
 import json
 import pathlib
+from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
@@ -66,36 +67,74 @@ def create_data(
                                           "donors"], rows)
 
 
-def _train(data, out, preset, context, width, epochs, batch_size, lr, weight_decay, schedule,
-           gamma, milestones, restart_epochs, warmup_steps, loss, focal_gamma, class_weights,
-           steps_per_epoch, val_windows, patience, seeds, device, amp, init, trainable_units,
-           species, resume, progress):
+@dataclass
+class TrainRequest:
+    """The options of ``train`` and ``transfer`` as given on the command line (strings unparsed)."""
+
+    data: Optional[str]
+    out: str
+    preset: Optional[str] = None
+    context: int = 10000
+    width: int = 32
+    epochs: int = 10
+    batch_size: int = 18
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    schedule: str = "multistep"
+    gamma: float = 0.5
+    milestones: Optional[str] = None
+    restart_epochs: int = 2
+    warmup_steps: int = 0
+    loss: str = "ce"
+    focal_gamma: float = 2.0
+    class_weights: Optional[str] = None
+    steps_per_epoch: Optional[int] = None
+    val_windows: Optional[int] = None
+    patience: int = 3
+    seeds: Optional[str] = None
+    device: str = "auto"
+    amp: bool = True
+    init: Optional[str] = None
+    trainable_units: Optional[int] = None
+    species: Optional[str] = None
+    resume: bool = False
+    progress: bool = True
+
+
+def _train_config(r: TrainRequest):
+    from ..training import trainer
+
+    if r.resume:
+        cfg = trainer.saved_config(r.out)
+        cfg.halt_after_steps = None
+        return cfg
+    context, width = r.context, r.width
+    if r.preset:
+        if r.preset not in trainer.PRESETS:
+            raise UsageError(f"--preset {r.preset!r}: choose {', '.join(trainer.PRESETS)}")
+        p = trainer.PRESETS[r.preset]
+        context, width = p.get("context", context), p.get("width", width)
+    if r.schedule not in ("multistep", "cosine", "exponential", "constant"):
+        raise UsageError(f"--schedule {r.schedule!r}: multistep, cosine, exponential or constant")
+    if r.loss not in ("ce", "focal"):
+        raise UsageError(f"--loss {r.loss!r}: ce or focal")
+    return trainer.TrainConfig(
+        data=r.data, out=r.out, context=context, width=width, epochs=r.epochs,
+        batch_size=r.batch_size, lr=r.lr, weight_decay=r.weight_decay, schedule=r.schedule,
+        gamma=r.gamma, milestones=[int(m) for m in _floats(r.milestones) or []] or None,
+        restart_epochs=r.restart_epochs, warmup_steps=r.warmup_steps, loss=r.loss,
+        focal_gamma=r.focal_gamma, class_weights=_floats(r.class_weights, 3, "--class-weights"),
+        steps_per_epoch=r.steps_per_epoch, val_windows=r.val_windows, patience=r.patience,
+        device=r.device, amp=r.amp, init=r.init, trainable_units=r.trainable_units,
+        species=r.species, extra={"preset": r.preset} if r.preset else {})
+
+
+def _train(r: TrainRequest):
     from ..training import trainer
     from ..training.reporting import print_table
 
-    if resume:
-        cfg = trainer.saved_config(out)
-        cfg.halt_after_steps = None
-        seeds = [cfg.seed] if not seeds else seeds
-    else:
-        if preset:
-            if preset not in trainer.PRESETS:
-                raise UsageError(f"--preset {preset!r}: choose {', '.join(trainer.PRESETS)}")
-            p = trainer.PRESETS[preset]
-            context, width = p.get("context", context), p.get("width", width)
-        if schedule not in ("multistep", "cosine", "exponential", "constant"):
-            raise UsageError(f"--schedule {schedule!r}: multistep, cosine, exponential or constant")
-        if loss not in ("ce", "focal"):
-            raise UsageError(f"--loss {loss!r}: ce or focal")
-        cfg = trainer.TrainConfig(
-            data=data, out=out, context=context, width=width, epochs=epochs,
-            batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule,
-            gamma=gamma, milestones=[int(m) for m in _floats(milestones) or []] or None,
-            restart_epochs=restart_epochs, warmup_steps=warmup_steps, loss=loss,
-            focal_gamma=focal_gamma, class_weights=_floats(class_weights, 3, "--class-weights"),
-            steps_per_epoch=steps_per_epoch, val_windows=val_windows, patience=patience,
-            device=device, amp=amp, init=init, trainable_units=trainable_units, species=species,
-            extra={"preset": preset} if preset else {})
+    cfg = _train_config(r)
+    seeds = ([cfg.seed] if not r.seeds else r.seeds) if r.resume else r.seeds
     if isinstance(seeds, str):
         try:
             seed_list = [int(s) for s in seeds.split(",") if s.strip()]
@@ -103,7 +142,7 @@ def _train(data, out, preset, context, width, epochs, batch_size, lr, weight_dec
             raise UsageError(f"--seeds: expected comma-separated integers, got {seeds!r}") from None
     else:
         seed_list = list(seeds or [0])
-    states = trainer.train_ensemble(cfg, seed_list, resume=resume, progress=progress)
+    states = trainer.train_ensemble(cfg, seed_list, resume=r.resume, progress=r.progress)
     rows = [[s, st["epoch"], st["step"], f"{st.get('best_val_loss') or float('nan'):.5f}",
              st.get("last_metrics", {}).get("positions_per_s", "")]
             for s, st in zip(seed_list, states)]
@@ -143,10 +182,13 @@ def train(
     """Train SpliceAI-architecture networks from scratch (one per seed)."""
     if not resume and not data:
         raise UsageError("--data is required (unless --resume)")
-    _train(data, out, preset, context, width, epochs, batch_size, lr, weight_decay, schedule,
-           gamma, milestones, restart_epochs, warmup_steps, loss, focal_gamma, class_weights,
-           steps_per_epoch, val_windows, patience, seeds, device, amp, None, None, species,
-           resume, progress)
+    _train(TrainRequest(
+        data=data, out=out, preset=preset, context=context, width=width, epochs=epochs,
+        batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule, gamma=gamma,
+        milestones=milestones, restart_epochs=restart_epochs, warmup_steps=warmup_steps,
+        loss=loss, focal_gamma=focal_gamma, class_weights=class_weights,
+        steps_per_epoch=steps_per_epoch, val_windows=val_windows, patience=patience, seeds=seeds,
+        device=device, amp=amp, species=species, resume=resume, progress=progress))
 
 
 @app.command("transfer")
@@ -172,9 +214,12 @@ def transfer(
     progress: Progress = True,
 ):
     """Fine-tune from existing weights (human SpliceAI, a checkpoint or OpenSpliceAI)."""
-    _train(data, out, None, context, 32, epochs, batch_size, lr, 0.01, schedule, 0.5, None,
-           restart_epochs, 0, loss, 2.0, None, steps_per_epoch, val_windows, patience, seeds,
-           device, True, source, trainable_units, species, resume, progress)
+    _train(TrainRequest(
+        data=data, out=out, context=context, epochs=epochs, batch_size=batch_size, lr=lr,
+        schedule=schedule, restart_epochs=restart_epochs, loss=loss,
+        steps_per_epoch=steps_per_epoch, val_windows=val_windows, patience=patience, seeds=seeds,
+        device=device, init=source, trainable_units=trainable_units, species=species,
+        resume=resume, progress=progress))
 
 
 @app.command("calibrate")
@@ -184,17 +229,31 @@ def calibrate(
     single: Annotated[bool, typer.Option("--single", help="one temperature for all classes")] = False,
     max_windows: Annotated[Optional[int], typer.Option()] = None,
     png: Annotated[Optional[str], typer.Option(help="reliability diagram (default MODEL/reliability.png)")] = None,
+    report_on: Annotated[Optional[str], typer.Option("--report-on", help="also report NLL/ECE on this held-out split (e.g. DATA/test.h5)")] = None,
     progress: Progress = True,
 ):
     """Fit temperature scaling on validation data; store the temperatures in the model."""
+    if report_on and not pathlib.Path(report_on).is_file():
+        raise UsageError(f"--report-on {report_on}: no such split file")
     from ..training import calibration
     from ..training.reporting import Bar, print_table
 
     with Bar("calibrate", enabled=progress, unit="windows") as bar:
         report = calibration.calibrate(model, data, per_class=not single, max_windows=max_windows,
                                        png=png, progress=lambda n, t: bar.update(n, total=t))
-    print_table(f"temperatures {report['temperatures']} ({report['positions']} positions)",
-                ["metric", "before", "after"], calibration.report_rows(report))
+    print_table(f"temperatures {report['temperatures']} fitted on {report['positions']} "
+                f"positions", ["metric", "before", "after"], calibration.report_rows(report))
+    if report_on:
+        from .. import checkpoint
+
+        held = calibration.held_out_report(
+            model, report_on, report["temperatures"],
+            png=checkpoint._dir(model) / f"reliability_{pathlib.Path(report_on).stem}.png")
+        meta = checkpoint.read_meta(model)
+        meta["calibration"]["held_out"] = held
+        checkpoint.write_meta(model, meta)
+        print_table(f"held out: {report_on} ({held['positions']} positions)",
+                    ["metric", "before", "after"], calibration.report_rows(held))
 
 
 @app.command("evaluate")
@@ -242,4 +301,7 @@ def convert(
 
 
 def register(root: typer.Typer) -> None:
+    from . import species
+
+    species.register(app)
     root.add_typer(app, name="train")

@@ -17,7 +17,7 @@ import torch
 
 from .. import checkpoint
 from ..errors import UsageError
-from .dataset import WindowData, one_hot
+from .dataset import WindowData, crop_to_labels, one_hot
 from .evaluation import window_indices
 from .reporting import plot_reliability
 
@@ -26,16 +26,19 @@ CLASS_NAMES = ("neither", "acceptor", "donor")
 
 
 @torch.no_grad()
-def collect_logits(nets, data: WindowData, indices, batch_size: int = 4, progress=None):
-    """(logits (M, N, 3) float32, y (N,) int64) for the labelled positions of the windows."""
+def collect_logits(nets, data: WindowData, indices, batch_size: int = 4, progress=None,
+                   device="cpu"):
+    """(logits (M, N, 3) float32 on the CPU, y (N,) int64) for the labelled positions."""
     context = nets[0].config.context
+    nets = [net.to(device).eval() for net in nets]
     zs, ys = [], []
     for i in range(0, len(indices), batch_size):
         x, y = data.read(indices[i:i + batch_size], context=context)
-        xt = torch.from_numpy(one_hot(x))
-        keep = torch.from_numpy(y >= 0)
+        x, y = crop_to_labels(x, y, context)
+        xt = torch.from_numpy(one_hot(x)).to(device)
+        keep = torch.from_numpy(y >= 0).to(device)
         z = torch.stack([net(xt).transpose(1, 2)[keep] for net in nets])  # (M, n, 3)
-        zs.append(z.float())
+        zs.append(z.float().cpu())
         ys.append(torch.from_numpy(y[y >= 0].astype(np.int64)))
         if progress:
             progress(len(x))
@@ -98,7 +101,7 @@ def fit_temperatures(logits, y, per_class: bool = True, steps: int = 100) -> tor
 
 
 def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
-              png=None, progress=None) -> dict:
+              png=None, progress=None, device="cpu") -> dict:
     """Fit temperatures for a checkpoint or ensemble on ``data`` (a val split or create-data
     directory), write them into the model's JSON and a reliability PNG; returns the report."""
     if not checkpoint.is_model(model_path):
@@ -113,7 +116,7 @@ def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
         idx = window_indices(windows, max_windows=max_windows)
         if progress:
             progress(None, len(idx))
-        logits, y = collect_logits(nets, windows, idx,
+        logits, y = collect_logits(nets, windows, idx, device=device,
                                    progress=(lambda n: progress(n, None)) if progress else None)
     finally:
         windows.close()
@@ -129,10 +132,27 @@ def calibrate(model_path, data, per_class: bool = True, max_windows: int = None,
     meta["calibration"] = report
     checkpoint.write_meta(model_path, meta)
     png = png or pathlib.Path(checkpoint._dir(model_path)) / "reliability.png"
-    plot_reliability({"uncalibrated": reliability(before_p, y),
-                      "calibrated": reliability(after_p, y)}, png)
-    report["png"] = str(png)
+    drawn = plot_reliability({"uncalibrated": reliability(before_p, y),
+                              "calibrated": reliability(after_p, y)}, png)
+    report["png"] = str(png) if drawn else None
     return report
+
+
+def held_out_report(model_path, data, temperatures, png=None, device="cpu") -> dict:
+    """NLL/ECE before and after ``temperatures`` on another split (the test split: the
+    calibration's honest numbers, since it was fitted on validation), with a reliability PNG."""
+    nets = checkpoint.load_networks(model_path)
+    windows = WindowData(data)
+    try:
+        logits, y = collect_logits(nets, windows, window_indices(windows), device=device)
+    finally:
+        windows.close()
+    t = torch.tensor(temperatures * (3 if len(temperatures) == 1 else 1), dtype=torch.float32)
+    before_p, after_p = ensemble_probs(logits, torch.ones(3)), ensemble_probs(logits, t)
+    drawn = png is not None and plot_reliability(
+        {"uncalibrated": reliability(before_p, y), "calibrated": reliability(after_p, y)}, png)
+    return {"data": str(data), "positions": int(len(y)), "png": str(png) if drawn else None,
+            "before": calibration_report(before_p, y), "after": calibration_report(after_p, y)}
 
 
 def report_rows(report: dict) -> list:

@@ -245,3 +245,12 @@ def one_hot(codes: np.ndarray) -> np.ndarray:
     """uint8 codes (B, L) -> float32 (B, 4, L); N is all zeros."""
     eye = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
     return np.ascontiguousarray(eye[codes].transpose(0, 2, 1))
+
+
+def crop_to_labels(x: np.ndarray, y: np.ndarray, context: int):
+    """Drop the batch's trailing all-padding positions (and their input flank): windows past a
+    transcript's 3' end are mostly padding, and a labelled output depends only on the
+    ``context`` bases around it, so the labelled outputs are unchanged and the work shrinks."""
+    labelled = np.nonzero((y >= 0).any(0))[0]
+    n = int(labelled[-1]) + 1 if len(labelled) else 1
+    return x[:, :n + context], y[:, :n]

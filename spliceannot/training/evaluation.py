@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import UsageError
 from . import labels as L
-from .dataset import WindowData, create_data
+from .dataset import WindowData, create_data, crop_to_labels
 
 CLASSES = {"acceptor": L.ACCEPTOR, "donor": L.DONOR}
 
@@ -77,7 +77,7 @@ def predict_windows(predict, data: WindowData, indices, context: int, batch_size
     returns (y (N,), probs (N, 3)) of the labelled positions."""
     ys, ps = [], []
     for i in range(0, len(indices), batch_size):
-        x, y = data.read(indices[i:i + batch_size], context=context)
+        x, y = crop_to_labels(*data.read(indices[i:i + batch_size], context=context), context)
         p = predict(x)
         keep = y >= 0
         ys.append(y[keep].astype(np.int8))

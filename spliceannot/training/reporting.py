@@ -88,9 +88,14 @@ def plot_curves(metrics_jsonl, png_path) -> None:
     plt.close(fig)
 
 
-def plot_reliability(curves: dict, png_path) -> None:
-    """``curves[label][class] = (mean predicted, observed frequency, count)`` per bin."""
-    import matplotlib
+def plot_reliability(curves: dict, png_path) -> bool:
+    """``curves[label][class] = (mean predicted, observed frequency, count)`` per bin; False
+    (no file) where matplotlib is not installed (a bare GPU machine): the numbers are in the
+    report either way."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -110,3 +115,4 @@ def plot_reliability(curves: dict, png_path) -> None:
     fig.tight_layout()
     fig.savefig(png_path, dpi=100)
     plt.close(fig)
+    return True

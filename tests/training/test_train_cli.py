@@ -31,6 +31,17 @@ def test_create_train_calibrate_evaluate(tmp_path):
                   "--no-progress"])
     assert r.exit_code == 0, r.output
     assert len(json.loads((m / "model.json").read_text())["calibration"]["temperatures"]) == 1
+    # fitted on validation, reported on the held-out test split too
+    r = run(app, ["train", "calibrate", "-m", str(m), "-d", str(d), "--report-on",
+                  str(d / "test.h5"), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    cal = json.loads((m / "model.json").read_text())["calibration"]
+    assert cal["held_out"]["data"] == str(d / "test.h5") and "held out" in r.output
+    assert cal["held_out"]["positions"] > 0
+    assert cal["held_out"]["before"]["nll"] != cal["held_out"]["after"]["nll"]
+    r = run(app, ["train", "calibrate", "-m", str(m), "-d", str(d), "--report-on",
+                  str(d / "nope.h5"), "--no-progress"])
+    assert r.exit_code != 0
     r = run(app, ["train", "evaluate", "-m", str(m), "-d", str(d), "--json",
                   str(tmp_path / "e.json"), "--no-progress"])
     assert r.exit_code == 0, r.output
