@@ -36,7 +36,7 @@ LOG="${LOG:-$WORK/gpu_table.txt}"
 if [ -n "$QUICK" ]; then
   SECTIONS="tests:300 golden:900 keras:300 throughput:1500 precompute:900"
 else
-  SECTIONS="tests:80 golden:75 keras:20 throughput:160 precompute:45"
+  SECTIONS="${GPU_SECTIONS:-tests:80 golden:75 keras:20 throughput:160 precompute:45}"
 fi
 
 started=$(date +%s)
