@@ -106,9 +106,9 @@ class MacCounter:
         inference.Conv.__call__ = counted
 
 
-def strings(plans):
-    return [",".join(e.format() for e in p.entries()) if p.reason is None else None
-            for p in plans]
+def strings(results):
+    return [",".join(e.format() for e in r.entries) if r.reason is None else None
+            for r in results]
 
 
 def read_golden(distance, mask):
@@ -159,13 +159,13 @@ def set_mode(mode):
 
 
 def section_golden(rows, args):
-    from spliceannot import annotation, delta
+    from spliceannot import delta, registry
     from spliceannot.engine import Engine
     from spliceannot.reference import Reference
 
     torch = torch_mod()
     m = model()
-    reference, genes = Reference(str(FASTA)), annotation.load(str(TABLE))
+    reference, genes = Reference(str(FASTA)), registry.load_annotation(str(TABLE))
     variants = golden_variants()[:args.golden_records]
     for mode in shape_modes(args.device):
         set_mode(mode)
@@ -183,9 +183,9 @@ def section_golden(rows, args):
             sync(args.device)
             seconds = time.perf_counter() - started
             for mask in (0, 1):
-                for (task, _, _), y in zip(items, ys):
-                    task.result = delta.finish(task, *y, settings[mask])
-                got = strings(plans)
+                finished = iter([delta.finish(task, *y, settings[mask])
+                                 for (task, _, _), y in zip(items, ys)])
+                got = strings([p.result([next(finished) for _ in p.tasks()]) for p in plans])
                 want = read_golden(distance, mask)[:len(variants)]
                 same = sum(g == w for g, w in zip(got, want))
                 rows.add(f"[{mode}] golden strings D={distance} M={mask}",
@@ -295,14 +295,14 @@ def timed_run(scorer, variants, chunk, ctx, counter, args):
 
 
 def section_throughput(rows, args):
-    from spliceannot import annotation, delta, registry
+    from spliceannot import delta, registry
     from spliceannot.reference import Reference
     from spliceannot.scorer import ScoringContext
     from spliceannot.scoring import Options
 
     m = model()
     counter = MacCounter()
-    reference, genes = Reference(str(FASTA)), annotation.load(str(TABLE))
+    reference, genes = Reference(str(FASTA)), registry.load_annotation(str(TABLE))
     fast = type(registry.scorers().get("fast"))
     for kind in args.workloads.split(","):
         variants = workload(kind, args, reference, genes)

@@ -207,8 +207,9 @@ class Engine:
     def _whole_windows(self, items):
         """The per-window path on this device: each REF (once per ``ref_key``) and ALT alone."""
         refs, out = {}, []
+        self._set_tf32()
         with torch.inference_mode():
-            for task, _, _ in items:
+            for task in items:
                 if task.ref_key not in refs:
                     refs[task.ref_key] = self._window(task.x_ref)
                 out.append((refs[task.ref_key], self._window(task.x_alt)))

@@ -80,6 +80,9 @@ class EnsembleModel(Model):
 
         nets = self.inference_nets()
         torch = self._torch
+        if str(self.device).startswith("cuda"):  # cuDNN defaults to TF32 convolutions: not fp32
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
         with torch.inference_mode():
             xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
             return predict_windows(nets, xt, self.temperatures).float().cpu().numpy()

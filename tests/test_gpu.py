@@ -60,10 +60,10 @@ def test_cuda_fallback_runs_whole_windows(monkeypatch, spliceai_model):
     import spliceannot.engine
     from test_engine import assert_same, pick_plans, world  # noqa: F401
 
-    from spliceannot import annotation
+    from spliceannot import registry
     from spliceannot.reference import Reference
 
-    plans = pick_plans((Reference(str(CHR16_FASTA)), annotation.load(str(
+    plans = pick_plans((Reference(str(CHR16_FASTA)), registry.load_annotation(str(
         GOLDEN.parent.parent / "annotations" / "hg38_chr16_186964-397118.refseq.txt"))),
         spliceai_model, 50)
     items = [(t, p.variant.chrom, p.variant.pos) for p in plans for t in p.tasks()][:3]

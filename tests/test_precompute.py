@@ -183,7 +183,7 @@ def test_real_chr20_gene_d500_m1_read_back_equals_direct(spliceai_model, shared_
     for path in (fasta, table):
         if not path.exists():
             pytest.skip(f"needs {path}")
-    genes = annotation.load(str(table))
+    genes = registry.load_annotation(str(table))
     gene = min((g for g in genes.genes if g.tx_end - g.tx_start > 2000),
                key=lambda g: g.tx_end - g.tx_start)
     opts = Options(reference=str(fasta), annotation=str(table), distance=500, mask=True,
