@@ -229,6 +229,9 @@ def section_keras(rows, args):
     golden = np.load(GOLDEN / "keras_probs.npz")
     seq = "".join(line.strip() for line in open(FASTA).readlines()[1:])
     nets = [InferenceNet(n, torch.device(args.device)) for n in m.networks()]
+    if args.device.startswith("cuda"):  # fp32 as scoring runs it: cuDNN defaults to TF32
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     worst = [0.0] * len(nets)
     for w, (centre, strand) in enumerate(zip(golden["centres"], golden["strands"])):
         x = one_hot(seq[centre - 5051:centre + 5050])
