@@ -96,7 +96,12 @@ class Engine:
             if len(task.x_ref) != wid:
                 raise ValueError("all windows of one call must have the same width")
             strand = task.gene.strand
-            a, b, m = split_alt(task.x_ref, task.x_alt, task.ref_len, len(task.alt), strand)
+            # A trimmed task keeps the record's POS and ALT, but its windows are centred on
+            # the moved POS and hold the ALT from there: place and split them by those.
+            moved = task.trimmed[0] if task.trimmed is not None else 0
+            pos += moved
+            a, b, m = split_alt(task.x_ref, task.x_alt, task.ref_len, len(task.alt) - moved,
+                                strand)
             start = pos - half if strand == "+" else -(pos + half)
             # The N-masking a window gets: transcript ends only where they fall inside it, so
             # overlapping genes whose windows are masked alike share REF and ALT computations.

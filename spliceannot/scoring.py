@@ -54,6 +54,7 @@ class Options:
     pad_ends: bool = False
     trim_alleles: bool = False
     raw: bool = False
+    delins_rule: str = "pair"  # "collapse": SpliceAI-lookup's delins rule (--profile lookup)
     score_cache: str = None  # directory of the persistent score cache (None: off)
     # The inference engine (issue 3): used by the ``fast`` scorer; threads apply to any scorer.
     device: str = "cpu"  # cpu, cuda or auto
@@ -121,6 +122,10 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
         transcripts = "all"  # --per-transcript scores every transcript a GTF holds
     if opts.mask_mode not in ("nearest", "positionwise"):
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
+    if opts.delins_rule not in ("pair", "collapse"):
+        raise UsageError(f"delins rule {opts.delins_rule!r}: choose pair or collapse")
+    if opts.delins_rule != "pair" and not opts.trim_alleles:
+        raise UsageError("the collapse delins rule needs --trim-alleles (delins are '.' without it)")
     if opts.mask_mode != "nearest" and not opts.mask:
         raise UsageError("--mask-mode positionwise needs -M 1")
     if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU
@@ -138,7 +143,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
                               per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
                               pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
-                              raw=opts.raw)
+                              raw=opts.raw, delins_rule=opts.delins_rule)
     if opts.score_cache:  # innermost, so precomputed hits are not copied into the cache
         from .score_cache import cache_key
 
