@@ -275,3 +275,98 @@ def test_score_cache_persists(service, tiny, tmp_path_factory):
     assert b.stats == {"computed": 0, "memory hits": 0, "store hits": 1}
     assert y.pop("source") == "spliceai:model:cache" and x.pop("source") == "spliceai:model"
     assert x == y and first["scores"] == x["scores"]
+
+
+def _chromium():
+    import shutil
+
+    for browser in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(browser)
+        if path:
+            return path, shutil.which("chromedriver")
+    return None, None
+
+
+def test_page_in_a_headless_browser(server):
+    """Debian's chromium through selenium: enter a variant, get the table and the plot.
+    CI installs no browser (.ci/run is pip only), so there this skips; locally:
+    apt-get install chromium chromium-driver."""
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    browser, driver_path = _chromium()
+    if not browser or not driver_path:
+        pytest.skip("needs a system chromium and chromedriver (apt-get install chromium "
+                    "chromium-driver)")
+    from selenium.webdriver.chrome.service import Service as DriverService
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=DriverService(driver_path), options=options)
+    try:
+        driver.get(server.base + "/")
+        box = driver.find_element(By.ID, "variant")
+        box.send_keys(VARIANTS[1])
+        driver.find_element(By.ID, "go").click()
+        wait = WebDriverWait(driver, 120)
+        table = wait.until(ec.presence_of_element_located((By.ID, "scores")))
+        rows = table.find_elements(By.TAG_NAME, "tr")[1:]
+        assert {r.get_attribute("data-transcript") for r in rows} == {"NM_018032", "NM_201412"}
+        _, expected = server.get("/spliceai/", hg=38, variant=VARIANTS[1])
+        first = rows[0].find_elements(By.TAG_NAME, "td")
+        s = expected["scores"][0]
+        assert first[2].text == f"{s['DS_AG']} ({s['DP_AG']})"
+        wait.until(lambda d: d.execute_script(
+            "const i = document.getElementById('plot');"
+            "return i.complete && i.naturalWidth > 0 && i.style.display === 'block';"))
+        assert "/plot/?" in driver.find_element(By.ID, "plot").get_attribute("src")
+        # a bad variant shows the server's one-line reason, no table
+        box.clear()
+        box.send_keys("chr16-12-Q-A")
+        driver.find_element(By.ID, "go").click()
+        wait.until(lambda d: "unable to parse" in d.find_element(By.ID, "error").text)
+        assert not driver.find_elements(By.ID, "scores")
+    finally:
+        driver.quit()
+
+
+def test_cli_serve_subprocess(tmp_path):
+    """The command the README shows, on a free port: answers, then stops on SIGTERM."""
+    import os
+    import subprocess
+    import sys
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = dict(os.environ, PYTHONPATH=str(DATA.parent.parent))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spliceannot", "serve", "-R", str(CHR16_FASTA), "-A",
+         str(CHR16_TABLE), "--model", "tiny-dir", "--plugins-dir", str(DATA / "plugins"),
+         "-D", "50", "--port", str(port), "-q"], env=env, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/spliceai/?hg=38&variant={VARIANTS[0]}"
+        for _ in range(600):  # bounded: up to ~60 s for imports and loading
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer")
+        assert body["distance"] == 50 and body["scores"][0]["NAME"] == "NM_018032"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_cli_serve_refuses_up_front(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--hg", "19"])
+    assert exc.value.code == 2 and "--hg must be 37 or 38" in capsys.readouterr().err
