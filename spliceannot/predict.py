@@ -183,7 +183,7 @@ def run_probs(run: Run, reference, model, tile: int, batch: int) -> np.ndarray:
     return out
 
 
-def predict_chunks(regions, reference, model, genes=None, only=None, tile: int = 5000,
+def predict_chunks(regions, reference, model, genes=None, only=None, tile: int = 20000,
                    batch: int = 4, progress=None):
     """Yield a :class:`Chunk` per <= CHUNK positions of each region, in region order."""
     if tile < 1 or batch < 1:
@@ -231,7 +231,7 @@ def top_k_accuracy(chunks, genes) -> dict:
 def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
                      annotation_spec: str = None, region: str = None, regions_bed: str = None,
                      gene_names=(), transcripts: str = None, threshold: float = 0.5,
-                     tile: int = 5000, batch: int = 4, progress: bool = None) -> dict:
+                     tile: int = 20000, batch: int = 4, progress: bool = None) -> dict:
     """``spliceannot predict``: check everything, then stream chunks into every output.
 
     Returns counts for the closing summary. Outputs are removed again if the run fails."""

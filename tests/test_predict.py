@@ -228,3 +228,29 @@ def test_top_k_on_annotated_sites(tiny):
     assert result["acceptor"] == {"k": len(acceptors), "top_k": 1.0}
     assert result["donor"]["k"] == len(donors)
     assert result["donor"]["top_k"] == pytest.approx((len(donors) - 1) / len(donors))
+
+
+def test_any_backend_and_temperatures(tiny):
+    """A backend that is not a SpliceNet ensemble, and a calibrated one (temperatures divide the
+    logits): predict still gives the scoring path's REF."""
+    from fakes import BaseCountModel
+
+    reference = Reference(str(CHR16_FASTA))
+    genes = annotation.load(str(CHR16_TABLE))
+    settings = delta.Settings(distance=50, pad_ends=True)
+    tiny.temperatures = [1.0, 2.0, 0.5]
+    try:
+        for model in (BaseCountModel(), tiny):
+            (chunk,) = predict_chunks([("chr16", 100450, 100550)], reference, model, genes,
+                                      tile=41)
+            got = per_gene([chunk])
+            for name, (positions, y) in scoring_refs(model, genes, reference, 100500,
+                                                     settings).items():
+                for p, row in zip(positions, y):
+                    if p >= 100477:  # NM_003502 starts there
+                        assert np.array_equal(got[name][int(p)], row[1:3])
+        calibrated = got["NM_003502"][100500]
+    finally:
+        tiny.temperatures = None
+    (chunk,) = predict_chunks([("chr16", 100500, 100500)], reference, tiny, genes)
+    assert not np.array_equal(per_gene([chunk])["NM_003502"][100500], calibrated)

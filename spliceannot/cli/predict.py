@@ -18,7 +18,7 @@ def predict(
     transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 transcript policy: canonical, mane, all or locus")] = None,
     model: Annotated[str, typer.Option("--model", help="model backend name or checkpoint path")] = "spliceai",
     threshold: Annotated[float, typer.Option("--threshold", help="BED output: sites with probability >= this")] = 0.5,
-    tile: Annotated[int, typer.Option("--tile", min=1, help="output positions per model call")] = 5000,
+    tile: Annotated[int, typer.Option("--tile", min=1, help="output positions per model call (each read with the model's context either side)")] = 20000,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="tiles per model call")] = 4,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
