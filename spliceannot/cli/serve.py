@@ -20,7 +20,7 @@ def serve(
     hg: Annotated[str, typer.Option("--hg", help="the genome build requests must name (hg=37 or 38)")] = "38",
     score_cache: Annotated[Optional[str], typer.Option("--score-cache", help="directory of a persistent cache of answers")] = None,
     max_batch: Annotated[int, typer.Option("--max-batch", min=1, help="variants per batch request")] = 100,
-    max_region: Annotated[int, typer.Option("--max-region", min=1, help="positions per region request")] = 100_000,
+    max_region: Annotated[int, typer.Option("--max-region", min=1, help="positions per region request (the model lock is held meanwhile)")] = 10_000,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no access log")] = False,

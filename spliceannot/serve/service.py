@@ -68,7 +68,7 @@ class Service:
 
     def __init__(self, reference: str, annotation_spec: str, model: str = "spliceai",
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,
-                 score_cache: str = None, max_batch: int = 100, max_region: int = 100_000,
+                 score_cache: str = None, max_batch: int = 100, max_region: int = 10_000,
                  cache_size: int = 2048):
         from ..scoring import load_model
 
@@ -209,8 +209,9 @@ class Service:
                 entry[name] = fmt(ds)
             for name, dp in zip(delta.FIELDS[6:], score.dp):
                 entry[name] = int(dp)
-            for i, name in enumerate(delta.FIELDS[2:6]):
-                entry[f"{name}_REF"], entry[f"{name}_ALT"] = fmt(score.raw[2 * i]), fmt(score.raw[2 * i + 1])
+            for i, name in enumerate(delta.FIELDS[2:6]):  # raw: REF, ALT at each DP in turn
+                entry[f"{name}_REF"] = fmt(score.raw[2 * i])
+                entry[f"{name}_ALT"] = fmt(score.raw[2 * i + 1])
             entry.update({"t_id": task.gene.transcript or task.gene.name, "g_name": task.gene.name,
                           "t_strand": task.gene.strand})
             scores.append(entry)
