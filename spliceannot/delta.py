@@ -51,12 +51,15 @@ class Settings:
     # Score each ALT as its minimal spelling (shared bases trimmed, one anchor kept) with 1.3.1's
     # rules, as 1.3.1 would score a normalized VCF: set for writers that export minimal alleles.
     minimal: bool = False
+    # With trim_alleles, how a delins (REF and ALT both > 1 base) meets the REF track: "pair"
+    # (bases paired in order) or "collapse" (SpliceAI-lookup's rule: see align_collapsed).
+    delins_rule: str = "pair"
 
     def extras(self) -> dict:
         """The non-default options beyond 1.3.1, for the output header."""
         default = Settings()
         return {k: getattr(self, k) for k in ("per_transcript", "mask_mode", "pad_ends",
-                                              "trim_alleles", "raw", "minimal")
+                                              "trim_alleles", "raw", "minimal", "delins_rule")
                 if getattr(self, k) != getattr(default, k)}
 
     @property
@@ -327,15 +330,35 @@ def align_general(y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
     return y_alt
 
 
-def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings) -> DeltaScore:
-    """DS/DP from the model's REF and ALT tracks (strand orientation, (n, 3) each)."""
+def align_collapsed(y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
+    """SpliceAI-lookup's delins rule (r > 1 and a > 1, after trimming): the changed span becomes
+    one position, the first REF base, holding the per-class maximum over all ``a`` ALT bases;
+    the other ``r - 1`` REF bases get zeros (float64, as the deletion's)."""
+    peak = y_alt[at:at + a].max(axis=0, keepdims=True)
+    gap = np.zeros((r - 1, y_alt.shape[1]), dtype=np.float64)
+    return np.concatenate([y_alt[:at], peak, gap, y_alt[at + a:]])
+
+
+def genomic_tracks(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings) -> tuple:
+    """REF and ALT tracks in genomic order, the ALT on REF coordinates (what DS/DP compare)."""
     if task.gene.strand == "-":
         y_ref, y_alt = y_ref[::-1], y_alt[::-1]
     cov = settings.cov
     if task.trimmed:
-        y_alt = align_general(y_alt, cov // 2, task.ref_len, task.alt_len)
+        r, a = task.ref_len, task.alt_len
+        if settings.delins_rule == "collapse" and r > 1 and a > 1:
+            y_alt = align_collapsed(y_alt, cov // 2, r, a)
+        else:
+            y_alt = align_general(y_alt, cov // 2, r, a)
     else:
         y_alt = align_alt(y_alt, task.ref_len, task.alt_len, cov)
+    return y_ref, y_alt
+
+
+def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings) -> DeltaScore:
+    """DS/DP from the model's REF and ALT tracks (strand orientation, (n, 3) each)."""
+    cov = settings.cov
+    y_ref, y_alt = genomic_tracks(task, y_ref, y_alt, settings)
     if y_alt.dtype != y_ref.dtype:
         y_ref = y_ref.astype(y_alt.dtype)
     gain_a = y_alt[:, 1] - y_ref[:, 1]

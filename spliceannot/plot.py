@@ -40,32 +40,33 @@ def variant_tracks(variant, reference, genes, model, settings, gene_name=None) -
         raise UsageError(f"{variant.label()}: no scorable ALT x gene"
                          + (f" for gene {gene_name}" if gene_name else ""))
     out = []
-    cov = settings.cov
     for task in tasks:
         y_ref = model.predict(task.x_ref[None])[0]
         y_alt = model.predict(task.x_alt[None])[0]
-        score = delta.finish(task, y_ref, y_alt, settings)
-        # The same orientation and alignment finish() applies, kept for drawing.
-        if task.gene.strand == "-":
-            y_ref, y_alt = y_ref[::-1], y_alt[::-1]
-        if task.trimmed is not None:
-            y_alt = delta.align_general(y_alt, cov // 2, task.trimmed[1], task.trimmed[2])
-        else:
-            y_alt = delta.align_alt(y_alt, task.ref_len, len(task.alt), cov)
-        shift = task.trimmed[0] if task.trimmed is not None else 0
-        positions = np.arange(cov) - cov // 2 + variant.pos + shift
-        lo, hi = positions[0], positions[-1]
-        bounds = sorted(b for b in set(task.gene.exon_starts) | set(task.gene.exon_ends)
-                        if lo <= b <= hi)
-        marks = {k: variant.pos + d for k, d in zip(KINDS, score.dp)}
-        out.append(PlotData(variant, task.alt, score.gene, task.gene.strand, positions,
-                            np.asarray(y_ref, dtype=np.float64),
-                            np.asarray(y_alt, dtype=np.float64), score, bounds, marks))
+        out.append(plot_data(variant, task, y_ref, y_alt, settings))
     return out
 
 
-def draw(data: PlotData, path: str) -> str:
-    """Write the figure; the format follows the suffix (.png, .svg, .pdf)."""
+def plot_data(variant, task, y_ref, y_alt, settings, score=None) -> PlotData:
+    """PlotData of one task from its model tracks (strand orientation, as the scorers get them)."""
+    cov = settings.cov
+    score = score or delta.finish(task, y_ref, y_alt, settings)
+    # The same orientation and alignment finish() applies, kept for drawing.
+    y_ref, y_alt = delta.genomic_tracks(task, y_ref, y_alt, settings)
+    shift = task.shift
+    positions = np.arange(cov) - cov // 2 + variant.pos + shift
+    lo, hi = positions[0], positions[-1]
+    bounds = sorted(b for b in set(task.gene.exon_starts) | set(task.gene.exon_ends)
+                    if lo <= b <= hi)
+    marks = {k: variant.pos + d for k, d in zip(KINDS, score.dp)}
+    return PlotData(variant, task.alt, score.gene, task.gene.strand, positions,
+                    np.asarray(y_ref, dtype=np.float64), np.asarray(y_alt, dtype=np.float64),
+                    score, bounds, marks)
+
+
+def draw(data: PlotData, path, fmt: str = None) -> str:
+    """Write the figure to a path or binary file; the format follows the suffix (.png, .svg,
+    .pdf) unless ``fmt`` names it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,7 +95,7 @@ def draw(data: PlotData, path: str) -> str:
     fig.suptitle(f"{v.chrom}:{v.pos} {v.ref}>{data.alt}  {data.gene} ({data.strand})  "
                  f"{data.score.format()}", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format=fmt)
     plt.close(fig)
     return path
 

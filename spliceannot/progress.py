@@ -1,12 +1,13 @@
-"""A rich progress bar on stderr (records, variants/s), silent when stderr is not a terminal."""
+"""A rich progress bar on stderr (records, variants/s or positions/s), silent when stderr is not a terminal."""
 
 import sys
 
 
 class Progress:
-    def __init__(self, label: str = "scoring", enabled=None):
+    def __init__(self, label: str = "scoring", enabled=None, unit: str = "variants"):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.label = label
+        self.unit = unit
         self._bar = None
 
     def __enter__(self):
@@ -25,7 +26,7 @@ class Progress:
 
     def advance(self, n: int, done: int, seconds: float) -> None:
         if self._bar is not None:
-            rate = f"{done / seconds:.1f} variants/s" if seconds > 0 else ""
+            rate = f"{done / seconds:.1f} {self.unit}/s" if seconds > 0 else ""
             self._bar.update(self._task, advance=n, rate=rate)
 
     def __exit__(self, *exc):

@@ -60,6 +60,7 @@ class Options:
     pad_ends: bool = False
     trim_alleles: bool = False
     raw: bool = False
+    delins_rule: str = "pair"  # "collapse": SpliceAI-lookup's delins rule (--profile lookup)
     score_cache: str = None  # directory of the persistent score cache (None: off)
     # The inference engine (issue 3): used by the ``fast`` scorer; threads apply to any scorer.
     device: str = "cpu"  # cpu, cuda or auto
@@ -127,6 +128,10 @@ def check_options(opts: Options, output_path: str):
         raise UsageError(f"--resume is not supported by the {writer_cls.name} writer")
     if opts.mask_mode not in ("nearest", "positionwise"):
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
+    if opts.delins_rule not in ("pair", "collapse"):
+        raise UsageError(f"delins rule {opts.delins_rule!r}: choose pair or collapse")
+    if opts.delins_rule != "pair" and not opts.trim_alleles:
+        raise UsageError("the collapse delins rule needs --trim-alleles (delins are '.' without it)")
     if opts.mask_mode != "nearest" and not opts.mask:
         raise UsageError("--mask-mode positionwise needs -M 1")
     if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU
@@ -157,7 +162,8 @@ def prepare(opts: Options, output_path: str) -> Run:
         settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
                                   per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
                                   pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
-                                  raw=opts.raw, minimal=writer_cls.minimal_alleles)
+                                  raw=opts.raw, minimal=writer_cls.minimal_alleles,
+                                  delins_rule=opts.delins_rule)
         ctx = ScoringContext(reference, genes, model, settings, options=opts)
         run_info = {"version": __version__, "model": model.name,
                     "model_hash": provenance.model_digest(model), "annotation": opts.annotation,

@@ -14,14 +14,17 @@ from . import models as models_cmd
 from . import plot as plot_cmd
 from . import plugins as plugins_cmd
 from . import precompute as precompute_cmd
+from . import predict as predict_cmd
 from . import score as score_cmd
+from . import serve as serve_cmd
 from . import train as train_cmd
 
 
 def build_app() -> typer.Typer:
     app = typer.Typer(name="spliceannot", no_args_is_help=True, add_completion=False,
                       help="Splice-altering variant annotation with SpliceAI-family models.")
-    for module in (score_cmd, plugins_cmd, models_cmd, train_cmd, plot_cmd, precompute_cmd):
+    for module in (score_cmd, plugins_cmd, models_cmd, train_cmd, plot_cmd, precompute_cmd,
+                   predict_cmd, serve_cmd):
         module.register(app)
     from ..plugins import get_plugin_manager
 

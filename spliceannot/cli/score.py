@@ -17,8 +17,9 @@ def score(
     output: Annotated[str, typer.Option("-o", "-O", "--output", help="output file ('-' for stdout); the type follows the name: .vcf, .vcf.gz (BGZF), .bcf, .tsv")] = "-",
     reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (plain or bgzip, indexed)")] = ...,
     annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation: grch37, grch38 or a table path")] = ...,
-    distance: Annotated[int, typer.Option("-D", "--distance", help="maximum distance between the variant and gained/lost splice site")] = 50,
-    mask: Annotated[int, typer.Option("-M", "--mask", min=0, max=1, help="1: mask scores of annotated-site gains and unannotated-site losses")] = 0,
+    distance: Annotated[Optional[int], typer.Option("-D", "--distance", help="maximum distance between the variant and gained/lost splice site [default: 50; lookup profile: 500]")] = None,
+    mask: Annotated[Optional[int], typer.Option("-M", "--mask", min=0, max=1, help="1: mask scores of annotated-site gains and unannotated-site losses [default: 0]")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", help="a bundle of options: 'lookup' = SpliceAI-lookup's numbers (-D 500, --per-transcript --trim-alleles --pad-ends --raw, its delins rule); -D and -M still apply")] = None,
     transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 annotation: canonical (default), mane, all or locus")] = None,
     precomputed: Annotated[Optional[list[str]], typer.Option("--precomputed", help="bgzip+tabix SpliceAI VCF whose scores are used where it has every entry of a record (repeatable)")] = None,
     per_transcript: Annotated[bool, typer.Option("--per-transcript", help="one entry per transcript, named SYMBOL/TRANSCRIPT (GTF input: every transcript)")] = False,
@@ -61,10 +62,19 @@ def score(
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
     session.start(quiet, plugins_dir)
+    from ..profiles import expand
     from ..scoring import Options, score_file
 
+    chosen = expand(profile, {"distance": distance, "mask": None if mask is None else bool(mask),
+                              "per_transcript": per_transcript or None,
+                              "trim_alleles": trim_alleles or None, "pad_ends": pad_ends or None,
+                              "raw": raw or None})
+    distance, mask = chosen.get("distance", 50), chosen.get("mask", False)
+    per_transcript, trim_alleles = chosen.get("per_transcript", False), chosen.get("trim_alleles", False)
+    pad_ends, raw = chosen.get("pad_ends", False), chosen.get("raw", False)
     opts = Options(reference=reference, annotation=annotation, distance=distance, mask=bool(mask),
-                   model=model, scorer=scorer, format=fmt, chunk_size=chunk_size,
+                   delins_rule=chosen.get("delins_rule", "pair"), model=model, scorer=scorer,
+                   format=fmt, chunk_size=chunk_size,
                    transcripts=transcripts, precomputed=tuple(precomputed or ()),
                    device=device, threads=threads, batch_size=batch_size, precision=precision,
                    per_transcript=per_transcript, mask_mode=mask_mode, pad_ends=pad_ends,

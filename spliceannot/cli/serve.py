@@ -1,0 +1,52 @@
+"""``spliceannot serve``: a self-hosted SpliceAI-lookup-compatible service (needs spliceannot[serve])."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import session
+from ..errors import MissingDependency, UsageError
+
+
+def serve(
+    reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
+    annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation: grch37, grch38 or a table/GTF path")] = ...,
+    model: Annotated[str, typer.Option("--model", help="model backend name or checkpoint path")] = "spliceai",
+    distance: Annotated[int, typer.Option("-D", "--distance", min=0, max=10000, help="D of requests that give none (the lookup's default: 500)")] = 500,
+    mask: Annotated[int, typer.Option("-M", "--mask", min=0, max=1, help="mask of requests that give none")] = 0,
+    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 transcript policy (default: all, as the lookup)")] = None,
+    host: Annotated[str, typer.Option("--host", help="address to bind (0.0.0.0 exposes the service to the network)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port to listen on")] = 8080,
+    hg: Annotated[str, typer.Option("--hg", help="the genome build requests must name (hg=37 or 38)")] = "38",
+    score_cache: Annotated[Optional[str], typer.Option("--score-cache", help="directory of a persistent cache of answers")] = None,
+    max_batch: Annotated[int, typer.Option("--max-batch", min=1, help="variants per batch request")] = 100,
+    max_region: Annotated[int, typer.Option("--max-region", min=1, help="positions per region request (the model lock is held meanwhile)")] = 10_000,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
+    plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no access log")] = False,
+):
+    """Serve SpliceAI-lookup's API (/spliceai/?variant=...), a batch and a region endpoint, and a web page."""
+    if hg not in ("37", "38"):
+        raise UsageError(f"--hg must be 37 or 38, got {hg!r}")
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise MissingDependency("spliceannot serve needs FastAPI and uvicorn: "
+                                "pip install 'spliceannot[serve]'") from None
+    session.start(quiet, plugins_dir)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    from ..serve.app import create_app
+    from ..serve.service import Service
+
+    service = Service(reference, annotation, model, transcripts, hg, distance, mask, score_cache,
+                      max_batch, max_region)
+    uvicorn.run(create_app(service), host=host, port=port, access_log=not quiet,
+                log_level="warning" if quiet else "info")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
