@@ -48,8 +48,13 @@ def open_lookups(opts, ctx, run_info: dict) -> list:
     from . import registry
 
     opened = []
-    for cls in sorted(registry.lookups().values(), key=lambda c: c.order):
-        lookup = cls.open(opts, ctx, run_info)
-        if lookup is not None:
-            opened.append(lookup)
+    try:
+        for cls in sorted(registry.lookups().values(), key=lambda c: c.order):
+            lookup = cls.open(opts, ctx, run_info)
+            if lookup is not None:
+                opened.append(lookup)
+    except BaseException:
+        for lookup in opened:
+            lookup.close()
+        raise
     return opened

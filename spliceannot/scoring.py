@@ -20,14 +20,14 @@ from dataclasses import dataclass
 
 from . import __version__, annotation, delta, provenance, registry
 from .errors import InputError, SpliceannotError, UsageError
+from .lookup import open_lookups
 from .progress import Progress
 from .reference import Reference
-from .lookup import open_lookups
 from .resume import replay
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .vcf import MalformedLine, VcfReader
-from .writer import RejectsWriter
+from .writer import RejectsWriter, open_writer
 
 log = logging.getLogger("spliceannot")
 PARTIAL_SUFFIX = ".partial"
@@ -78,7 +78,11 @@ def pick_writer(fmt, output: str):
         matches = [(len(s), w) for w in writers.values() for s in w.suffixes if name.endswith(s)]
         if matches:
             return max(matches, key=lambda m: m[0])[1]
-    return writers.get("vcf")
+    fallback = [w for w in writers.values() if w.default_format]
+    if len(fallback) != 1:
+        raise UsageError(f"no output format for {output!r}: give --format "
+                         f"({', '.join(writers.names())})")
+    return fallback[0]
 
 
 def load_model(name: str):
@@ -183,13 +187,7 @@ def prepare(opts: Options, output_path: str) -> Run:
                     "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
-        lookups = []
-        try:
-            lookups = open_lookups(opts, ctx, run_info)
-        except Exception:
-            for lookup in lookups:
-                lookup.close()
-            raise
+        lookups = open_lookups(opts, ctx, run_info)
         # Lookups first, as they are asked: "precomputed+cache+fast".
         run_info["scorer"] = "+".join([lookup.name for lookup in lookups] + [scorer.name])
     except BaseException:
@@ -220,7 +218,7 @@ def _score(input_path, output_path, opts, run) -> Summary:
     if opts.resume and os.path.exists(working):
         done = run.writer_cls.completed(working)
         os.replace(working, working + ".old")
-    writer = run.writer_cls(working, reader, dict(run.run_info), target=output_path)
+    writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
     rejects = RejectsWriter(opts.rejects) if opts.rejects else None
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on
