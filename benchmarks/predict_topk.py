@@ -9,10 +9,9 @@ import argparse
 import json
 import time
 
-from spliceannot import annotation
+from spliceannot import registry
 from spliceannot.predict import merge_regions, predict_chunks, top_k_accuracy
 from spliceannot.reference import Reference
-from spliceannot.scoring import load_model
 
 FASTA = "examples/data/hg38_chr16_186964-397118.fa"
 TABLE = "annotations/hg38_chr16_186964-397118.refseq.txt"
@@ -25,8 +24,8 @@ def main():
     p.add_argument("--batch", type=int, default=1)
     args = p.parse_args()
     reference = Reference(FASTA)
-    genes = annotation.load(TABLE)
-    model = load_model(args.model)
+    genes = registry.load_annotation(TABLE)
+    model = registry.model(args.model)
     regions = merge_regions([(reference.resolve(g.chrom), g.tx_start, g.tx_end)
                              for g in genes.genes], reference)
     started = time.perf_counter()

@@ -261,8 +261,9 @@ def align_alt(y_alt: np.ndarray, ref_len: int, alt_len: int, cov: int) -> np.nda
 
 
 def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
-    """--trim-alleles (and ``minimal``): each ALT planned as its own variant, moved past the bases it shares with
-    REF, so the windows (and DS) are those of the shortest spelling; DP stay relative to POS."""
+    """--trim-alleles (and ``minimal``): each ALT planned as its own variant, moved past the
+    bases it shares with REF, so the windows (and DS) are those of the shortest spelling; DP
+    stay relative to POS."""
     result = Plan(variant)
     reasons = []
     for alt in variant.alts:

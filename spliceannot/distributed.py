@@ -212,6 +212,11 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                          f"an uncompressed file and compress it afterwards (bgzip)")
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
+    from .scoring import prepare
+
+    # Every check a worker would make, made here once: a usage error stops the run before any
+    # shard or output exists, not as a shard failure.
+    prepare(dataclasses.replace(opts, format=writer), output_path).close()
     started = time.perf_counter()
     workdir = output_path + WORK_SUFFIX
     fingerprint = _fingerprint(input_path, opts, shards, writer)

@@ -174,7 +174,7 @@ def load_annotation(spec: str, **options):
 
 def writer_for(fmt, output: str):
     """The writer class for ``--format``, else the one whose longest suffix ends the output
-    name, else VCF (also for stdout)."""
+    name, else the one writer that declares itself the ``default_format`` (also for stdout)."""
     found = writers()
     if fmt:
         return found.get(fmt)
@@ -183,4 +183,8 @@ def writer_for(fmt, output: str):
         matches = [(len(s), w) for w in found.values() for s in w.suffixes if name.endswith(s)]
         if matches:
             return max(matches, key=lambda m: m[0])[1]
-    return found.get("vcf")
+    fallback = [w for w in found.values() if w.default_format]
+    if len(fallback) != 1:
+        raise UsageError(f"no output format for {output!r}: give --format "
+                         f"({', '.join(found.names())})")
+    return fallback[0]

@@ -1,4 +1,4 @@
-"""The scoring stages after reading: plan -> lookups -> model run -> finish, and the scorer contract.
+"""The scoring stages after reading: plan -> lookups -> model run -> finish; the scorer contract.
 
 A :class:`Scorer` is the model-run stage: it gets planned tasks (each carrying its windows and
 geometry) and returns the model's REF and ALT tracks for each. Planning (:func:`delta.plan`) and

@@ -26,7 +26,7 @@ from .resume import replay
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .vcf import MalformedLine, VcfReader
-from .writer import RejectsWriter
+from .writer import RejectsWriter, open_writer
 
 log = logging.getLogger("spliceannot")
 PARTIAL_SUFFIX = ".partial"
@@ -72,10 +72,15 @@ class Options:
 def open_lookups(opts, ctx, run_info: dict) -> list:
     """The registered lookups this run's options ask for, in the order they are asked."""
     opened = []
-    for cls in sorted(registry.lookups().values(), key=lambda c: c.order):
-        lookup = cls.open(opts, ctx, run_info)
-        if lookup is not None:
-            opened.append(lookup)
+    try:
+        for cls in sorted(registry.lookups().values(), key=lambda c: c.order):
+            lookup = cls.open(opts, ctx, run_info)
+            if lookup is not None:
+                opened.append(lookup)
+    except BaseException:
+        for lookup in opened:
+            lookup.close()
+        raise
     return opened
 
 
@@ -172,13 +177,7 @@ def prepare(opts: Options, output_path: str) -> Run:
                     "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
-        lookups = []
-        try:
-            lookups = open_lookups(opts, ctx, run_info)
-        except Exception:
-            for lookup in lookups:
-                lookup.close()
-            raise
+        lookups = open_lookups(opts, ctx, run_info)
         # Lookups first, as they are asked: "precomputed+cache+fast".
         run_info["scorer"] = "+".join([lookup.name for lookup in lookups] + [scorer.name])
     except BaseException:
@@ -209,7 +208,7 @@ def _score(input_path, output_path, opts, run) -> Summary:
     if opts.resume and os.path.exists(working):
         done = run.writer_cls.completed(working)
         os.replace(working, working + ".old")
-    writer = run.writer_cls(working, reader, dict(run.run_info), target=output_path)
+    writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
     rejects = RejectsWriter(opts.rejects) if opts.rejects else None
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on

@@ -21,7 +21,8 @@ class Writer(ABC):
     suffixes: tuple = ()
     resumable: bool = False  # implements completed(), write_done() and can_write()
     mergeable: bool = False  # implements header_length() (or merge()) for --engine ray
-    minimal_alleles: bool = False  # the run scores ALTs as their minimal spelling (Settings.minimal)
+    minimal_alleles: bool = False  # the run scores ALTs in minimal spelling (Settings.minimal)
+    default_format: bool = False  # chosen for stdout and unknown file names (one writer sets it)
 
     def __init__(self, path: str, reader, run_info: dict, target: str = None):
         """``path`` is where to write ('-' is stdout); ``target`` the name the output will have
@@ -106,6 +107,19 @@ class Writer(ABC):
         header, then every part's body. Writers whose output is not in input order override it."""
         with open(path, "w", newline="") as out:
             out.writelines(cls.merged_lines(parts))
+
+
+def open_writer(cls, path: str, reader, run_info: dict, target: str):
+    """An instance of writer class ``cls``; plugins written before ``target`` was a constructor
+    argument still work (they get it as an attribute)."""
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters
+    if "target" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return cls(path, reader, run_info, target=target)
+    writer = cls(path, reader, run_info)
+    writer.target = target
+    return writer
 
 
 class TextWriter(Writer):

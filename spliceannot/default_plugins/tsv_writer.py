@@ -32,7 +32,8 @@ class TsvOutput(TextWriter):
     def write(self, record, result):
         v = record.variant
         head = [v.chrom, str(v.pos), v.id, v.ref]
-        blank = ["."] * (len(self._columns) - len(head) - 3)  # after ALLELE and SYMBOL, before STATUS
+        # The empty score fields after ALLELE and SYMBOL, before STATUS.
+        blank = ["."] * (len(self._columns) - len(head) - 3)
         rows = []
         if result.reason is None:
             for entry in result.entries:

@@ -12,6 +12,7 @@ class VcfOutput(Writer):
     suffixes = (".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")
     resumable = True
     mergeable = True
+    default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
