@@ -1,6 +1,23 @@
 """The model card (README.md of a species model directory) rendered from a species report."""
 
 
+def table_rows(report: dict) -> list:
+    """One row per evaluated model: sites, top-k and PR-AUC per class, means, ECE."""
+    rows = []
+    for name, r in report["test"]["models"].items():
+        m, c = r["metrics"], r["calibration"]
+        rows.append([name, f"{m['acceptor']['sites']}/{m['donor']['sites']}",
+                     f"{m['acceptor']['topk']:.3f}", f"{m['donor']['topk']:.3f}",
+                     f"{m['mean_topk']:.3f}", f"{m['acceptor']['pr_auc']:.3f}",
+                     f"{m['donor']['pr_auc']:.3f}", f"{m['mean_pr_auc']:.3f}",
+                     f"{c['nll']:.5f}", f"{c['ece']:.5f}"])
+    return rows
+
+
+TABLE_HEADER = ["model", "sites a/d", "top-k acc", "top-k don", "top-k mean", "PR-AUC acc",
+                "PR-AUC don", "PR-AUC mean", "test NLL", "test ECE"]
+
+
 def _table(header: list, rows: list) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -8,8 +25,6 @@ def _table(header: list, rows: list) -> str:
 
 
 def render(report: dict) -> str:
-    from .species import TABLE_HEADER, table_rows
-
     cfg, t = report["config"], report["transfer"]
     tc = t["config"]
     splits = report["data"]["splits"]

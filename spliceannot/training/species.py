@@ -21,6 +21,7 @@ import torch
 from .. import checkpoint
 from ..errors import UsageError
 from . import cached, calibration, dataset, evaluation, fast_transfer, model_card, transfer
+from .model_card import TABLE_HEADER, table_rows
 from .reporting import plot_reliability
 
 
@@ -153,18 +154,3 @@ def run(cfg: SpeciesConfig, progress: bool = True) -> dict:
     return report
 
 
-def table_rows(report: dict) -> list:
-    """One row per evaluated model: sites, top-k and PR-AUC per class, means, ECE."""
-    rows = []
-    for name, r in report["test"]["models"].items():
-        m, c = r["metrics"], r["calibration"]
-        rows.append([name, f"{m['acceptor']['sites']}/{m['donor']['sites']}",
-                     f"{m['acceptor']['topk']:.3f}", f"{m['donor']['topk']:.3f}",
-                     f"{m['mean_topk']:.3f}", f"{m['acceptor']['pr_auc']:.3f}",
-                     f"{m['donor']['pr_auc']:.3f}", f"{m['mean_pr_auc']:.3f}",
-                     f"{c['nll']:.5f}", f"{c['ece']:.5f}"])
-    return rows
-
-
-TABLE_HEADER = ["model", "sites a/d", "top-k acc", "top-k don", "top-k mean", "PR-AUC acc",
-                "PR-AUC don", "PR-AUC mean", "test NLL", "test ECE"]
