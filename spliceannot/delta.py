@@ -125,8 +125,8 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
         result.reason = NO_ALT
         return result
     overlapping = genes.overlapping(variant.chrom, variant.pos)
-    if not overlapping:
-        result.reason = NO_GENE
+    if not overlapping:  # 1.3.1 checks genes first; a contig the FASTA lacks is named as such
+        result.reason = NO_GENE if reference.resolve(variant.chrom) is not None else NO_CONTIG
         return result
     contig = reference.resolve(variant.chrom)
     if contig is None:

@@ -14,18 +14,19 @@ import time
 from dataclasses import dataclass
 
 from . import __version__, annotation, delta, provenance, registry
-from .errors import InputError, SpliceannotError, UsageError
+from .errors import InputError, OutputError, SpliceannotError, UsageError
+from .output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
 from .progress import Progress
 from .reference import Reference
-from .resume import completed_records, replay
+from .resume import check_settings, completed_records, replay
 from .scorer import ScoringContext
 from .summary import Summary
 from .vcf import MalformedLine, VcfReader
 
 log = logging.getLogger("spliceannot")
-PARTIAL_SUFFIX = ".partial"
 MALFORMED = "malformed VCF line"
 NONFINITE = "model output not finite"
+TELOMERE = "POS 0 (a telomere) cannot be scored"
 
 
 class Interrupted(SpliceannotError):
@@ -114,6 +115,13 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = pick_writer(opts.format, output_path)
+    # Every output name is checked before any work: a missing directory is no reason to lose a run.
+    target = OutputTarget(output_path)
+    if opts.rejects:
+        check_writable_path(opts.rejects, "--rejects")
+    if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
+        raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
+                         f"created if missing)")
     reference = Reference(opts.reference)
     transcripts = opts.transcripts
     if transcripts is None and opts.per_transcript \
@@ -164,20 +172,31 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     if opts.precomputed:
         run_info["precomputed"] = ",".join(opts.precomputed)
 
-    working = output_path if output_path == "-" else output_path + PARTIAL_SUFFIX
+    target.lock()
+    try:
+        return _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts)
+    finally:
+        target.unlock()
+
+
+def _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts) -> Summary:
+    output_path, working = target.path, target.working
     done = []
-    if opts.resume and os.path.exists(working):
+    if opts.resume and not target.direct and os.path.exists(working):
         done = completed_records(working, writer_cls.name)
+        check_settings(working, run_info)
         os.replace(working, working + ".old")
     writer = writer_cls(working, reader, dict(run_info, target_name=output_path))
-    rejects = open(opts.rejects, "w") if opts.rejects else None
-    if rejects:
-        rejects.write("LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n")
+    rejects = None
+    complete = False
     summary = Summary()
     timings_before = scorer.timings()  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
     records = iter(reader)
     try:
+        if opts.rejects:
+            rejects = TextSink(ByteSink(opts.rejects))
+            rejects.write("LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n")
         if opts.resume and done:
             records = replay(records, done, writer, summary)
             os.unlink(working + ".old")
@@ -193,37 +212,49 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
             if chunk:
                 _flush(chunk, scorer, ctx, writer, summary, rejects, opts)
                 bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
+        writer.close()
+        complete = True
     except KeyboardInterrupt:
         raise Interrupted(_kept("interrupted", working, output_path)) from None
     except SpliceannotError as exc:
         raise type(exc)(_kept(str(exc), working, output_path)) from None
+    except OSError as exc:  # a writer that let a raw write error through
+        from .output import write_error
+
+        raise OutputError(_kept(str(write_error(exc, output_path)), working, output_path)) from None
     finally:
-        writer.close()
+        if not complete:
+            try:
+                writer.abort()
+            except (SpliceannotError, OSError):
+                pass  # the first error is the one to report
         reader.close()
         reference.close()
         if rejects:
             rejects.close()
         summary.seconds = time.perf_counter() - started
         summary.timings = {k: v - timings_before.get(k, 0) for k, v in scorer.timings().items()}
-    if working != output_path:
-        os.replace(working, output_path)
+    target.commit()
     return summary
 
 
 def _kept(message, working, output_path):
-    if working == output_path:
+    if working == output_path or not os.path.exists(working):
         return message
     return (f"{message}; the records written so far are kept in {working} (rerun the same "
             f"command with --resume to continue)")
 
 
 def _flush(chunk, scorer, ctx, writer, summary, rejects, opts):
-    good = [r for r in chunk if r.malformed is None]
+    good = [r for r in chunk if r.malformed is None and r.variant.pos > 0]
     plans = iter(scorer.score([r.variant for r in good], ctx))
     for record in chunk:
         if record.malformed is not None:
             plan = delta.Plan(record.variant, reason=MALFORMED)
             detail = record.malformed
+        elif record.variant.pos < 1:
+            plan = delta.Plan(record.variant, reason=TELOMERE)
+            detail = TELOMERE
         else:
             plan = next(plans, None)
             if plan is None:
@@ -249,7 +280,7 @@ def _flush(chunk, scorer, ctx, writer, summary, rejects, opts):
             log.warning("%s: not scored: %s", v.label(), detail)
         for alt, reason in plan.alt_skips:
             log.warning("%s: ALT %s not scored: %s", v.label(), alt, reason)
-        if rejects and (plan.reason not in (None, delta.NO_GENE) or plan.alt_skips):
+        if rejects and (plan.reason is not None or plan.alt_skips):
             reasons = [detail] if plan.reason not in (None, delta.NO_SCORABLE_ALT) else []
             reasons += [f"ALT {a}: {r}" for a, r in plan.alt_skips]
             alts = ",".join(v.alts) or "."

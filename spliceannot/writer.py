@@ -22,7 +22,11 @@ class Writer(ABC):
         """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.delta.Plan`."""
 
     def close(self) -> None:
-        """Flush and close; called once, also after a failure."""
+        """Flush and finish the output; called once, when every record has been written."""
+
+    def abort(self) -> None:
+        """Close after a failure: keep what was written, finish nothing (default: ``close``)."""
+        self.close()
 
 
 class TextWriter(Writer):
@@ -30,19 +34,11 @@ class TextWriter(Writer):
 
     def __init__(self, path: str, reader, run_info: dict):
         super().__init__(path, reader, run_info)
-        if path == "-":
-            import sys
+        from .output import ByteSink, TextSink
 
-            self._handle, self._owned = sys.stdout, False
-        elif run_info.get("target_name", path).endswith(".gz"):
-            import gzip
-
-            self._handle, self._owned = gzip.open(path, "wt"), True
-        else:
-            self._handle, self._owned = open(path, "w"), True
+        # Every write error becomes one OutputError; a .gz target is BGZF (gzip readers read it).
+        compress = path != "-" and run_info.get("target_name", path).endswith(".gz")
+        self._handle = TextSink(ByteSink(path), compress=compress)
 
     def close(self) -> None:
-        if self._owned:
-            self._handle.close()
-        else:
-            self._handle.flush()
+        self._handle.close()

@@ -1,4 +1,4 @@
-"""Built-in writer ``vcf``: the input VCF/BCF with SpliceAI's INFO field, through cyvcf2."""
+"""Built-in writer ``vcf``: the input VCF/BCF with SpliceAI's INFO field, its other bytes kept."""
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
@@ -34,6 +34,9 @@ class VcfOutput(Writer):
 
     def close(self):
         self._out.close()
+
+    def abort(self):
+        self._out.close(complete=False)
 
 
 @hookimpl
