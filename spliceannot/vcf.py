@@ -1,10 +1,10 @@
-"""All VCF/BCF input and output, through cyvcf2 (the only module that imports it).
+"""All VCF/BCF input and output (the only module that imports cyvcf2).
 
-Text VCF (plain, gzip or BGZF, or stdin) is streamed line by line here and each body line is
-handed to htslib on its own, so a malformed line is reported with its line number and does not
-end the run: cyvcf2's own iterator stops at the first line htslib cannot parse. BCF is read by
-cyvcf2 directly. The rest of spliceannot sees :class:`~spliceannot.variant.Variant`; writers get
-back the opaque ``Record`` so every INFO, FORMAT and sample column passes through untouched.
+Text VCF (plain, gzip or BGZF, or stdin) is streamed line by line here as the input's bytes, so
+a malformed line is reported with its line number and does not end the run, and what passes
+through is written back byte for byte. BCF input is printed as VCF text by htslib first. The
+rest of spliceannot sees :class:`~spliceannot.variant.Variant`; writers get back the ``Record``,
+whose text line carries every INFO, FORMAT and sample column untouched.
 """
 
 import gzip
@@ -28,7 +28,7 @@ log = logging.getLogger("spliceannot")
 
 @dataclass
 class Record:
-    raw: object  # the text line (text VCF) or a cyvcf2.Variant (BCF)
+    raw: str  # the text line; bytes that are not UTF-8 as surrogate escapes
     variant: Variant
     malformed: str = None  # why the line cannot be parsed as a VCF record, if it cannot
 
@@ -87,24 +87,7 @@ class VcfReader:
             raise InputError(f"input VCF {path}: cannot read it ({exc})") from None
         self._added_info, self._added_meta, self._spool = {}, {}, None
         if self.is_bcf:
-            source = path
-            if path == "-":  # htslib cannot re-read what we peeked: spool the (inflated) BCF
-                self._spool = tempfile.NamedTemporaryFile(suffix=".bcf", delete=False)
-                try:
-                    shutil.copyfileobj(self._stream, self._spool)
-                except (EOFError, zlib.error, OSError) as exc:
-                    raise InputError(f"input BCF on stdin: cannot read it ({exc})") from None
-                finally:
-                    self._spool.close()
-                source = self._spool.name
-            self._stream.close()
-            try:
-                self._vcf = cyvcf2.VCF(source)
-            except Exception as exc:  # cyvcf2 raises bare Exception on a bad header
-                raise InputError(f"input VCF {path}: cannot read the BCF header ({exc})") from None
-            self.header_lines = 0
-            self.header = self._vcf.raw_header.rstrip("\n").split("\n")
-            return
+            self._stream = self._bcf_as_text()
         header = []
         self._first = None
         for line in self._lines():
@@ -131,6 +114,35 @@ class VcfReader:
             raise InputError(f"input VCF {path}: malformed header ({exc})") from None
         finally:
             os.unlink(tmp.name)
+
+    def _bcf_as_text(self):
+        """BCF, read by htslib and printed as VCF text into a temporary file (stdin is spooled
+        first: htslib cannot re-read what was peeked), so BCF and VCF records take one path
+        and keep their bytes (htslib prints strings as stored, whatever their encoding)."""
+        import pysam
+
+        source = self.path
+        spool = tempfile.NamedTemporaryFile(suffix=".vcf", delete=False)
+        spool.close()
+        self._spool = spool.name
+        try:
+            if self.path == "-":
+                with open(self._spool, "wb") as raw:
+                    shutil.copyfileobj(self._stream, raw)  # inflated: htslib reads plain BCF
+                source = self._spool + ".bcf"
+                os.replace(self._spool, source)
+            self._stream.close()
+            try:
+                with pysam.VariantFile(source) as src, \
+                        pysam.VariantFile(self._spool, "w", header=src.header) as dst:
+                    for rec in src:
+                        dst.write(rec)
+            finally:
+                if source != self.path:
+                    os.unlink(source)
+        except (EOFError, zlib.error, OSError, ValueError) as exc:
+            raise InputError(f"input BCF {self.path}: cannot read it ({exc})") from None
+        return open(self._spool, "rb")
 
     def _lines(self):
         number = 0
@@ -171,11 +183,6 @@ class VcfReader:
         return kept + added + self.header[-1:]
 
     def __iter__(self):
-        if self.is_bcf:
-            # As text, so records from BCF and VCF take one path to every writer.
-            for n, raw in enumerate(self._vcf, 1):
-                yield parse_line(str(raw).rstrip("\n"), n)
-            return
         number = self.header_lines
         lines = self._lines()
         if self._first is not None:
@@ -188,10 +195,10 @@ class VcfReader:
 
     def close(self):
         self._vcf.close()
-        if not self.is_bcf and self._stream is not sys.stdin.buffer:
+        if self._stream is not sys.stdin.buffer:
             self._stream.close()
         if self._spool is not None:
-            os.unlink(self._spool.name)
+            os.unlink(self._spool)
             self._spool = None
 
 
@@ -290,6 +297,7 @@ class VcfWriter:
                                       and not stat.S_ISREG(os.stat(path).st_mode))
         self._fixer = HeaderFixer(reader.header)
         self._replace = tuple(reader._added_info)
+        self._fixer.known["INFO"].update(self._replace)
         self._text_path = path
         if mode == "wb" and self.direct:  # a device or FIFO: the text waits in a temporary file
             fd, self._text_path = tempfile.mkstemp(suffix=".vcf")
