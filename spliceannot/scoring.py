@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from . import __version__, annotation, delta, provenance, registry
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .passthrough import GeneSpans
 from .progress import Progress
 from .reference import Reference
 from .resume import check_settings, completed_records, replay
@@ -193,6 +194,8 @@ def _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts) -> 
     timings_before = scorer.timings()  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
     records = iter(reader)
+    # Trimming can move POS into a gene: then every record is planned.
+    spans = None if opts.trim_alleles else GeneSpans(ctx.genes, reference)
     try:
         if opts.rejects:
             rejects = TextSink(ByteSink(opts.rejects))
@@ -206,11 +209,11 @@ def _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts) -> 
             for record in records:
                 chunk.append(record)
                 if len(chunk) >= opts.chunk_size:
-                    _flush(chunk, scorer, ctx, writer, summary, rejects, opts)
+                    _flush(chunk, scorer, ctx, writer, summary, rejects, opts, spans)
                     bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
                     chunk = []
             if chunk:
-                _flush(chunk, scorer, ctx, writer, summary, rejects, opts)
+                _flush(chunk, scorer, ctx, writer, summary, rejects, opts, spans)
                 bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
         writer.close()
         complete = True
@@ -245,16 +248,34 @@ def _kept(message, working, output_path):
             f"command with --resume to continue)")
 
 
-def _flush(chunk, scorer, ctx, writer, summary, rejects, opts):
-    good = [r for r in chunk if r.malformed is None and r.variant.pos > 0]
-    plans = iter(scorer.score([r.variant for r in good], ctx))
-    for record in chunk:
+def _flush(chunk, scorer, ctx, writer, summary, rejects, opts, spans=None):
+    bypass = {}  # records outside every gene skip the scorer (1.3.1 leaves them as they are)
+    if spans is not None:
+        for i, r in enumerate(chunk):
+            if r.malformed is None and r.variant.pos > 0:
+                why = spans.reason(r.variant.chrom, r.variant.pos)
+                if why is not None:
+                    bypass[i] = why
+    good = [r for i, r in enumerate(chunk)
+            if r.malformed is None and r.variant.pos > 0 and i not in bypass]
+    plans = iter(scorer.score([r.variant for r in good], ctx)) if good else iter(())
+    for i, record in enumerate(chunk):
         if record.malformed is not None:
             plan = delta.Plan(record.variant, reason=MALFORMED)
             detail = record.malformed
         elif record.variant.pos < 1:
             plan = delta.Plan(record.variant, reason=TELOMERE)
             detail = TELOMERE
+        elif i in bypass:  # the short road: no scorer, no checks of scores
+            plan = delta.Plan(record.variant, reason=bypass[i])
+            writer.write(record, plan)
+            summary.records_out += 1
+            summary.add(plan)
+            if plan.reason is not delta.NO_GENE:
+                log.warning("%s: not scored: %s", record.variant.label(), plan.reason)
+            if rejects:
+                _reject(rejects, record.variant, [plan.reason])
+            continue
         else:
             plan = next(plans, None)
             if plan is None:
@@ -283,9 +304,12 @@ def _flush(chunk, scorer, ctx, writer, summary, rejects, opts):
         if rejects and (plan.reason is not None or plan.alt_skips):
             reasons = [detail] if plan.reason not in (None, delta.NO_SCORABLE_ALT) else []
             reasons += [f"ALT {a}: {r}" for a, r in plan.alt_skips]
-            alts = ",".join(v.alts) or "."
-            rejects.write(f"{v.line}\t{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{alts}\t"
-                          f"{'; '.join(reasons)}\n")
+            _reject(rejects, v, reasons)
+
+
+def _reject(rejects, v, reasons):
+    alts = ",".join(v.alts) or "."
+    rejects.write(f"{v.line}\t{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{alts}\t{'; '.join(reasons)}\n")
 
 
 def _malformed(record, detail, opts):

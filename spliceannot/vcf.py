@@ -60,7 +60,7 @@ def _open_input(path: str):
 def parse_line(line: str, number: int) -> Record:
     """Split a body line into a Variant; a line that is not 8+ tab-separated fields with an
     integer POS and a REF is kept as malformed, with the reason."""
-    fields = line.split("\t")
+    fields = line.split("\t", 8)  # the sample columns are the writer's, not ours
     chrom = fields[0] if fields else ""
     if len(fields) < 8:
         why = f"{len(fields)} tab-separated fields, a VCF record needs at least 8"
@@ -212,6 +212,7 @@ class MalformedLine(InputError):
 
 
 _DECLARATION = re.compile(r"^##(INFO|FORMAT|FILTER|contig)=<ID=([^,>]+)")
+_INFO_KEYS = re.compile(r"(?:^|;)([^;=]+)")
 _DECLARED_BY_US = 'Description="Used by records but absent from the input header; declared by spliceannot"'
 
 
@@ -240,32 +241,40 @@ class HeaderFixer:
     def __init__(self, header: list):
         self.known = declared(header)
         self.lines = []
+        self._last = [None, None, None]  # CHROM, FILTER, FORMAT of the record checked last
 
     def check(self, fields: list, line_number) -> None:
-        known = self.known
-        if fields[0] not in known["contig"]:
-            self._declare("contig", fields[0], f"##contig=<ID={fields[0]}>", line_number)
-        if fields[6] not in known["FILTER"] and fields[6] != ".":
+        """``fields``: a body line split on tabs (FORMAT, if any, is ``fields[8]``'s first part).
+        Columns equal to the previous record's are not looked at again."""
+        known, last = self.known, self._last
+        if fields[0] != last[0]:
+            if fields[0] not in known["contig"]:
+                self._declare("contig", fields[0], f"##contig=<ID={fields[0]}>", line_number)
+            last[0] = fields[0]
+        if fields[6] != last[1]:
             for value in fields[6].split(";"):
-                if value not in known["FILTER"]:
+                if value not in known["FILTER"] and value != ".":
                     self._declare("FILTER", value, f"##FILTER=<ID={value},{_DECLARED_BY_US}>",
                                   line_number)
-        if fields[7] != ".":
-            info_ids = known["INFO"]
-            for item in fields[7].split(";"):
+            last[1] = fields[6]
+        info = fields[7]
+        if info != "." and not known["INFO"].issuperset(_INFO_KEYS.findall(info)):
+            for item in info.split(";"):
                 key, eq, _ = item.partition("=")
-                if key not in info_ids and key:
+                if key not in known["INFO"] and key:
                     kind = _RESERVED.get(key) or ("Number=.,Type=String" if eq
                                                   else "Number=0,Type=Flag")
                     self._declare("INFO", key, f"##INFO=<ID={key},{kind},{_DECLARED_BY_US}>",
                                   line_number)
         if len(fields) > 8:
             fmt = fields[8].split("\t", 1)[0]
-            for key in fmt.split(":"):
-                if key not in known["FORMAT"] and key not in (".", ""):
-                    kind = _RESERVED.get(key, "Number=.,Type=String")
-                    self._declare("FORMAT", key, f"##FORMAT=<ID={key},{kind},"
-                                  f"{_DECLARED_BY_US}>", line_number)
+            if fmt != last[2]:
+                for key in fmt.split(":"):
+                    if key not in known["FORMAT"] and key not in (".", ""):
+                        kind = _RESERVED.get(key, "Number=.,Type=String")
+                        self._declare("FORMAT", key, f"##FORMAT=<ID={key},{kind},"
+                                      f"{_DECLARED_BY_US}>", line_number)
+                last[2] = fmt
 
     def _declare(self, kind, key, line, line_number):
         self.known[kind].add(key)
@@ -324,12 +333,13 @@ class VcfWriter:
                                 f"fields, a VCF record needs at least 8")
         self._fixer.check(fields, record.variant.line)
         column = fields[7]
-        if info or any(key in column for key in self._replace):
-            items = [] if column == "." else [
-                item for item in column.split(";")
-                if item.partition("=")[0] not in self._replace]
-            items += [f"{key}={value}" for key, value in info.items()]
-            fields[7] = ";".join(items) or "."
+        if not info and not any(key in column for key in self._replace):
+            self._out.write(record.raw + "\n")  # passes through as read
+            return
+        items = [] if column == "." else [
+            item for item in column.split(";") if item.partition("=")[0] not in self._replace]
+        items += [f"{key}={value}" for key, value in info.items()]
+        fields[7] = ";".join(items) or "."
         self._out.write("\t".join(fields) + "\n")
 
     def close(self, complete: bool = True) -> None:

@@ -74,28 +74,13 @@ def bcftools_reads(path, n):
     assert len(r.stdout.splitlines()) == n
 
 
-HEADER = (b"##fileformat=VCFv4.2\n##contig=<ID=chr16,length=210155>\n"
-          b'##INFO=<ID=NOTE,Number=1,Type=String,Description="free text">\n'
-          b'##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
-          b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n")
-
-
 def hostile_vcf(path):
-    """Non-ASCII INFO with a sample column, a Latin-1 ID, undeclared INFO/FORMAT/FILTER on SNVs,
-    a symbolic ALT with SVTYPE/END, a contig the header lacks, POS 0."""
-    seq = "".join(l.strip() for l in open(CHR16_FASTA).readlines()[1:]).upper()
-    ref = lambda p: seq[p - 1].encode()  # noqa: E731
-    rows = [
-        b"chr16\t12272\tv1\t%s\tT\t.\t.\tNOTE=M\xc3\xbcller-\xc3\xbc\xc3\xbc\xe2\x80\xa6\tGT\t0/1" % ref(12272),
-        b"chr16\t12275\tv2\t%s\tA\t.\tPASS\tNOTE=x\tGT\t0/1" % ref(12275),
-        b"chr16\t12280\tid\xfc\t%s\tA\t.\tLowQual\tDB;AC=3\tGT:AD\t0/1:3,4" % ref(12280),
-        b"chr16\t12290\tsv\t%s\t<DEL>\t.\t.\tSVTYPE=DEL;END=12400;SVLEN=-110\tGT\t1/1" % ref(12290),
-        b"chrUn_x\t5\tnohdr\tA\tC\t.\t.\t.\tGT\t0|1",
-        b"chr16\t0\ttelomere\tN\tA\t.\t.\t.\tGT\t0/1",
-        b"chr16\t12300\tlast\t%s\tG\t.\t.\t.\tGT\t1/1" % ref(12300),
-    ]
-    path.write_bytes(HEADER + b"\n".join(rows) + b"\n")
-    return rows
+    """tests/data/bad/hostile_io.vcf: non-ASCII INFO with a sample column, a Latin-1 ID,
+    undeclared INFO/FORMAT/FILTER on SNVs, a symbolic ALT with SVTYPE/END, a contig the header
+    lacks, POS 0. Returns its body lines."""
+    data = (BAD / "hostile_io.vcf").read_bytes()
+    path.write_bytes(data)
+    return [l for l in data.split(b"\n") if l and not l.startswith(b"#")]
 
 
 @pytest.mark.parametrize("suffix", [".vcf", ".vcf.gz", ".bcf"])
@@ -185,7 +170,7 @@ def many_records(path, n, in_gene=True):
     rng = random.Random(3)
     lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr16,length=210155>",
              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
-    span = (96200, 100200) if in_gene else (30000, 40000)
+    span = (96200, 100200) if in_gene else (42600, 47500)  # NM_006849 / no gene
     for i, pos in enumerate(sorted(rng.randint(*span) for _ in range(n))):  # sorted: tabix-able
         alt = "A" if seq[pos - 1] != "A" else "C"
         lines.append(f"chr16\t{pos}\tr{i}_{rng.getrandbits(64):016x}\t{seq[pos - 1]}\t{alt}\t.\t.\t.")
@@ -387,3 +372,11 @@ def test_pos_zero_passes_through_unscored(tmp_path):
     assert rows == [{"chrom": "chr16", "pos": 0, "id": "tel", "ref": "N", "alts": ["A"],
                      "status": "unscored", "reason": "POS 0 (a telomere) cannot be scored"}]
     assert rejects.read_text().splitlines()[1].endswith("\tPOS 0 (a telomere) cannot be scored")
+
+
+def test_pad_ends_past_the_contig_end_passes_through(tmp_path):
+    out = tmp_path / "o.vcf"
+    r = run(BAD / "past_contig_end.vcf", out, "-A", "both-strands", "--pad-ends", text=True)
+    assert r.returncode == 0, r.stderr
+    assert "line 3 (chr16:210300 past A>C): not scored: REF reaches past the contig end" in r.stderr
+    assert [l.split(b"\t")[2] for l in body(out)] == [b"past", b"last"]
