@@ -213,6 +213,19 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                          f"{output_path}; compress the merged file afterwards (bgzip)")
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
+    from .output import OutputTarget
+
+    target = OutputTarget(output_path)  # a missing directory is refused before any work
+    target.lock()
+    try:
+        return _score(input_path, output_path, opts, shards, address, plugins_dirs, retries,
+                      workers, keep_work, writer)
+    finally:
+        target.unlock()
+
+
+def _score(input_path, output_path, opts, shards, address, plugins_dirs, retries, workers,
+           keep_work, writer):
     started = time.perf_counter()
     workdir = output_path + WORK_SUFFIX
     fingerprint = _fingerprint(input_path, opts, shards, writer)
@@ -296,17 +309,26 @@ def _header_len(writer, lines) -> int:
 
 def merge(manifest, writer, output_path):
     """Write the parts in shard order into one output, via OUT.partial renamed when complete."""
-    working = output_path + ".partial"
+    from .output import OutputTarget
+
+    target = OutputTarget(output_path)  # a device or symlink is written, never replaced
+    working = target.working
     parts = [manifest.path(s["part"]) for s in manifest.shards]
     if writer in SORTED_WRITERS:
         _merge_vep(parts, working, output_path)
     else:
-        with open(working, "w", newline="") as out:
-            for i, part in enumerate(parts):
-                with open(part, newline="") as handle:
-                    lines = handle.readlines()
-                out.writelines(lines if i == 0 else lines[_header_len(writer, lines):])
-    os.replace(working, output_path)
+        try:
+            # surrogateescape: the parts hold the input's bytes, whatever their encoding
+            with open(working, "w", newline="", encoding="utf-8", errors="surrogateescape") as out:
+                for i, part in enumerate(parts):
+                    with open(part, newline="", encoding="utf-8", errors="surrogateescape") as handle:
+                        lines = handle.readlines()
+                    out.writelines(lines if i == 0 else lines[_header_len(writer, lines):])
+        except OSError as exc:
+            from .output import write_error
+
+            raise write_error(exc, output_path) from None
+    target.commit()
 
 
 def _merge_vep(parts, working, output_path):
