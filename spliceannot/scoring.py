@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from . import __version__, annotation, delta, provenance, registry
 from .errors import InputError, OutputError, SpliceannotError, UsageError
-from .output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .output import PARTIAL_SUFFIX  # noqa: F401 (kept importable from here)
+from .output import ByteSink, OutputTarget, TextSink, check_writable_path
 from .passthrough import GeneSpans
 from .progress import Progress
 from .reference import Reference
@@ -123,6 +124,14 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
         raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
                          f"created if missing)")
+    target.lock()  # before any work: a second run on this output stops here, at once
+    try:
+        return _score(input_path, target, writer_cls, opts)
+    finally:
+        target.unlock()
+
+
+def _score(input_path, target, writer_cls, opts) -> Summary:
     reference = Reference(opts.reference)
     transcripts = opts.transcripts
     if transcripts is None and opts.per_transcript \
@@ -173,11 +182,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     if opts.precomputed:
         run_info["precomputed"] = ",".join(opts.precomputed)
 
-    target.lock()
-    try:
-        return _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts)
-    finally:
-        target.unlock()
+    return _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts)
 
 
 def _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts) -> Summary:
