@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import __version__, annotation, delta, provenance, registry
 from .errors import InputError, OutputError, SpliceannotError, UsageError
-from .output import PARTIAL_SUFFIX  # noqa: F401 (kept importable from here)
+from .output import PARTIAL_SUFFIX
 from .output import ByteSink, OutputTarget, TextSink, check_writable_path
 from .passthrough import GeneSpans
 from .progress import Progress
@@ -247,7 +247,7 @@ def _run(reader, target, writer_cls, run_info, scorer, ctx, reference, opts) -> 
 
 
 def _kept(message, working, output_path):
-    if working == output_path or not os.path.exists(working):
+    if not working.endswith(PARTIAL_SUFFIX) or not os.path.exists(working):  # written directly
         return message
     return (f"{message}; the records written so far are kept in {working} (rerun the same "
             f"command with --resume to continue)")

@@ -207,6 +207,13 @@ def test_dev_full_fails_clearly_and_stays_a_device(tmp_path):
     assert r.returncode == 7
     assert "cannot write output /dev/full: No space left on device" in error_line(r)
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    # BCF is made at close from the complete header: that write fails clearly too, through a link
+    link = tmp_path / "o.bcf"
+    link.symlink_to("/dev/full")
+    r = run(vcf, link, "-q", text=True)
+    assert r.returncode == 7
+    assert "cannot write output /dev/full: " in error_line(r) and "--resume" not in error_line(r)
+    assert link.is_symlink() and sorted(os.listdir(tmp_path)) == ["in.vcf", "o.bcf"]
 
 
 def test_device_node_is_written_not_replaced(tmp_path):
