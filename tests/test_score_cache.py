@@ -23,11 +23,12 @@ def test_second_run_is_answered_from_the_cache(tmp_path):
 
         first, calls = run("a.vcf")
         assert calls > 100
-        assert run.timings["cache hits"] == 0 and run.timings["cache misses"] == 332
+        # the 6 records outside every gene never reach a scorer (passed through before it)
+        assert run.timings["cache hits"] == 0 and run.timings["cache misses"] == 326
         second, calls = run("b.vcf")
         assert calls == 0 and body(second) == body(first)
         # unscorable records are not stored: they are planned again (no model call)
-        assert run.timings["cache hits"] == 310 and run.timings["cache misses"] == 22
+        assert run.timings["cache hits"] == 310 and run.timings["cache misses"] == 16
         _, calls = run("c.vcf", distance=10)  # other settings: another cache file
         assert calls > 100
         raw, calls = run("d.vcf", raw=True)
