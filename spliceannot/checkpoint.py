@@ -114,9 +114,14 @@ def load_network(path):
         raise ModelFileError(f"{path}: not a checkpoint (needs {META} and {WEIGHTS})")
     meta = _read_json(d / META)
     try:
+        state = load_file(str(d / WEIGHTS))
+    except Exception as exc:  # safetensors raises its own error type for a pickle or a cut file
+        raise ModelFileError(f"{path}: {WEIGHTS} is not a complete safetensors file "
+                             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    try:
         config = NetworkConfig(**meta["architecture"])
         net = SpliceNet(config)
-        net.load_state_dict(load_file(str(d / WEIGHTS)), strict=True)
+        net.load_state_dict(state, strict=True)
     except (KeyError, TypeError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: weights do not fit the stored architecture ({exc})") from None
     return net.eval(), meta

@@ -32,6 +32,7 @@ def info_description(raw: bool = False) -> str:
 NO_ALT = "no ALT allele"
 NO_GENE = "no overlapping gene"
 NO_CONTIG = "contig absent from FASTA"
+POS_PAST_END = "REF reaches past the contig end"
 PAST_END = "window runs past contig end"
 REF_MISMATCH = "REF does not match FASTA"
 REF_TOO_LONG = "REF longer than 2D"
@@ -160,8 +161,8 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
         result.reason = NO_ALT
         return result
     overlapping = genes.overlapping(variant.chrom, variant.pos)
-    if not overlapping:
-        result.reason = NO_GENE
+    if not overlapping:  # 1.3.1 checks genes first; a contig the FASTA lacks is named as such
+        result.reason = NO_GENE if reference.resolve(variant.chrom) is not None else NO_CONTIG
         return result
     contig = reference.resolve(variant.chrom)
     if contig is None:
@@ -175,6 +176,9 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
     if start < 1 or variant.pos + half > length:
         if not settings.pad_ends:
             result.reason = PAST_END
+            return result
+        if variant.pos + len(variant.ref) - 1 > length:  # no bases to pad around
+            result.reason = POS_PAST_END
             return result
         # --pad-ends: bases past either end are N, as the transcript mask already pads.
         left, right = max(1 - start, 0), max(variant.pos + half - length, 0)

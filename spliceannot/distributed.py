@@ -212,11 +212,24 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                          f"an uncompressed file and compress it afterwards (bgzip)")
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
+    from .output import OutputTarget
     from .scoring import prepare
 
     # Every check a worker would make, made here once: a usage error stops the run before any
     # shard or output exists, not as a shard failure.
     prepare(dataclasses.replace(opts, format=writer), output_path).close()
+    target = OutputTarget(output_path)  # a missing directory is refused before any work
+    target.lock()
+    try:
+        return _score(input_path, output_path, opts, shards, address, plugins_dirs, retries,
+                      workers, keep_work, writer_cls)
+    finally:
+        target.unlock()
+
+
+def _score(input_path, output_path, opts, shards, address, plugins_dirs, retries, workers,
+           keep_work, writer_cls):
+    writer = writer_cls.name
     started = time.perf_counter()
     workdir = output_path + WORK_SUFFIX
     fingerprint = _fingerprint(input_path, opts, shards, writer)
@@ -298,11 +311,17 @@ def _reason(exc) -> str:
 
 
 def merge(manifest, writer_cls, output_path):
-    """Merge the parts in shard order into one output, via OUT.partial renamed when complete."""
-    working = output_path + ".partial"
+    """Merge the parts in shard order into one output, via OUT.partial published when complete
+    (a device or a symlink's target is written, never replaced)."""
+    from .output import OutputTarget, write_error
+
+    target = OutputTarget(output_path)
     parts = [manifest.path(s["part"]) for s in manifest.shards]
-    writer_cls.merge(parts, working, output_path)
-    os.replace(working, output_path)
+    try:
+        writer_cls.merge(parts, target.working, output_path)
+    except OSError as exc:
+        raise write_error(exc, output_path) from None
+    target.commit()
 
 
 def _total(shards) -> Summary:

@@ -39,3 +39,9 @@ class ModelFileError(SpliceannotError):
     """A model file is missing, malformed or of an unsupported layout."""
 
     exit_code = 6
+
+
+class OutputError(SpliceannotError):
+    """The output cannot be written (disk full, file size limit, closed pipe, failed rename)."""
+
+    exit_code = 7

@@ -15,7 +15,7 @@ becomes a candidate; a policy then picks the genes the scorer sees:
   whose ``gene_id`` is only the transcript accession.
 
 Parsed transcripts (before the policy) are cached as JSON under ``$SPLICEANNOT_CACHE_DIR``
-(default ``~/.cache/spliceannot``), keyed by the file's absolute path, size and mtime, so a
+(default ``~/.cache/spliceannot``), keyed by a digest of the file's content, so a
 whole-genome GENCODE GTF is parsed once.
 """
 
@@ -208,10 +208,13 @@ def cache_dir() -> pathlib.Path:
 
 
 def cache_key(path) -> str:
-    path = pathlib.Path(path).resolve()
-    st = path.stat()
-    text = f"{CACHE_VERSION}\t{path}\t{st.st_size}\t{st.st_mtime_ns}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    """The file's content digest: size and mtime miss an edit that keeps both (a copy with
+    ``cp -p``, a same-second rewrite on a coarse clock). Hashing runs at disk speed."""
+    digest = hashlib.blake2b(str(CACHE_VERSION).encode(), digest_size=16)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def cached_transcripts(path) -> list:

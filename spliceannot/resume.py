@@ -40,6 +40,34 @@ def completed_records(path: str) -> list:
     return out
 
 
+def check_settings(path: str, run_info: dict) -> None:
+    """Refuse a partial output made with another model, annotation or settings: its header
+    records them (``##spliceannot_KEY=VALUE``). The scorer may differ: every scorer is exact."""
+    recorded = {}
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    try:
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as handle:
+            for line in handle:
+                if not line.startswith(b"##"):
+                    break
+                key, _, value = line.decode("utf-8", "replace")[2:].rstrip("\r\n").partition("=")
+                if key.startswith("spliceannot_"):
+                    recorded[key[len("spliceannot_"):]] = value
+    except (EOFError, zlib.error, OSError):
+        pass  # a header cut short: what was read is compared
+    if not recorded:
+        raise UsageError(f"--resume: {path} records no spliceannot settings (not a partial "
+                         f"output of this tool?); remove it to start over")
+    expected = {k: str(v) for k, v in run_info.items() if k not in ("target_name", "scorer")}
+    recorded.pop("scorer", None)
+    for key in sorted(set(expected) | set(recorded)):
+        if recorded.get(key) != expected.get(key):
+            raise UsageError(f"--resume: {path} was made with other settings ({key}: "
+                             f"{recorded.get(key, 'unset')}, this run: {expected.get(key, 'unset')}); "
+                             f"rerun with its settings, or remove it to start over")
+
+
 def replay(records, done: list, writer, summary):
     """Write ``done`` lines for the first input records again; return the rest of the input."""
     records = iter(records)

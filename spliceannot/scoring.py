@@ -19,19 +19,21 @@ import time
 from dataclasses import dataclass
 
 from . import __version__, delta, provenance, registry
-from .errors import InputError, SpliceannotError, UsageError
+from .errors import InputError, OutputError, SpliceannotError, UsageError
+from .output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .passthrough import GeneSpans
 from .progress import Progress
 from .reference import Reference
-from .resume import replay
+from .resume import check_settings, replay
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .vcf import MalformedLine, VcfReader
 from .writer import RejectsWriter, open_writer
 
 log = logging.getLogger("spliceannot")
-PARTIAL_SUFFIX = ".partial"
 MALFORMED = "malformed VCF line"
 NONFINITE = "model output not finite"
+TELOMERE = "POS 0 (a telomere) cannot be scored"
 
 
 class Interrupted(SpliceannotError):
@@ -131,6 +133,13 @@ def check_options(opts: Options, output_path: str):
     writer_cls = registry.writer_for(opts.format, output_path)
     if opts.resume and not writer_cls.resumable:
         raise UsageError(f"--resume is not supported by the {writer_cls.name} writer")
+    # Every output name is checked before any work: a missing directory is no reason to lose a run.
+    OutputTarget(output_path)
+    if opts.rejects:
+        check_writable_path(opts.rejects, "--rejects")
+    if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
+        raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
+                         f"created if missing)")
     if opts.mask_mode not in ("nearest", "positionwise"):
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
     if opts.delins_rule not in ("pair", "collapse"):
@@ -188,14 +197,20 @@ def prepare(opts: Options, output_path: str) -> Run:
 
 def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     """Score ``input_path`` into ``output_path`` ('-' for stdin/stdout); returns the run summary."""
-    run = prepare(opts, output_path)
+    check_options(opts, output_path)
+    target = OutputTarget(output_path)
+    target.lock()  # before any work: a second run on this output stops here, at once
     try:
-        return _score(input_path, output_path, opts, run)
+        run = prepare(opts, output_path)
+        try:
+            return _score(input_path, target, opts, run)
+        finally:
+            run.close()
     finally:
-        run.close()
+        target.unlock()
 
 
-def _score(input_path, output_path, opts, run) -> Summary:
+def _score(input_path, target, opts, run) -> Summary:
     scorer = run.scorer
     if opts.threads:
         import torch
@@ -203,18 +218,24 @@ def _score(input_path, output_path, opts, run) -> Summary:
         torch.set_num_threads(opts.threads)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
-    working = output_path if output_path == "-" else output_path + PARTIAL_SUFFIX
+    output_path, working = target.path, target.working
     done = []
-    if opts.resume and os.path.exists(working):
+    if opts.resume and not target.direct and os.path.exists(working):
         done = run.writer_cls.completed(working)
+        check_settings(working, run.run_info)
         os.replace(working, working + ".old")
     writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
-    rejects = RejectsWriter(opts.rejects) if opts.rejects else None
+    rejects = None
+    complete = False
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
     records = iter(reader)
+    # Trimming can move POS into a gene: then every record is planned.
+    spans = None if opts.trim_alleles else GeneSpans(run.genes, run.reference)
     try:
+        if opts.rejects:
+            rejects = RejectsWriter(opts.rejects)
         if opts.resume and done:
             records = replay(records, done, writer, summary)
             os.unlink(working + ".old")
@@ -224,25 +245,34 @@ def _score(input_path, output_path, opts, run) -> Summary:
             for record in records:
                 chunk.append(record)
                 if len(chunk) >= opts.chunk_size:
-                    _flush(chunk, run, writer, summary, rejects, opts)
+                    _flush(chunk, run, writer, summary, rejects, opts, spans)
                     bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
                     chunk = []
             if chunk:
-                _flush(chunk, run, writer, summary, rejects, opts)
+                _flush(chunk, run, writer, summary, rejects, opts, spans)
                 bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
+        writer.close()
+        complete = True
     except KeyboardInterrupt:
         raise Interrupted(_kept("interrupted", working, output_path)) from None
     except SpliceannotError as exc:
         raise type(exc)(_kept(str(exc), working, output_path)) from None
+    except OSError as exc:  # a writer that let a raw write error through
+        from .output import write_error
+
+        raise OutputError(_kept(str(write_error(exc, output_path)), working, output_path)) from None
     finally:
-        writer.close()
+        if not complete:
+            try:
+                writer.abort()
+            except (SpliceannotError, OSError):
+                pass  # the first error is the one to report
         reader.close()
         if rejects:
             rejects.close()
         summary.seconds = time.perf_counter() - started
         summary.timings = {k: v - timings_before.get(k, 0) for k, v in _timings(run).items()}
-    if working != output_path:
-        os.replace(working, output_path)
+    target.commit()
     return summary
 
 
@@ -254,18 +284,32 @@ def _timings(run) -> dict:
 
 
 def _kept(message, working, output_path):
-    if working == output_path:
+    if not working.endswith(PARTIAL_SUFFIX) or not os.path.exists(working):  # written directly
         return message
     return (f"{message}; the records written so far are kept in {working} (rerun the same "
             f"command with --resume to continue)")
 
 
-def _flush(chunk, run, writer, summary, rejects, opts):
-    good = [r for r in chunk if r.malformed is None]
-    results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups))
-    for record in chunk:
+def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
+    # Records outside every gene skip planning and the model (1.3.1 leaves them as they are).
+    bypass = {}
+    if spans is not None:
+        for i, r in enumerate(chunk):
+            if r.malformed is None and r.variant.pos > 0:
+                why = spans.reason(r.variant.chrom, r.variant.pos)
+                if why is not None:
+                    bypass[i] = why
+    good = [r for i, r in enumerate(chunk)
+            if r.malformed is None and r.variant.pos > 0 and i not in bypass]
+    results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups)
+                   if good else ())
+    for i, record in enumerate(chunk):
         if record.malformed is not None:
             result = delta.Result(record.variant, MALFORMED, detail=record.malformed)
+        elif record.variant.pos < 1:
+            result = delta.Result(record.variant, TELOMERE)
+        elif i in bypass:
+            result = delta.Result(record.variant, bypass[i])
         else:
             result = next(results, None)
             if result is None:

@@ -1,30 +1,35 @@
-"""All VCF/BCF input and output, through cyvcf2 (the only module that imports it).
+"""All VCF/BCF input and output (the only module that imports cyvcf2).
 
-Text VCF (plain, gzip or BGZF, or stdin) is streamed line by line here and each body line is
-handed to htslib on its own, so a malformed line is reported with its line number and does not
-end the run: cyvcf2's own iterator stops at the first line htslib cannot parse. BCF is read by
-cyvcf2 directly. The rest of spliceannot sees :class:`~spliceannot.variant.Variant`; writers get
-back the opaque ``Record`` so every INFO, FORMAT and sample column passes through untouched.
+Text VCF (plain, gzip or BGZF, or stdin) is streamed line by line here as the input's bytes, so
+a malformed line is reported with its line number and does not end the run, and what passes
+through is written back byte for byte. BCF input is printed as VCF text by htslib first. The
+rest of spliceannot sees :class:`~spliceannot.variant.Variant`; writers get back the ``Record``,
+whose text line carries every INFO, FORMAT and sample column untouched.
 """
 
 import gzip
 import io
+import logging
 import os
 import re
+import shutil
+import stat
 import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
 
 from .errors import InputError
+from .vcf_header import HeaderFixer, declared
 from .variant import Variant
 
 _POS = re.compile(r"^[0-9]+$")
+log = logging.getLogger("spliceannot")
 
 
 @dataclass
 class Record:
-    raw: object  # the text line (text VCF) or a cyvcf2.Variant (BCF)
+    raw: str  # the text line; bytes that are not UTF-8 as surrogate escapes
     variant: Variant
     malformed: str = None  # why the line cannot be parsed as a VCF record, if it cannot
 
@@ -56,14 +61,14 @@ def _open_input(path: str):
 def parse_line(line: str, number: int) -> Record:
     """Split a body line into a Variant; a line that is not 8+ tab-separated fields with an
     integer POS and a REF is kept as malformed, with the reason."""
-    fields = line.split("\t")
+    fields = line.split("\t", 8)  # the sample columns are the writer's, not ours
     chrom = fields[0] if fields else ""
     if len(fields) < 8:
         why = f"{len(fields)} tab-separated fields, a VCF record needs at least 8"
         return Record(line, Variant(chrom, 0, "", [], ".", number), why)
     pos, ident, ref, alt = fields[1], fields[2], fields[3], fields[4]
-    if not _POS.match(pos) or int(pos) < 1:
-        return Record(line, Variant(chrom, 0, ref, [], ident, number), f"POS {pos!r} is not a positive integer")
+    if not _POS.match(pos):  # POS 0 is legal: a telomere (VCF 4.3, section 1.6.1)
+        return Record(line, Variant(chrom, 0, ref, [], ident, number), f"POS {pos!r} is not a non-negative integer")
     if not ref or ref == ".":
         return Record(line, Variant(chrom, int(pos), ref, [], ident, number), "REF is empty")
     alts = [] if alt in (".", "") else alt.split(",")
@@ -81,14 +86,9 @@ class VcfReader:
             self._stream, self.is_bcf = _open_input(path)
         except OSError as exc:
             raise InputError(f"input VCF {path}: cannot read it ({exc})") from None
+        self._added_info, self._added_meta, self._spool = {}, {}, None
         if self.is_bcf:
-            self._stream.close()
-            try:
-                self._vcf = cyvcf2.VCF(path)
-            except Exception as exc:  # cyvcf2 raises bare Exception on a bad header
-                raise InputError(f"input VCF {path}: cannot read the BCF header ({exc})") from None
-            self.header_lines = 0
-            return
+            self._stream = self._bcf_as_text()
         header = []
         self._first = None
         for line in self._lines():
@@ -105,6 +105,7 @@ class VcfReader:
         if not header[-1].startswith("#CHROM"):
             raise InputError(f"input VCF {path}: the header has no '#CHROM' column line")
         self.header_lines = len(header)
+        self.header = header
         # cyvcf2 reads the header from a small file; the body never goes through its iterator.
         with tempfile.NamedTemporaryFile("w", suffix=".vcf", delete=False) as tmp:
             tmp.write("\n".join(header) + "\n")
@@ -115,12 +116,43 @@ class VcfReader:
         finally:
             os.unlink(tmp.name)
 
+    def _bcf_as_text(self):
+        """BCF, read by htslib and printed as VCF text into a temporary file (stdin is spooled
+        first: htslib cannot re-read what was peeked), so BCF and VCF records take one path
+        and keep their bytes (htslib prints strings as stored, whatever their encoding)."""
+        import pysam
+
+        source = self.path
+        spool = tempfile.NamedTemporaryFile(suffix=".vcf", delete=False)
+        spool.close()
+        self._spool = spool.name
+        try:
+            if self.path == "-":
+                with open(self._spool, "wb") as raw:
+                    shutil.copyfileobj(self._stream, raw)  # inflated: htslib reads plain BCF
+                source = self._spool + ".bcf"
+                os.replace(self._spool, source)
+            self._stream.close()
+            try:
+                with pysam.VariantFile(source) as src, \
+                        pysam.VariantFile(self._spool, "w", header=src.header) as dst:
+                    for rec in src:
+                        dst.write(rec)
+            finally:
+                if source != self.path:
+                    os.unlink(source)
+        except (EOFError, zlib.error, OSError, ValueError) as exc:
+            raise InputError(f"input BCF {self.path}: cannot read it ({exc})") from None
+        return open(self._spool, "rb")
+
     def _lines(self):
         number = 0
         try:
             for raw in self._stream:
                 number += 1
-                yield raw.decode("utf-8", "replace").rstrip("\r\n")
+                # Bytes that are not UTF-8 (Latin-1 IDs, say) travel as surrogate escapes and
+                # are written back unchanged: the output holds the input's bytes.
+                yield raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
         except (EOFError, zlib.error, OSError) as exc:
             raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
                              f"after line {number} ({exc})") from None
@@ -130,26 +162,28 @@ class VcfReader:
         return list(self._vcf.seqnames)
 
     def has_info(self, info_id: str) -> bool:
-        try:
-            self._vcf.get_header_type(info_id)
-            return True
-        except KeyError:
-            return False
+        return info_id in self._added_info or info_id in declared(self.header)["INFO"]
 
     def add_info(self, info_id: str, number: str, type_: str, description: str) -> None:
-        if not self.has_info(info_id):
-            self._vcf.add_info_to_header(
-                {"ID": info_id, "Number": number, "Type": type_, "Description": description})
+        """Declare INFO ``info_id`` in the output header, replacing the input's own line."""
+        self._added_info[info_id] = (f'##INFO=<ID={info_id},Number={number},Type={type_},'
+                                     f'Description="{description}">')
 
     def add_meta(self, key: str, value: str) -> None:
-        self._vcf.add_to_header(f"##{key}={value}")
+        """A ``##key=value`` line in the output header, replacing the input's for that key."""
+        self._added_meta[key] = value
+
+    def output_header(self, extra=()) -> list:
+        """The input's header lines with the added INFO and meta lines (and ``extra``) before
+        ``#CHROM``; the input's own lines for those INFO IDs and meta keys are dropped."""
+        infos = tuple(f"##INFO=<ID={i}," for i in self._added_info)
+        metas = tuple(f"##{k}=" for k in self._added_meta)
+        kept = [l for l in self.header[:-1] if not (l.startswith(infos) or l.startswith(metas))]
+        added = list(self._added_info.values()) + list(extra)
+        added += [f"##{k}={v}" for k, v in self._added_meta.items()]
+        return kept + added + self.header[-1:]
 
     def __iter__(self):
-        if self.is_bcf:
-            for n, raw in enumerate(self._vcf, 1):
-                yield Record(raw, Variant(raw.CHROM, raw.POS, raw.REF, list(raw.ALT),
-                                          raw.ID or ".", line=n))
-            return
         number = self.header_lines
         lines = self._lines()
         if self._first is not None:
@@ -162,8 +196,11 @@ class VcfReader:
 
     def close(self):
         self._vcf.close()
-        if not self.is_bcf and self._stream is not sys.stdin.buffer:
+        if self._stream is not sys.stdin.buffer:
             self._stream.close()
+        if self._spool is not None:
+            os.unlink(self._spool)
+            self._spool = None
 
 
 def _chain(first, rest):
@@ -172,44 +209,133 @@ def _chain(first, rest):
 
 
 class MalformedLine(InputError):
-    """htslib refused a body line."""
+    """A body line the writer cannot take apart."""
 
 
 class VcfWriter:
-    """Writes records from a :class:`VcfReader`, with the header lines added to that reader."""
+    """Writes each record as its input text with INFO edited: the output keeps the input's bytes.
+
+    The INFO IDs the run declares (``reader.add_info``) are removed from every record and the
+    new values appended. The header is written first; tags and contigs that records use but the
+    header lacks are added to it when the run closes (the body is copied behind a new header,
+    BGZF block for block). BCF is made at close from the text, once the header is complete,
+    because a BCF record can only name what its header declares.
+    """
 
     def __init__(self, path: str, reader: VcfReader, mode: str):
-        import cyvcf2
+        from .output import ByteSink, TextSink
 
-        self._writer = cyvcf2.Writer(path, reader._vcf, mode=mode)
+        self.path, self.mode, self.reader = path, mode, reader
+        self.direct = path == "-" or (os.path.exists(path)
+                                      and not stat.S_ISREG(os.stat(path).st_mode))
+        self._fixer = HeaderFixer(reader.header)
+        self._replace = tuple(reader._added_info)
+        self._fixer.known["INFO"].update(self._replace)
+        self._text_path = path
+        if mode == "wb" and self.direct:  # a device or FIFO: the text waits in a temporary file
+            fd, self._text_path = tempfile.mkstemp(suffix=".vcf")
+            os.close(fd)
+        self._sink = ByteSink(self._text_path, name=path)
+        self._out = TextSink(self._sink, compress=mode == "wz")
+        self._out.write("\n".join(reader.output_header()) + "\n")
+        self._out.flush()  # the body starts on a BGZF block boundary: a new header can go before it
+        self._body_at = None if self._text_path == "-" or (self.direct and mode != "wb") \
+            else self._sink.tell()
 
     def can_write(self, record: Record) -> bool:
-        if not isinstance(record.raw, str):
-            return True
-        try:
-            self._writer.variant_from_string(record.raw)
-            return True
-        except Exception:
-            return False
+        return record.malformed is None and len(record.raw.split("\t", 8)) >= 8
 
     def write_line(self, line: str) -> None:
         """Write an already annotated text line (used by --resume)."""
-        self._writer.write_record(self._writer.variant_from_string(line))
+        self._fixer.check(line.split("\t", 8), "?")
+        self._out.write(line + "\n")
 
     def write(self, record: Record, info: dict) -> None:
-        raw = record.raw
-        if isinstance(raw, str):
-            try:
-                raw = self._writer.variant_from_string(raw)
-            except Exception as exc:
-                raise MalformedLine(f"line {record.variant.line}: htslib cannot parse it "
-                                    f"({exc})") from None
-        for key, value in info.items():
-            raw.INFO[key] = value
-        self._writer.write_record(raw)
+        fields = record.raw.split("\t", 8)
+        if len(fields) < 8:
+            raise MalformedLine(f"line {record.variant.line}: {len(fields)} tab-separated "
+                                f"fields, a VCF record needs at least 8")
+        self._fixer.check(fields, record.variant.line)
+        column = fields[7]
+        if not info and not any(key in column for key in self._replace):
+            self._out.write(record.raw + "\n")  # passes through as read
+            return
+        items = [] if column == "." else [
+            item for item in column.split(";") if item.partition("=")[0] not in self._replace]
+        items += [f"{key}={value}" for key, value in info.items()]
+        fields[7] = ";".join(items) or "."
+        self._out.write("\t".join(fields) + "\n")
 
-    def close(self):
-        self._writer.close()
+    def close(self, complete: bool = True) -> None:
+        """Finish the output; ``complete=False`` (after a failure) only closes the file."""
+        self._out.close()
+        if not complete:
+            if self._text_path != self.path:
+                os.unlink(self._text_path)
+            return
+        if self._fixer.lines:
+            if self._body_at is None:
+                log.warning("the header already written to %s lacks %d declaration(s) of tags "
+                            "the records use (as bcftools view writes them)", self.path,
+                            len(self._fixer.lines))
+            else:
+                self._rewrite_header()
+        if self.mode == "wb":
+            self._to_bcf()
+
+    def _rewrite_header(self) -> None:
+        from .output import Bgzf, ByteSink
+
+        tmp = self._text_path + ".header"
+        sink = ByteSink(tmp, name=self.path)
+        try:
+            head = ("\n".join(self.reader.output_header(self._fixer.lines)) + "\n").encode(
+                "utf-8", "surrogateescape")
+            if self.mode == "wz":
+                block = Bgzf(sink)
+                block.write(head)
+                block.flush()
+            else:
+                sink.write(head)
+            with open(self._text_path, "rb") as src:
+                src.seek(self._body_at)
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    sink.write(chunk)
+            sink.close()
+            os.replace(tmp, self._text_path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def _to_bcf(self) -> None:
+        import pysam
+
+        from .errors import OutputError
+        from .output import write_error
+
+        target = self.path if self.direct else self.path + ".bcf"
+        try:
+            with pysam.VariantFile(self._text_path) as src:
+                header = src.header.copy()
+                if "END" not in header.info:
+                    # htslib writes INFO/END into BCF records with symbolic ALTs; undeclared, it
+                    # makes records that no reader accepts.
+                    header.add_line('##INFO=<ID=END,Number=1,Type=Integer,'
+                                    'Description="End position of the variant">')
+                with pysam.VariantFile(target, "wb", header=header) as dst:
+                    for rec in src:
+                        dst.write(rec)
+        except OSError as exc:
+            if not self.direct and os.path.exists(target):
+                os.unlink(target)
+            raise write_error(exc, self.path) from None
+        except ValueError as exc:  # htslib refused a record the text output passed through
+            raise OutputError(f"cannot write BCF {self.path}: {exc}") from None
+        if self.direct:
+            os.unlink(self._text_path)
+        else:
+            os.replace(target, self.path)
 
 
 def read_bcf_lines(path: str) -> list:

@@ -39,7 +39,11 @@ class Writer(ABC):
         """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.delta.Result`."""
 
     def close(self) -> None:
-        """Flush and close; called once, also after a failure."""
+        """Flush and finish the output; called once, when every record has been written."""
+
+    def abort(self) -> None:
+        """Close after a failure: keep what was written, finish nothing (default: ``close``)."""
+        self.close()
 
     # ---- resume (resumable writers) -----------------------------------------------------------
 
@@ -73,8 +77,9 @@ class Writer(ABC):
 
     @classmethod
     def open_part(cls, part: str):
-        """A text stream of a part file (plain text; writers of compressed parts override)."""
-        return open(part, newline="")
+        """A text stream of a part file (plain text; writers of compressed parts override).
+        surrogateescape: parts hold the input's bytes, whatever their encoding."""
+        return open(part, newline="", encoding="utf-8", errors="surrogateescape")
 
     @classmethod
     def split_part(cls, handle) -> tuple:
@@ -105,7 +110,7 @@ class Writer(ABC):
     def merge(cls, parts: list, path: str, target: str) -> None:
         """Write ``parts`` (complete outputs of consecutive shards, in order) into ``path``: one
         header, then every part's body. Writers whose output is not in input order override it."""
-        with open(path, "w", newline="") as out:
+        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as out:
             out.writelines(cls.merged_lines(parts))
 
 
@@ -129,32 +134,24 @@ class TextWriter(Writer):
 
     def __init__(self, path: str, reader, run_info: dict, target: str = None):
         super().__init__(path, reader, run_info, target)
-        if path == "-":
-            import sys
+        from .output import ByteSink, TextSink
 
-            self._handle, self._owned = sys.stdout, False
-        elif self.target.endswith(".gz"):
-            import gzip
-
-            self._handle, self._owned = gzip.open(path, "wt"), True
-        else:
-            self._handle, self._owned = open(path, "w"), True
+        # Every write error becomes one OutputError; a .gz target is BGZF (gzip readers read it).
+        compress = path != "-" and self.target.endswith(".gz")
+        self._handle = TextSink(ByteSink(path), compress=compress)
 
     @classmethod
     def can_merge(cls, target: str) -> bool:
         return cls.mergeable and not target.endswith(".gz")
 
     def close(self) -> None:
-        if self._owned:
-            self._handle.close()
-        else:
-            self._handle.flush()
+        self._handle.close()
 
 
 class RejectsWriter(TextWriter):
     """``--rejects FILE``: one TSV line per record or ALT the run left unscored, with the reason.
 
-    Records outside every gene are ordinary and left out."""
+    Records outside every gene are listed too, as every unscored record is."""
 
     name = "rejects"
     description = "TSV of unscored records and ALTs with their reasons"
@@ -167,7 +164,7 @@ class RejectsWriter(TextWriter):
     def write(self, record, result) -> None:
         from . import delta
 
-        if result.reason in (None, delta.NO_GENE) and not result.alt_skips:
+        if result.reason is None and not result.alt_skips:
             return
         v = result.variant
         reasons = []

@@ -89,8 +89,17 @@ def test_cache_reused_until_file_changes(tmp_path, monkeypatch):
     gtf.load(path, "canonical")  # policy applies after the cache: no second parse
     assert len(calls) == 1
     assert list((tmp_path / "cache" / "gtf").glob("*.json"))
-    os.utime(path, ns=(1, 1))  # same size, other mtime: parsed again
+    os.utime(path, ns=(1, 1))  # touched, same bytes: still the cached parse
     gtf.load(path, "all")
+    assert len(calls) == 1
+    # Same size and mtime, other content (a same-second edit, `cp -p`): parsed again, and the
+    # new transcripts are what the run gets.
+    text = path.read_text()
+    edited = text.replace('"T_LONG"', '"T_LOXG"')
+    assert len(edited) == len(text) and edited != text
+    path.write_text(edited)
+    os.utime(path, ns=(1, 1))
+    assert gtf.load(path, "all").genes[0].transcript == "T_LOXG"
     assert len(calls) == 2
 
 

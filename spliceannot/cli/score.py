@@ -8,7 +8,7 @@ import typer
 
 from . import session
 
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 
 
 def score(
@@ -61,6 +61,10 @@ def score(
     source = input_opt or input_path
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
+    if summary_json:  # checked before the run, like every output name
+        from ..output import check_writable_path
+
+        check_writable_path(summary_json, "--summary-json")
     session.start(quiet, plugins_dir)
     from ..profiles import expand
     from ..scoring import Options, score_file
@@ -90,8 +94,11 @@ def score(
     else:
         summary = score_file(source, output, opts)
     if summary_json:
-        with open(summary_json, "w") as handle:
-            json.dump(summary.to_dict(), handle, indent=2)
+        try:
+            with open(summary_json, "w") as handle:
+                json.dump(summary.to_dict(), handle, indent=2)
+        except OSError as exc:
+            raise OutputError(f"--summary-json {summary_json}: cannot write it ({exc.strerror})") from None
     if not quiet:
         for line in summary.lines():
             print(f"spliceannot: {line}", file=sys.stderr)

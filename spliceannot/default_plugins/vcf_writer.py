@@ -1,4 +1,4 @@
-"""Built-in writer ``vcf``: the input VCF/BCF with SpliceAI's INFO field, through cyvcf2."""
+"""Built-in writer ``vcf``: the input VCF/BCF with SpliceAI's INFO field, its other bytes kept."""
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
@@ -50,7 +50,9 @@ class VcfOutput(Writer):
 
         with open(part, "rb") as probe:
             compressed = probe.read(2) == b"\x1f\x8b"
-        return gzip.open(part, "rt", newline="") if compressed else open(part, newline="")
+        if not compressed:
+            return super().open_part(part)
+        return gzip.open(part, "rt", newline="", encoding="utf-8", errors="surrogateescape")
 
     @classmethod
     def merge(cls, parts, path, target):
@@ -60,10 +62,13 @@ class VcfOutput(Writer):
 
         with pysam.BGZFile(path, "w") as out:
             for line in cls.merged_lines(parts):
-                out.write(line.encode())
+                out.write(line.encode("utf-8", "surrogateescape"))
 
     def close(self):
         self._out.close()
+
+    def abort(self):
+        self._out.close(complete=False)
 
 
 @hookimpl

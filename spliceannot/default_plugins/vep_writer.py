@@ -67,22 +67,32 @@ class VepOutput(Writer):
     def close(self):
         import pysam
 
+        from spliceannot.output import ByteSink, TextSink, write_error
+
         self._lines.sort()
-        with pysam.BGZFile(self.path, "w") as handle:
-            text = "\n".join(self.header() + [line for *_, line in self._lines]) + "\n"
-            handle.write(text.encode())
+        handle = TextSink(ByteSink(self.path), compress=True)
+        try:
+            handle.write("\n".join(self.header() + [line for *_, line in self._lines]) + "\n")
+        finally:
+            handle.close()
         # The index is named for the final file: the pipeline renames OUT.partial to OUT.
         index = self.target + ".tbi"
-        pysam.tabix_index(self.path, preset="vcf", force=True, index=index)
+        try:
+            pysam.tabix_index(self.path, preset="vcf", force=True, index=index)
+        except OSError as exc:
+            raise write_error(exc, index) from None
         if not os.path.exists(index):  # pragma: no cover - older pysam ignore ``index``
             os.replace(self.path + ".tbi", index)
+
+    def abort(self):
+        pass  # lines are only written, sorted, at close: after a failure there is nothing to keep
 
 
     @classmethod
     def open_part(cls, part):
         import gzip
 
-        return gzip.open(part, "rt", newline="")
+        return gzip.open(part, "rt", newline="", encoding="utf-8", errors="surrogateescape")
 
     @classmethod
     def merge(cls, parts, path, target):
@@ -111,9 +121,10 @@ class VepOutput(Writer):
 
             with pysam.BGZFile(path, "w") as out:
                 for line in header:
-                    out.write(line.encode())
+                    out.write(line.encode("utf-8", "surrogateescape"))
                 for line in heapq.merge(*streams, key=key):
-                    out.write((line if line.endswith("\n") else line + "\n").encode())
+                    line = line if line.endswith("\n") else line + "\n"
+                    out.write(line.encode("utf-8", "surrogateescape"))
         pysam.tabix_index(path, preset="vcf", force=True, index=target + ".tbi")
 
 

@@ -110,3 +110,33 @@ def test_models_path_registers_by_name(tmp_path, monkeypatch):
         assert engine.exact and len(engine.nets) == 1 and engine.temperatures is None
     finally:
         registry.reset()
+
+
+@pytest.mark.parametrize("damage", ["pickle", "truncated"])
+def test_damaged_weights_are_a_one_line_error(tmp_path, damage):
+    import pickle
+    import subprocess
+    import sys
+
+    import pathlib
+
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    fasta = repo / "examples" / "data" / "hg38_chr16_186964-397118.fa"
+    table = repo / "annotations" / "hg38_chr16_186964-397118.refseq.txt"
+
+    net = small_net()
+    checkpoint.save(tmp_path / "m", net, checkpoint.new_meta(net.config))
+    weights = tmp_path / "m" / "model.safetensors"
+    if damage == "pickle":  # a torch.save-style pickle under the safetensors name: never loaded
+        weights.write_bytes(pickle.dumps({"w": [1.0, 2.0]}))
+    else:
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(ModelFileError, match="model.safetensors is not a complete safetensors"):
+        checkpoint.load_network(tmp_path / "m")
+    r = subprocess.run([sys.executable, "-m", "spliceannot", "score",
+                        str(repo / "tests" / "data" / "bad" / "ok3.vcf"), "-o",
+                        str(tmp_path / "o.vcf"), "-R", str(fasta), "-A", str(table), "--model",
+                        str(tmp_path / "m")], capture_output=True, text=True, cwd=repo)
+    assert r.returncode == 6 and "Traceback" not in r.stderr, r.stderr
+    errors = [l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")]
+    assert len(errors) == 1 and "is not a complete safetensors file" in errors[0]

@@ -1,0 +1,241 @@
+"""The output target of a run: where bytes go, how a write error stops the run, and the final rename.
+
+A regular file (or a name not yet taken) is written as ``OUT.partial`` beside it and renamed over
+``OUT`` only when the run completes, under a lock that refuses a second run on the same ``OUT``.
+Anything else is written directly and never renamed over: ``-`` (stdout), a device node such as
+``/dev/null`` or ``/dev/full``, a FIFO. A symlink is followed: its target is what gets written,
+and the link stays a link. Every write error (disk full, file too large, a closed pipe) becomes
+one :class:`OutputError`, so the run stops with a one-line message and a non-zero exit, and a
+partial output is never renamed as complete.
+"""
+
+import errno
+import fcntl
+import os
+import stat
+import struct
+import sys
+import zlib
+
+from .errors import OutputError, UsageError
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def check_writable_path(path: str, what: str) -> None:
+    """Refuse, before any work, a file name whose directory is missing or that is a directory."""
+    if path == "-":
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{what} {path}: is a directory; give a file name")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError(f"{what} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) and not os.path.exists(path):
+        raise UsageError(f"{what} {path}: directory {parent} is not writable")
+
+
+class OutputTarget:
+    """One ``-o`` of a run: ``working`` is where writers write, ``commit`` publishes it."""
+
+    def __init__(self, path: str):
+        check_writable_path(path, "output")
+        self.path = path
+        self.real = path if path == "-" else os.path.realpath(path)
+        self.direct = path == "-"
+        if not self.direct and os.path.exists(self.real):
+            mode = os.stat(self.real).st_mode
+            if stat.S_ISDIR(mode):
+                raise UsageError(f"output {path}: is a directory; give a file name")
+            self.direct = not stat.S_ISREG(mode)  # a device or FIFO: write it, never rename
+        self.working = self.real if self.direct else self.real + PARTIAL_SUFFIX
+        self._lock = None
+
+    def lock(self) -> None:
+        """Hold ``OUT.lock`` for the run; a second run on the same output is refused."""
+        if self.direct:
+            return
+        name = self.real + ".lock"
+        while True:
+            try:
+                fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise UsageError(f"output {self.path}: cannot create the lock {name} "
+                                 f"({exc.strerror})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise UsageError(f"output {self.path}: another spliceannot run is writing it "
+                                 f"(lock {name} is held); wait for it or choose another -o") from None
+            # The holder before us may have removed the file between our open and flock: then
+            # we locked a deleted inode and must lock the file that is there now.
+            try:
+                same = os.stat(name).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock = (fd, name)
+                return
+            os.close(fd)
+
+    def unlock(self) -> None:
+        if self._lock:
+            fd, name = self._lock
+            self._lock = None
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+            os.close(fd)
+
+    def commit(self) -> None:
+        """Publish the complete output: rename ``OUT.partial`` over ``OUT`` (regular files only)."""
+        if self.direct:
+            return
+        try:
+            if os.path.exists(self.real) and not stat.S_ISREG(os.stat(self.real).st_mode):
+                raise OutputError(f"output {self.path} is no longer a regular file; the complete "
+                                  f"output is kept in {self.working}")
+            os.replace(self.working, self.real)
+        except OSError as exc:
+            raise OutputError(f"cannot rename {self.working} to {self.real} ({exc.strerror}); "
+                              f"the complete output is kept in {self.working}") from None
+
+
+def write_error(exc: OSError, path: str) -> OutputError:
+    """The one-line error for a failed write; a closed pipe also silences stdout for good."""
+    if exc.errno == errno.EPIPE:
+        _silence_stdout()
+        return OutputError(f"output {path}: the reader closed the pipe; stopped")
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        why += " (disk full or file size limit)"
+    return OutputError(f"cannot write output {path}: {why}")
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; after EPIPE that flush would print a second traceback.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+class ByteSink:
+    """A binary output stream whose every failure is an :class:`OutputError`."""
+
+    def __init__(self, path: str, name: str = None, append: bool = False):
+        self.name = name or path
+        self._owned = path != "-"
+        try:
+            if path == "-":
+                self._handle = sys.stdout.buffer
+            else:
+                self._handle = open(path, "ab" if append else "wb", buffering=1 << 16)
+        except OSError as exc:
+            raise write_error(exc, self.name) from None
+        self.failed = False
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._handle.write(data)
+        except OSError as exc:
+            self.failed = True
+            raise write_error(exc, self.name) from None
+
+    def flush(self) -> None:
+        try:
+            self._handle.flush()
+        except OSError as exc:
+            self.failed = True
+            raise write_error(exc, self.name) from None
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def close(self) -> None:
+        try:
+            if self._owned:
+                self._handle.close()
+            else:
+                self._handle.flush()
+        except OSError as exc:
+            if self._owned:
+                try:
+                    self._handle.close()  # the failed flush left the file open
+                except OSError:
+                    pass
+            if not self.failed:
+                self.failed = True
+                raise write_error(exc, self.name) from None
+
+
+class TextSink:
+    """A text stream over a :class:`ByteSink` (optionally BGZF): bytes out exactly as read in.
+
+    Undecodable input bytes travel as surrogate escapes and are written back unchanged."""
+
+    def __init__(self, sink, compress: bool = False):
+        self._sink = Bgzf(sink) if compress else sink
+
+    def write(self, text: str) -> None:
+        self._sink.write(text.encode("utf-8", "surrogateescape"))
+
+    def flush(self) -> None:
+        self._sink.flush()
+
+    def close(self) -> None:
+        self._sink.close()
+
+
+# BGZF (SAM/BAM spec section 4.1): a series of gzip members of at most 64 KiB each, carrying
+# their compressed size in a "BC" extra field, ended by an empty member. Written here rather than
+# by htslib so that every write error surfaces as an OSError we can report.
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_BLOCK = 0xff00
+
+
+def bgzf_block(data: bytes, level: int = 6) -> bytes:
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    payload = comp.compress(data) + comp.flush()
+    head = struct.pack("<4BI2BH2BHH", 0x1f, 0x8b, 8, 4, 0, 0, 0xff, 6, ord("B"), ord("C"), 2,
+                       len(payload) + 25)
+    return head + payload + struct.pack("<II", zlib.crc32(data), len(data))
+
+
+class Bgzf:
+    """BGZF compression onto a sink; ``flush`` ends the current block (a block boundary)."""
+
+    def __init__(self, sink):
+        self._sink = sink
+        self._buf = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self._buf += data
+        while len(self._buf) >= _BLOCK:
+            self._sink.write(bgzf_block(bytes(self._buf[:_BLOCK])))
+            del self._buf[:_BLOCK]
+
+    def flush(self) -> None:
+        if self._buf:
+            self._sink.write(bgzf_block(bytes(self._buf)))
+            self._buf.clear()
+        self._sink.flush()
+
+    def tell(self) -> int:
+        return self._sink.tell()
+
+    def close(self) -> None:
+        try:
+            if not self._sink.failed:  # after a failed write, only release the file
+                self.flush()
+                self._sink.write(_BGZF_EOF)
+        finally:
+            self._sink.close()
+
+    @property
+    def failed(self) -> bool:
+        return self._sink.failed
