@@ -106,6 +106,10 @@ class MacCounter:
         inference.Conv.__call__ = counted
 
 
+def rate(x):
+    return f"{x:.0f}" if x >= 10 else f"{x:.2f}"
+
+
 def strings(plans):
     return [",".join(e.format() for e in p.entries()) if p.reason is None else None
             for p in plans]
@@ -327,7 +331,7 @@ def section_throughput(rows, args):
                 label = f"{kind} D={distance} M={mask} {precision}"
                 if mode == "free":
                     label = f"[free shapes] {label}"
-                rows.add(f"{label} SNVs/s", f"{snvs / seconds:.0f}",
+                rows.add(f"{label} SNVs/s", rate(snvs / seconds),
                          f"{snvs} SNVs in {seconds:.1f} s; peak GPU MiB {peak_mib(args.device)}")
                 rows.add(f"{label} compute",
                          f"{100 * 2 * macs / seconds / FP32_PEAK:.1f}% of fp32 peak",
