@@ -371,7 +371,7 @@ def section_precompute(rows, args):
                                                        first + args.precompute_bp - 1)], ("snv",))
     reference.close()
     snvs = 3 * sum(1 for l in open(tmp / "v.vcf") if l[0] != "#")
-    rows.add(f"precompute {region} (NM_001176) D=500 M=1 SNVs/s", f"{snvs / seconds:.0f}",
+    rows.add(f"precompute {region} (NM_001176) D=500 M=1 SNVs/s", rate(snvs / seconds),
              f"{snvs} SNVs, {seconds:.1f} s incl. writing bgzip+tabix; peak GPU MiB "
              f"{peak_mib(args.device)}; records out {summary.records_out}")
     direct = dict(vars(opts))
