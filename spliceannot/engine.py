@@ -22,9 +22,9 @@ gets alone. That property is probed on each machine when an engine is built
 and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
 is not folded and members are not stacked: :mod:`spliceannot.inference`, benchmarks/RESULTS.md.)
 
-On CUDA every convolution runs one fixed shape per layer under deterministic cuDNN (see
-:mod:`spliceannot.inference`), and the probe runs on the device; where it fails there, the
-engine computes each window whole on the device (:attr:`Engine.whole_windows`). Host arrays go
+On CUDA cuDNN runs deterministic and in fp32, and the probe runs on the device; where it fails,
+every convolution is switched to one fixed shape per layer and probed again, and where that
+fails too the engine computes each window whole on the device (:attr:`Engine.whole_windows`). Host arrays go
 up through pinned memory, asynchronously, and track batches are sized to the free GPU memory.
 ``bf16``/``fp16`` (autocast) and ``tf32`` trade exactness for speed; on CPU ``tf32`` is plain
 fp32.
@@ -37,7 +37,8 @@ import numpy as np
 import torch
 
 from .cone import Alt, Cone, build_tracks, split_alt
-from .inference import InferenceNet, ensemble_mean, position_invariant, predict_windows
+from .inference import (CUDA_SHAPES, InferenceNet, ensemble_mean, position_invariant,
+                        predict_windows)
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 EXACT_PRECISIONS = ("fp32", "tf32")  # tf32 is plain fp32 on CPU
@@ -73,6 +74,10 @@ class Engine:
             raise ValueError(f"model context {self.context} != network receptive field")
         # Exact only in fp32 and where this machine's kernels are position-invariant (probed).
         self.exact = precision in EXACT_PRECISIONS and position_invariant(self.nets[0])
+        if self.device.type == "cuda" and precision in EXACT_PRECISIONS and not self.exact:
+            for net in self.nets:  # one shape per layer, then probe again
+                net.set_fixed_shapes(CUDA_SHAPES)
+            self.exact = position_invariant(self.nets[0])
         self.temperatures = model.temperatures
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
