@@ -22,9 +22,9 @@ gets alone. That property is probed on each machine when an engine is built
 and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
 is not folded and members are not stacked: :mod:`spliceannot.inference`, benchmarks/RESULTS.md.)
 
-On CUDA every convolution runs one fixed shape per layer under deterministic cuDNN (see
-:mod:`spliceannot.inference`), and the probe runs on the device; where it fails there, the
-engine computes each window whole on the device (:attr:`Engine.whole_windows`). Host arrays go
+On CUDA cuDNN runs deterministic and in fp32, and the probe runs on the device; where it fails,
+every convolution is switched to one fixed shape per layer and probed again, and where that
+fails too the engine computes each window whole on the device (:attr:`Engine.whole_windows`). Host arrays go
 up through pinned memory, asynchronously, and track batches are sized to the free GPU memory.
 ``bf16``/``fp16`` (autocast) and ``tf32`` trade exactness for speed; on CPU ``tf32`` is plain
 fp32.
@@ -37,7 +37,8 @@ import numpy as np
 import torch
 
 from .cone import Alt, Cone, build_tracks, split_alt
-from .inference import InferenceNet, ensemble_mean, position_invariant, predict_windows
+from .inference import (CUDA_SHAPES, InferenceNet, ensemble_mean, position_invariant,
+                        predict_windows)
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 EXACT_PRECISIONS = ("fp32", "tf32")  # tf32 is plain fp32 on CPU
@@ -73,6 +74,10 @@ class Engine:
             raise ValueError(f"model context {self.context} != network receptive field")
         # Exact only in fp32 and where this machine's kernels are position-invariant (probed).
         self.exact = precision in EXACT_PRECISIONS and position_invariant(self.nets[0])
+        if self.device.type == "cuda" and precision in EXACT_PRECISIONS and not self.exact:
+            for net in self.nets:  # one shape per layer, then probe again
+                net.set_fixed_shapes(CUDA_SHAPES)
+            self.exact = position_invariant(self.nets[0])
         self.temperatures = model.temperatures
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
@@ -231,21 +236,25 @@ class Engine:
     def _alt_pass(self, net, stages, sub, cone):
         """Skip sums (B, n_out, W) of a batch of ALTs of one geometry."""
         reach = cone.reach
-        track = np.array([a.track for a in sub])
-        off = np.array([a.offset for a in sub])
+        off = np.array([a.offset for a in sub], dtype=np.int64)
+        # Row indices are built on the device from per-ALT and per-position vectors: host work
+        # per stage is O(positions), not O(batch x positions) (the host was the bottleneck).
+        track_t = self._upload(np.array([a.track for a in sub], dtype=np.int64))
+        off_t = self._upload(off)
 
         def assemble(ref, k, patch, span, q0, q1):
             """ALT positions [q0, q1) of a tensor laid out like stage k (REF rows from ``ref``,
             which starts at reach[k]), with ``patch`` on its ``span``."""
             lo, hi = span
-            j = np.arange(q0, q1)
-            idx = off[:, None] + cone.ref_index(j)[None, :] - reach[k]
+            length = ref.shape[1]
+            col = cone.ref_index(np.arange(q0, q1, dtype=np.int64)) - reach[k]  # + the offset
             p0, p1 = max(lo, q0), min(hi, q1)
-            outside = np.concatenate([idx[:, :max(p0 - q0, 0)], idx[:, max(p1 - q0, 0):]], axis=1)
-            if outside.size and (outside.min() < 0 or outside.max() >= ref.shape[1]):
+            outside = np.concatenate([col[:max(p0 - q0, 0)], col[max(p1 - q0, 0):]])
+            if outside.size and (off.min() + outside.min() < 0
+                                 or off.max() + outside.max() >= length):
                 raise AssertionError("ALT cone reads outside its REF track")
-            np.clip(idx, 0, ref.shape[1] - 1, out=idx)
-            rows = self._upload((track[:, None] * ref.shape[1] + idx).ravel())
+            idx = (off_t[:, None] + self._upload(col)[None, :]).clamp_(0, length - 1)
+            rows = (track_t[:, None] * length + idx).view(-1)
             out = ref.reshape(-1, ref.shape[2]).index_select(0, rows).view(len(sub), q1 - q0, -1)
             if p0 < p1:
                 out[:, p0 - q0:p1 - q0] = patch[:, p0 - lo:p1 - lo]

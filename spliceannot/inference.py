@@ -23,10 +23,11 @@ this CPU build (torch 2.13, oneDNN 3.12) rather than assumed (``tests/test_infer
   and the softmax is exactly rounded per position.
 
 On CUDA, cuDNN picks its algorithm by shape and does not promise a crop the same bits as the
-whole; there every convolution runs ONE shape per layer: tiles of ``CUDA_SHAPES[0]`` outputs, in
-calls of exactly ``CUDA_SHAPES[1]`` items (the last padded with zeros), under deterministic
-cuDNN. Whether that makes outputs position-invariant is probed (:func:`position_invariant`); the
-engine falls back to whole windows where it does not.
+whole. It runs deterministic, without timing-based autotuning and in fp32 (no TF32); the probe
+(:func:`position_invariant`) runs on the device. Where natural shapes fail it, every
+convolution runs ONE shape per layer: tiles of ``CUDA_SHAPES[0]`` outputs, in calls of exactly
+``CUDA_SHAPES[1]`` items (the last padded with zeros); where that fails too, the engine computes
+whole windows.
 
 Activations are ``(batch, length, channels)`` throughout, and each stage is shorter than the last
 by twice its radius. Training uses the plain modules of :mod:`spliceannot.network`; this is for
@@ -44,13 +45,21 @@ from .cone import stage_radii
 # 1x1 convolutions run on tiles of this many positions: on one thread, oneDNN's 1x1 kernels
 # differ in the last bits between output widths (measured), so they always see this one.
 POINTWISE_TILE = 512
-# CUDA: (outputs per tile, items per call) of every convolution call; "free" in the environment
-# variable lets cuDNN see each call's natural shape instead (faster, but not position-invariant).
+# CUDA: (outputs per tile, items per call) of every convolution call where natural shapes fail
+# the probe (the engine then switches to these; "fixed" in the environment variable forces them).
+# On an H200 (cuDNN 9.19, deterministic) natural shapes passed and ran 2.2x faster.
 CUDA_SHAPES = (128, 64)  # short tiles: an ALT cone's spans are often ~100 positions
 
 
 def cuda_shapes():
-    return None if os.environ.get("SPLICEANNOT_CUDA_SHAPES") == "free" else CUDA_SHAPES
+    return CUDA_SHAPES if os.environ.get("SPLICEANNOT_CUDA_SHAPES") == "fixed" else None
+
+
+def fp32_on_cuda():
+    """cuDNN convolutions default to TF32 on recent GPUs (a 10-bit mantissa: 2.4e-4 from Keras
+    measured on an H200); fp32 is what keeps the strings."""
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
 
 
 class Conv:
@@ -194,6 +203,7 @@ class InferenceNet:
         if device.type == "cuda":  # no autotuning by timing: one algorithm per shape, always
             torch.backends.cudnn.benchmark = False
             torch.backends.cudnn.deterministic = True
+            fp32_on_cuda()
         config = net.config
         self.units_layout = [tuple(u) for u in config.units]
         self.radii = stage_radii(self.units_layout)
@@ -267,6 +277,8 @@ def predict_windows(nets, x, temperatures=None):
     """Whole windows x (B, L, 4) on ``nets``' device -> the ensemble's mean probabilities
     (B, L - context, 3): softmaxes summed in member order, divided by the member count, as
     :meth:`spliceannot.model.EnsembleModel.predict` defines them."""
+    if x.is_cuda:
+        fp32_on_cuda()
     total = None
     for net in nets:
         p = net.probs(net.forward(x)[0], temperatures)

@@ -230,10 +230,11 @@ def _ours(marker):
     return pids
 
 
-def test_two_node_cluster_by_address(workload, tmp_path, monkeypatch):
+def test_two_node_cluster_by_address(workload, tmp_path):
     """``--address``: a head and a second node started with ``ray start`` on loopback (1 CPU
-    each), the shards scored on that cluster, the output byte-identical to local; both nodes and
-    everything they spawned are stopped afterwards (by process group and by their temp dir)."""
+    each, one random token), ``spliceannot score --engine ray --address`` run against them, the
+    records equal to the local engine's; both nodes and everything they spawned are stopped
+    afterwards (by process group, then by their temp dir)."""
     import shutil
     import signal
     import subprocess
@@ -241,49 +242,52 @@ def test_two_node_cluster_by_address(workload, tmp_path, monkeypatch):
     import tempfile
     import time
 
-    import ray
-
     vcf, local = workload
     exe = shutil.which("ray") or os.path.join(os.path.dirname(sys.executable), "ray")
     port = _free_port()
+    address = f"127.0.0.1:{port}"
     temp = tempfile.mkdtemp(prefix="sa-ray-", dir="/tmp")  # short: Ray's socket paths
-    # One token for both nodes and this driver (its workers inherit it): whatever the installed
-    # Ray's default authentication mode, all three agree, and nothing else can join.
-    token = os.urandom(16).hex()
-    monkeypatch.setenv("RAY_AUTH_MODE", "token")
-    monkeypatch.setenv("RAY_AUTH_TOKEN", token)
-    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
+    # Every process of this test (nodes, probe, CLI driver, its workers) gets the same token, so
+    # whatever the installed Ray's default authentication, they agree and nothing else joins.
+    env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="token",
+               RAY_AUTH_TOKEN=os.urandom(16).hex())
     common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=100000000",
               "--disable-usage-stats", "--block"]
+    quiet = dict(env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                 stderr=subprocess.DEVNULL)
+    probe = [sys.executable, "-c", "import sys, ray; ray.init(address=sys.argv[1], "
+             "logging_level='ERROR', log_to_driver=False); "
+             "print(sum(1 for n in ray.nodes() if n['Alive']))", address]
     nodes = []
     try:
-        nodes.append(subprocess.Popen(
-            [exe, "start", "--head", f"--port={port}", "--include-dashboard=false",
-             f"--temp-dir={temp}", *common], env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        address = f"127.0.0.1:{port}"
-        nodes.append(subprocess.Popen([exe, "start", f"--address={address}", *common], env=env,
-                                      start_new_session=True, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
-        alive = 0
-        for _ in range(120):  # both nodes registered (at most ~2 minutes on a loaded machine)
-            time.sleep(1)
+        nodes.append(subprocess.Popen([exe, "start", "--head", f"--port={port}",
+                                       "--include-dashboard=false", f"--temp-dir={temp}",
+                                       *common], **quiet))
+        nodes.append(subprocess.Popen([exe, "start", f"--address={address}", *common], **quiet))
+        alive = ""
+        for _ in range(60):  # both nodes registered (minutes on a loaded machine)
+            time.sleep(2)
             try:
-                ray.init(address=address, logging_level="ERROR", log_to_driver=False)
-                alive = sum(1 for n in ray.nodes() if n["Alive"])
-            except (Exception, SystemExit):  # noqa: BLE001 - the head is still starting
-                alive = 0
-            finally:
-                ray.shutdown()
-            if alive == 2:
+                alive = subprocess.run(probe, env=env, capture_output=True, text=True,
+                                       timeout=120).stdout.strip()
+            except subprocess.TimeoutExpired:
+                alive = ""
+            if alive == "2":
                 break
-        assert alive == 2, "the two-node cluster did not come up"
+        assert alive == "2", "the two-node cluster did not come up"
         out = tmp_path / "cluster.vcf"
-        summary = _score(vcf, out, shards=3, address=address)
-        assert out.read_bytes() == local
-        assert summary.records_in == summary.records_out == 40
+        run = subprocess.run(
+            [sys.executable, "-m", "spliceannot", "score", str(vcf), "-o", str(out), "-R",
+             str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--model", "tiny-dir", "--plugins-dir",
+             str(PLUGINS), "--engine", "ray", "--address", address, "--shards", "3", "-q"],
+            env=env, capture_output=True, text=True, timeout=1200)
+        assert run.returncode == 0, run.stderr[-3000:]
+
+        def body(text):
+            return [line for line in text.splitlines() if not line.startswith("#")]
+
+        assert body(out.read_text()) == body(local.decode()) and len(body(local.decode())) == 40
     finally:
-        ray.shutdown()
         for node in nodes:
             try:
                 os.killpg(node.pid, signal.SIGTERM)

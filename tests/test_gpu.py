@@ -2,6 +2,7 @@
 
 Skipped without CUDA; the logic of every CUDA path is also run on the CPU by test_inference.py
 (fixed shapes, batched head) and test_engine.py (whole-window fallback, batching).
+The H200 figures and the check script: benchmarks/gpu.sh, benchmarks/RESULTS.i13.md.
 """
 
 import numpy as np
@@ -75,3 +76,17 @@ def test_cuda_fallback_runs_whole_windows(monkeypatch, spliceai_model):
     want = [(cuda_model.predict(t.x_ref[None])[0], cuda_model.predict(t.x_alt[None])[0])
             for t, _, _ in items]
     assert_same(engine.predict(items), want, items)
+
+
+def test_cuda_switches_to_fixed_shapes_where_natural_ones_fail(monkeypatch, spliceai_model):
+    """A probe failing on natural shapes only: the engine runs every conv in one shape per layer,
+    stays exact, and is not the whole-window fallback; TF32 is off for fp32."""
+    import spliceannot.engine
+    from spliceannot.inference import CUDA_SHAPES
+
+    monkeypatch.setattr(spliceannot.engine, "position_invariant",
+                        lambda net: net.stem.fixed is not None)
+    engine = spliceannot.engine.Engine(spliceai_model, device="cuda")
+    assert engine.exact and not engine.whole_windows
+    assert all(c.fixed == CUDA_SHAPES for n in engine.nets for c in n.convs())
+    assert not torch.backends.cudnn.allow_tf32 and torch.backends.cudnn.deterministic

@@ -177,7 +177,8 @@ def test_real_model_gene_d500_m1_read_back_equals_direct(spliceai_model, tmp_pat
 
 @pytest.mark.slow
 def test_real_chr20_gene_d500_m1_read_back_equals_direct(spliceai_model, shared_data, tmp_path):
-    """The same on GRCh37 chr20 (../shared): the first 20 nt of a real gene, every kind."""
+    """The same on GRCh37 chr20 (../shared): 5 nt of a real gene, every kind (the whole gene
+    is the GPU script's job)."""
     chr20 = shared_data / "human_grch37" / "chr20"
     fasta, table = chr20 / "20.fa.gz", chr20 / "spliceai_grch37_chr20.txt.gz"
     for path in (fasta, table):
@@ -189,6 +190,6 @@ def test_real_chr20_gene_d500_m1_read_back_equals_direct(spliceai_model, shared_
     opts = Options(reference=str(fasta), annotation=str(table), distance=500, mask=True,
                    progress=False)
     start = gene.tx_start + 101
-    body = _precompute_equals_direct(tmp_path, opts, gene.chrom, start, start + 19,
+    body = _precompute_equals_direct(tmp_path, opts, gene.chrom, start, start + 4,
                                      ("snv", "ins", "del"))
-    assert len(body) >= 20
+    assert len(body) >= 5
