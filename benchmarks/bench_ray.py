@@ -2,7 +2,7 @@
 
 On GRCh37 chr20 (../shared/data/human_grch37/chr20, ``--chr20`` to override) it
   (1) writes a workload VCF of every SNV over ``--bp`` bases of each of the ``--genes`` smallest
-      chr20 genes (via ``spliceannot.precompute.write_variants``),
+      chr20 genes (via ``spliceannot.scale.precompute.write_variants``),
   (2) scores it with ``spliceannot score`` locally and with ``--engine ray --shards S`` on a local
       Ray instance of ``--workers`` CPUs, each one CLI process (start-up, model loads and, for
       Ray, cluster start included), and checks that the outputs are byte-identical,
@@ -42,8 +42,9 @@ def main():
     ap.add_argument("--precompute-gene", help="a chr20 gene for the precompute throughput row")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from spliceannot import precompute, registry
-    from spliceannot.reference import Reference
+    from spliceannot.scale import precompute
+    from spliceannot import registry
+    from spliceannot.io.reference import Reference
 
     fasta = f"{args.chr20}/20.fa.gz"
     table = f"{args.chr20}/spliceai_grch37_chr20.txt.gz"

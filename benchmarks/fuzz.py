@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from fuzzing import random_vcf  # noqa: E402
 
 from spliceannot.plugins import load_plugins_dir  # noqa: E402
-from spliceannot.scoring import MALFORMED, Options, score_file  # noqa: E402
+from spliceannot.pipeline import MALFORMED, Options, score_file  # noqa: E402
 
 
 def main():

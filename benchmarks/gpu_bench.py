@@ -91,7 +91,7 @@ class MacCounter:
     """Counts the multiply-accumulates every tiled convolution executes (useful outputs only)."""
 
     def __init__(self):
-        from spliceannot import inference
+        from spliceannot.engine import inference
 
         self.macs = 0
         original = inference.Conv.__call__
@@ -127,7 +127,7 @@ def read_golden(distance, mask):
 
 
 def golden_variants():
-    from spliceannot.variant import Variant
+    from spliceannot.io.variant import Variant
 
     out = []
     for i, line in enumerate(l for l in open(GOLDEN / "chr16_variants.vcf") if l[0] != "#"):
@@ -165,7 +165,7 @@ def set_mode(mode):
 def section_golden(rows, args):
     from spliceannot import delta, registry
     from spliceannot.engine import Engine
-    from spliceannot.reference import Reference
+    from spliceannot.io.reference import Reference
 
     torch = torch_mod()
     m = model()
@@ -225,7 +225,7 @@ def per_window_model(m, device):
 def section_keras(rows, args):
     import numpy as np
 
-    from spliceannot.inference import InferenceNet
+    from spliceannot.engine.inference import InferenceNet
     from spliceannot.sequence import one_hot, reverse_complement_onehot
 
     torch = torch_mod()
@@ -252,7 +252,7 @@ def section_keras(rows, args):
 
 def workload(kind, args, reference, genes):
     """Variants (one record per position; dense: 3 SNV ALTs per record, as precompute writes)."""
-    from spliceannot.variant import Variant
+    from spliceannot.io.variant import Variant
 
     rng = random.Random(7)
     seq = reference.fetch("chr16", 0, reference.length("chr16")).upper()
@@ -303,9 +303,9 @@ def timed_run(scorer, variants, chunk, ctx, counter, args):
 
 def section_throughput(rows, args):
     from spliceannot import delta, registry
-    from spliceannot.reference import Reference
+    from spliceannot.io.reference import Reference
     from spliceannot.scorer import ScoringContext
-    from spliceannot.scoring import Options
+    from spliceannot.pipeline import Options
 
     m = model()
     counter = MacCounter()
@@ -350,9 +350,9 @@ def section_throughput(rows, args):
 
 
 def section_precompute(rows, args):
-    from spliceannot import precompute as pre
-    from spliceannot.reference import Reference
-    from spliceannot.scoring import Options, score_file
+    from spliceannot.scale import precompute as pre
+    from spliceannot.io.reference import Reference
+    from spliceannot.pipeline import Options, score_file
 
     model()  # loaded once, kept by the registry
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="gpu_bench_"))

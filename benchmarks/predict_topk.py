@@ -10,8 +10,8 @@ import json
 import time
 
 from spliceannot import registry
-from spliceannot.predict import merge_regions, predict_chunks, top_k_accuracy
-from spliceannot.reference import Reference
+from spliceannot.tracks import merge_regions, predict_chunks, top_k_accuracy
+from spliceannot.io.reference import Reference
 
 FASTA = "examples/data/hg38_chr16_186964-397118.fa"
 TABLE = "annotations/hg38_chr16_186964-397118.refseq.txt"

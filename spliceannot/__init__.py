@@ -13,20 +13,23 @@ spliceannot`` (and ``spliceannot --help``) stays instant: nothing imports torch 
 
 import importlib
 
+from . import _moved
+
 __version__ = "0.1.0"
+_moved.install(__name__)  # the module paths from before the subpackages keep working
 
 # public name -> module that defines it
 _EXPORTS = {
     # scoring and prediction
     "score_variants": "api", "score_vcf": "api", "predict_sequence": "api",
     "results_frame": "api", "parse_variant": "api",
-    "Options": "scoring", "Summary": "summary",
-    "Variant": "variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
+    "Options": "pipeline", "Summary": "summary",
+    "Variant": "io.variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
     # plugin authors
-    "hookimpl": "hookspecs", "Model": "model", "EnsembleModel": "model",
-    "AnnotationSource": "annotation", "GeneTable": "annotation", "Gene": "annotation",
+    "hookimpl": "hookspecs", "Model": "models", "EnsembleModel": "models",
+    "AnnotationSource": "genes", "GeneTable": "genes", "Gene": "genes",
     "Scorer": "scorer", "ScoringContext": "scorer", "Lookup": "lookup",
-    "Writer": "writer", "TextWriter": "writer",
+    "Writer": "io.writer", "TextWriter": "io.writer",
     "SpliceannotError": "errors", "UsageError": "errors", "InputError": "errors",
     "PluginError": "errors",
 }

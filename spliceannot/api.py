@@ -1,7 +1,7 @@
 """The Python API: score variants (a list or a VCF) and predict splice sites from a notebook.
 
 The same stages and options as ``spliceannot score``; every keyword option is a field of
-:class:`spliceannot.scoring.Options` (``distance``, ``mask``, ``model``, ``per_transcript``,
+:class:`spliceannot.pipeline.Options` (``distance``, ``mask``, ``model``, ``per_transcript``,
 ``trim_alleles``, ``raw``, ``precomputed``, ``score_cache``, ``device``, ...).
 """
 
@@ -10,9 +10,9 @@ import dataclasses
 from .errors import UsageError
 
 def parse_variant(spec, line: int = 0):
-    """A :class:`~spliceannot.variant.Variant` from a Variant, a (chrom, pos, ref, alt[s]) tuple or
+    """A :class:`~spliceannot.io.variant.Variant` from a Variant, a (chrom, pos, ref, alt[s]) tuple or
     text such as ``chr16-262226-G-A`` or ``16:262226 G>A`` (ALTs may be comma-separated)."""
-    from .variant import parse_variant as parse
+    from .io.variant import parse_variant as parse
 
     try:
         return parse(spec, line)
@@ -21,7 +21,7 @@ def parse_variant(spec, line: int = 0):
 
 
 def _options(reference, annotation, options):
-    from .scoring import Options
+    from .pipeline import Options
 
     fields = {f.name for f in dataclasses.fields(Options)}
     unknown = sorted(set(options) - fields)
@@ -38,7 +38,7 @@ def score_variants(variants, reference, annotation="grch38", *, as_frame: bool =
     Returns one :class:`~spliceannot.delta.Result` per variant, in order (``reason`` set where a
     variant was not scored), or with ``as_frame=True`` a pandas DataFrame of one row per
     variant x ALT x gene (see :func:`results_frame`)."""
-    from .scoring import finite_or_flagged, prepare
+    from .pipeline import finite_or_flagged, prepare
     from .scorer import score_chunk
 
     opts = _options(reference, annotation, options)
@@ -58,7 +58,7 @@ def score_variants(variants, reference, annotation="grch38", *, as_frame: bool =
 def score_vcf(input_path, output_path, reference, annotation="grch38", **options):
     """Score a VCF file into ``output_path`` (its name picks the writer, as on the command line);
     returns the run :class:`~spliceannot.summary.Summary`."""
-    from .scoring import score_file
+    from .pipeline import score_file
 
     return score_file(str(input_path), str(output_path), _options(reference, annotation, options))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .sequence import one_hot, reverse_complement_onehot
-from .variant import Variant, alt_problem
+from .io.variant import Variant, alt_problem
 
 # The one field list: the VCF header description and the entry formatter both use it.
 FIELDS = ["ALLELE", "SYMBOL", "DS_AG", "DS_AL", "DS_DG", "DS_DL", "DP_AG", "DP_AL", "DP_DG", "DP_DL"]

@@ -19,7 +19,7 @@ def register_models(register):
     Called when a model is looked up by name or `spliceannot models` runs.
 
     :param register: call ``register(model)`` with an instance of
-        :class:`spliceannot.model.Model` for each backend. Weights must load lazily (on first
+        :class:`spliceannot.models.Model` for each backend. Weights must load lazily (on first
         ``predict``), so registering is cheap.
     :return: nothing.
     """
@@ -32,7 +32,7 @@ def register_annotation_sources(register):
     Called when ``-A/--annotation`` is resolved.
 
     :param register: call ``register(source)`` with an instance of
-        :class:`spliceannot.annotation.AnnotationSource`. A source answers to its ``name`` and
+        :class:`spliceannot.genes.AnnotationSource`. A source answers to its ``name`` and
         may also claim file paths through ``claims(path)``.
     :return: nothing.
     """
@@ -70,7 +70,7 @@ def register_writers(register):
     Called when ``--format`` is resolved or inferred from the output file name.
 
     :param register: call ``register(writer_class)`` with a subclass of
-        :class:`spliceannot.writer.Writer`; the host instantiates it per run.
+        :class:`spliceannot.io.writer.Writer`; the host instantiates it per run.
     :return: nothing.
     """
 

@@ -27,8 +27,8 @@ DEFAULT_PLUGINS = (
     "spliceannot.default_plugins.both_strands_annotation",
     "spliceannot.default_plugins.delta_scorer",
     "spliceannot.default_plugins.fast_scorer",
-    "spliceannot.default_plugins.precomputed_scorer",  # registers the precomputed lookup
-    "spliceannot.default_plugins.cached_scorer",  # registers the cache lookup
+    "spliceannot.default_plugins.precomputed_lookup",  # registers the precomputed lookup
+    "spliceannot.default_plugins.cache_lookup",  # registers the cache lookup
     "spliceannot.default_plugins.vcf_writer",
     "spliceannot.default_plugins.tsv_writer",
     "spliceannot.default_plugins.vep_writer",

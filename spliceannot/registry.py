@@ -68,14 +68,14 @@ def _loaded() -> tuple:
 
 @lru_cache(maxsize=4)
 def _models(loaded) -> Registry:
-    from .model import Model
+    from .models import Model
 
     return _fill("model", "register_models", Model)
 
 
 @lru_cache(maxsize=4)
 def _annotation_sources(loaded) -> Registry:
-    from .annotation import AnnotationSource
+    from .genes import AnnotationSource
 
     return _fill("annotation source", "register_annotation_sources", AnnotationSource)
 
@@ -96,7 +96,7 @@ def _lookups(loaded) -> Registry:
 
 @lru_cache(maxsize=4)
 def _writers(loaded) -> Registry:
-    from .writer import Writer
+    from .io.writer import Writer
 
     return _fill("writer", "register_writers", Writer, is_class=True)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from spliceannot.model import Model
+from spliceannot.models import Model
 
 
 class BaseCountModel(Model):

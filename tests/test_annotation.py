@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from conftest import CHR16_TABLE
-from spliceannot import annotation, registry
+from spliceannot import genes as annotation, registry
 from spliceannot.errors import InputError
 
 HEADER = "#NAME\tCHROM\tSTRAND\tTX_START\tTX_END\tEXON_START\tEXON_END\n"

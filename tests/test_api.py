@@ -50,7 +50,7 @@ def test_score_variants_keeps_order_and_reasons():
     finally:
         remove()
     assert [r.reason for r in results] == [None, "window runs past contig end",
-                                           "no overlapping gene", "REF does not match FASTA"]
+                                           "contig absent from FASTA", "REF does not match FASTA"]
     assert [e.gene for e in results[0].entries] == ["NM_018032", "NM_201412"]
 
 
@@ -74,7 +74,7 @@ def test_variant_spellings(spec, want):
 def test_predict_sequence_tiles_equal_one_window():
     import numpy as np
 
-    from spliceannot.model import EnsembleModel
+    from spliceannot.models import EnsembleModel
     from spliceannot.sequence import one_hot
 
     class Tiny(EnsembleModel):
@@ -83,7 +83,7 @@ def test_predict_sequence_tiles_equal_one_window():
         def load_networks(self):
             import torch
 
-            from spliceannot.network import NetworkConfig, SpliceNet
+            from spliceannot.models.network import NetworkConfig, SpliceNet
 
             torch.manual_seed(0)
             return [SpliceNet(NetworkConfig.preset(80))]
@@ -105,6 +105,6 @@ def test_import_is_lazy_and_exports_resolve():
                          cwd=pathlib.Path(REPO))
     assert out.stdout.strip() == "ok", out.stderr
     from spliceannot.hookspecs import hookimpl
-    from spliceannot.model import Model
+    from spliceannot.models import Model
 
     assert spliceannot.hookimpl is hookimpl and spliceannot.Model is Model

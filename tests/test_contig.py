@@ -1,6 +1,6 @@
 """Contig naming across files: chr prefixes and chrM <-> MT."""
 
-from spliceannot.contig import ContigMap, canonical
+from spliceannot.io.contig import ContigMap, canonical
 
 
 def test_canonical():

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE
-from spliceannot import annotation, delta
-from spliceannot.annotation import Gene
-from spliceannot.reference import Reference
+from spliceannot import genes as annotation, delta
+from spliceannot.genes import Gene
+from spliceannot.io.reference import Reference
 from spliceannot.sequence import one_hot
-from spliceannot.variant import Variant, alt_problem
+from spliceannot.io.variant import Variant, alt_problem
 
 S50 = delta.Settings(distance=50)
 

@@ -11,7 +11,7 @@ pytest.importorskip("ray", reason="needs Ray: pip install 'spliceannot[ray]'")
 
 from spliceannot import distributed  # noqa: E402
 from spliceannot.plugins import load_plugins_dir  # noqa: E402
-from spliceannot.scoring import Options, score_file  # noqa: E402
+from spliceannot.pipeline import Options, score_file  # noqa: E402
 
 PLUGINS = DATA / "plugins"
 

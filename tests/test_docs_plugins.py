@@ -10,7 +10,7 @@ from fakes import BaseCountModel, add_models
 from spliceannot import hookspecs, registry
 from spliceannot.cli import build_app
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir
-from spliceannot.scoring import Options, score_file
+from spliceannot.pipeline import Options, score_file
 
 DOC = REPO / "docs" / "plugins.md"
 HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)

@@ -14,10 +14,10 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
 from spliceannot import delta, registry
-from spliceannot.cone import Cone, build_tracks, split_alt, stage_radii
-from spliceannot.network import UNITS_10K
-from spliceannot.reference import Reference
-from spliceannot.variant import Variant
+from spliceannot.engine.cone import Cone, build_tracks, split_alt, stage_radii
+from spliceannot.models.network import UNITS_10K
+from spliceannot.io.reference import Reference
+from spliceannot.io.variant import Variant
 
 torch = pytest.importorskip("torch")
 
@@ -190,7 +190,7 @@ def test_overlapping_genes_share_only_when_masked_alike(world, spliceai_model):
     third whose transcript ends inside the window is masked differently and must not."""
     import dataclasses
 
-    from spliceannot.annotation import GeneTable
+    from spliceannot.genes import GeneTable
 
     reference, genes = world
     base = next(g for g in genes.genes if g.tx_end - g.tx_start > 30_000)
@@ -286,7 +286,7 @@ def test_cuda_shapes_on_cpu_equal_reference(d50, spliceai_model):
     """The engine with CUDA's one-shape-per-layer convolutions (items padded to whole calls),
     on the CPU: the reference path's bits, over several ALT batches."""
     from spliceannot.engine import Engine
-    from spliceannot.inference import InferenceNet
+    from spliceannot.engine.inference import InferenceNet
 
     _, items, want = d50
     e = Engine(spliceai_model, batch_size=3)

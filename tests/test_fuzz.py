@@ -14,7 +14,7 @@ from conftest import CHR16_FASTA, CHR16_TABLE, DATA
 from fuzzing import random_vcf
 from spliceannot import registry
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir
-from spliceannot.scoring import MALFORMED, Options, score_file
+from spliceannot.pipeline import MALFORMED, Options, score_file
 
 SEQ = "".join(l.strip() for l in open(CHR16_FASTA).readlines()[1:])
 

@@ -15,9 +15,9 @@ import pytest
 from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
 from spliceannot import registry
 from spliceannot.hookspecs import hookimpl
-from spliceannot.model import Model
+from spliceannot.models import Model
 from spliceannot.plugins import get_plugin_manager
-from spliceannot.scoring import Options, score_file
+from spliceannot.pipeline import Options, score_file
 
 
 def spliceai_strings(path):
@@ -78,10 +78,10 @@ def engine_strings(model, vcf, distance):
     What the default ``fast`` scorer and the VCF writer do, with the model run shared by both
     masks (the mask only enters ``delta.finish``).
     """
-    from spliceannot import annotation, delta
+    from spliceannot import genes as annotation, delta
     from spliceannot.engine import Engine
-    from spliceannot.reference import Reference
-    from spliceannot.vcf import VcfReader
+    from spliceannot.io.reference import Reference
+    from spliceannot.io.vcf import VcfReader
 
     reference, genes = Reference(str(CHR16_FASTA)), registry.load_annotation(str(CHR16_TABLE))
     settings = {m: delta.Settings(distance=distance, mask=bool(m)) for m in (0, 1)}

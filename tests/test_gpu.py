@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.gpu,
 
 
 def test_probe_passes_on_cuda(spliceai_model):
-    from spliceannot.inference import InferenceNet, position_invariant
+    from spliceannot.engine.inference import InferenceNet, position_invariant
 
     for net in spliceai_model.networks()[:1]:
         assert position_invariant(InferenceNet(net, "cuda"))
@@ -39,7 +39,7 @@ def test_cuda_golden_strings_equal_spliceai_131(spliceai_model):
 
 
 def test_cuda_probabilities_match_keras(spliceai_model):
-    from spliceannot.inference import InferenceNet
+    from spliceannot.engine.inference import InferenceNet
     from spliceannot.sequence import one_hot, reverse_complement_onehot
 
     golden = np.load(GOLDEN / "keras_probs.npz")
@@ -62,7 +62,7 @@ def test_cuda_fallback_runs_whole_windows(monkeypatch, spliceai_model):
     from test_engine import assert_same, pick_plans, world  # noqa: F401
 
     from spliceannot import registry
-    from spliceannot.reference import Reference
+    from spliceannot.io.reference import Reference
 
     plans = pick_plans((Reference(str(CHR16_FASTA)), registry.load_annotation(str(
         GOLDEN.parent.parent / "annotations" / "hg38_chr16_186964-397118.refseq.txt"))),
@@ -82,7 +82,7 @@ def test_cuda_switches_to_fixed_shapes_where_natural_ones_fail(monkeypatch, spli
     """A probe failing on natural shapes only: the engine runs every conv in one shape per layer,
     stays exact, and is not the whole-window fallback; TF32 is off for fp32."""
     import spliceannot.engine
-    from spliceannot.inference import CUDA_SHAPES
+    from spliceannot.engine.inference import CUDA_SHAPES
 
     monkeypatch.setattr(spliceannot.engine, "position_invariant",
                         lambda net: net.stem.fixed is not None)

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
-from spliceannot import annotation, gtf, registry
+from spliceannot import genes as annotation, registry
+from spliceannot.genes import gtf
 from spliceannot.errors import UsageError
-from spliceannot.model import Model
-from spliceannot.scoring import Options, score_file
+from spliceannot.models import Model
+from spliceannot.pipeline import Options, score_file
 
 # GENCODE-style GTF: gene G1 has four transcripts that each win under one rule of the policy.
 GENCODE = """\

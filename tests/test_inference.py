@@ -11,8 +11,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from spliceannot.inference import Conv, InferenceNet, position_invariant  # noqa: E402
-from spliceannot.network import NetworkConfig, SpliceNet  # noqa: E402
+from spliceannot.engine.inference import Conv, InferenceNet, position_invariant  # noqa: E402
+from spliceannot.models.network import NetworkConfig, SpliceNet  # noqa: E402
 
 LAYERS = [(1, 1, 4), (1, 1, 32), (11, 1, 32), (11, 4, 32), (21, 10, 32), (41, 25, 32)]
 
@@ -152,7 +152,7 @@ def test_cuda_fixed_shapes_give_the_same_bits_on_cpu(fixed):
 
     with torch.inference_mode():
         want, _ = plain.forward(x)
-        import spliceannot.inference as inference
+        import spliceannot.engine.inference as inference
 
         inference.F.conv2d = spy
         try:

@@ -4,7 +4,7 @@ import json
 
 from conftest import CHR16_FASTA, CHR16_GTF, GOLDEN
 from fakes import BaseCountModel, add_models
-from spliceannot.scoring import Options, score_file
+from spliceannot.pipeline import Options, score_file
 
 
 def test_one_object_per_record(tmp_path):

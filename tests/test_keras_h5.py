@@ -5,13 +5,13 @@ import pytest
 import torch
 
 from conftest import CHR16_FASTA, GOLDEN
-from spliceannot import keras_h5
-from spliceannot.network import UNITS_10K
+from spliceannot.models import keras_h5
+from spliceannot.models.network import UNITS_10K
 from spliceannot.sequence import one_hot, reverse_complement_onehot
 
 
 def test_layout_of_all_five(spliceai_model):
-    from spliceannot import spliceai_package
+    from spliceannot.models import spliceai_package
 
     for path in spliceai_package.model_paths():
         config, state = keras_h5.parse(path)

@@ -16,7 +16,7 @@ import pytest
 from fakes import add_models
 from spliceannot import delta
 from spliceannot.cli import main
-from spliceannot.model import Model
+from spliceannot.models import Model
 from spliceannot.profiles import PROFILES, expand
 
 ACC = {"A": 0.1, "C": 0.2, "G": 0.3, "T": 0.4}

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from spliceannot.network import NetworkConfig, SpliceNet
+from spliceannot.models.network import NetworkConfig, SpliceNet
 
 
 @pytest.mark.parametrize("context,units", [(80, 4), (400, 8), (2000, 12), (10000, 16)])

@@ -19,8 +19,8 @@ from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA
 from spliceannot import registry
 from spliceannot.errors import UsageError
 from spliceannot.plugins import load_plugins_dir
-from spliceannot.reference import Reference
-from spliceannot.scoring import Options, score_file
+from spliceannot.io.reference import Reference
+from spliceannot.pipeline import Options, score_file
 
 PLUGINS = DATA / "plugins"
 MODEL = "tiny-dir"  # seeded random SpliceNet, 80 nt of context: loadable by Ray workers too
@@ -219,7 +219,7 @@ def run_cell(setup, row, column, output, tmp, files=None):
             cache = tmp.parent / "cache"
             return score_file(str(vcf), str(out), options(row, score_cache=str(cache)))
         if column == "ray":
-            from spliceannot.distributed import score_distributed
+            from spliceannot.scale.distributed import score_distributed
 
             return score_distributed(str(vcf), str(out), options(row), shards=2,
                                      plugins_dirs=[PLUGINS], workers=2)

@@ -6,11 +6,11 @@ from typer.testing import CliRunner
 
 from conftest import CHR16_FASTA, CHR16_TABLE
 from fakes import BaseCountModel, add_models
-from spliceannot import annotation, delta
+from spliceannot import genes as annotation, delta
 from spliceannot.cli import build_app
 from spliceannot.plot import plot_variant
-from spliceannot.reference import Reference
-from spliceannot.variant import Variant
+from spliceannot.io.reference import Reference
+from spliceannot.io.variant import Variant
 
 
 def test_real_acceptor_loss_is_marked_on_the_site(spliceai_model, tmp_path):

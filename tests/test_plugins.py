@@ -14,7 +14,7 @@ from spliceannot import hookspecs, registry
 from spliceannot.cli import build_app
 from spliceannot.errors import PluginError, UnknownName
 from spliceannot.hookspecs import hookimpl
-from spliceannot.model import EnsembleModel
+from spliceannot.models import EnsembleModel
 from spliceannot.plugins import DEFAULT_PLUGINS, get_plugin_manager
 
 runner = CliRunner()
@@ -31,7 +31,7 @@ class TinyModel(EnsembleModel):
     def load_networks(self):
         import torch
 
-        from spliceannot.network import NetworkConfig, SpliceNet
+        from spliceannot.models.network import NetworkConfig, SpliceNet
 
         torch.manual_seed(0)
         return [SpliceNet(NetworkConfig.preset(80))]
@@ -130,7 +130,7 @@ def test_unknown_name_lists_known():
 def test_plugins_dir(tmp_path):
     (tmp_path / "extra_writer.py").write_text(
         "from spliceannot.hookspecs import hookimpl\n"
-        "from spliceannot.writer import Writer\n"
+        "from spliceannot.io.writer import Writer\n"
         "class Ids(Writer):\n"
         "    name = 'ids'\n"
         "    def __init__(self, path, reader, run_info):\n"

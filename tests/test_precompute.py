@@ -7,12 +7,13 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, DATA
 
-from spliceannot import precompute, registry
+from spliceannot.scale import precompute
+from spliceannot import registry
 from spliceannot.errors import UsageError
 from spliceannot.plugins import load_plugins_dir
-from spliceannot.precomputed import ScoreFile
-from spliceannot.reference import Reference
-from spliceannot.scoring import Options, score_file
+from spliceannot.lookup.precomputed import ScoreFile
+from spliceannot.io.reference import Reference
+from spliceannot.pipeline import Options, score_file
 
 # NM_001286436: a one-exon chr16 gene of 325 nt; with the tiny test model its first 40 nt
 # (120 SNVs, 160 deletions) keep the test to seconds on a 2-core CPU.

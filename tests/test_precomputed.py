@@ -5,8 +5,8 @@ import pytest
 from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
 from fakes import BaseCountModel, ExplodingModel, add_models
 from spliceannot.errors import InputError, UsageError
-from spliceannot.precomputed import ScoreFile, parse_entry
-from spliceannot.scoring import Options, score_file
+from spliceannot.lookup.precomputed import ScoreFile, parse_entry
+from spliceannot.pipeline import Options, score_file
 
 VARIANTS = GOLDEN / "chr16_variants.vcf"
 

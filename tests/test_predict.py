@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, DATA
-from spliceannot import annotation, delta, registry
+from spliceannot import genes as annotation, delta, registry
 from spliceannot.cli import main
 from spliceannot.engine import Engine
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir
-from spliceannot.predict import predict_chunks, top_k_accuracy
-from spliceannot.reference import Reference
-from spliceannot.variant import Variant
+from spliceannot.tracks import predict_chunks, top_k_accuracy
+from spliceannot.io.reference import Reference
+from spliceannot.io.variant import Variant
 
 SEQ = "".join(l.strip() for l in open(CHR16_FASTA).readlines()[1:])
 

@@ -2,7 +2,7 @@
 
 from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
 from fakes import BaseCountModel, add_models
-from spliceannot.scoring import Options, score_file
+from spliceannot.pipeline import Options, score_file
 
 
 def body(path):

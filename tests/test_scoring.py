@@ -7,8 +7,8 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_TABLE, DATA
 from spliceannot import delta
-from spliceannot.model import Model
-from spliceannot.scoring import Options, score_file
+from spliceannot.models import Model
+from spliceannot.pipeline import Options, score_file
 
 MIXED = DATA / "bad" / "alleles_and_refs.vcf"
 EXAMPLES_DEMO = DATA.parent.parent / "examples" / "chr16_demo.vcf"

@@ -8,11 +8,11 @@ import pytest
 
 from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE
 from fakes import BaseCountModel, add_models
-from spliceannot import annotation, delta
-from spliceannot.annotation import Gene, GeneTable
-from spliceannot.reference import Reference
-from spliceannot.scoring import Options, score_file
-from spliceannot.variant import Variant
+from spliceannot import genes as annotation, delta
+from spliceannot.genes import Gene, GeneTable
+from spliceannot.io.reference import Reference
+from spliceannot.pipeline import Options, score_file
+from spliceannot.io.variant import Variant
 
 MODEL = BaseCountModel()
 

@@ -21,10 +21,10 @@ pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not insta
 uvicorn = pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
 from conftest import CHR16_FASTA, CHR16_TABLE, DATA  # noqa: E402
-from spliceannot import annotation, registry  # noqa: E402
+from spliceannot import genes as annotation, registry  # noqa: E402
 from spliceannot.cli import main  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402
-from spliceannot.predict import predict_chunks  # noqa: E402
+from spliceannot.tracks import predict_chunks  # noqa: E402
 from spliceannot.serve.app import create_app  # noqa: E402
 from spliceannot.serve.service import Service  # noqa: E402
 

@@ -9,7 +9,7 @@ from conftest import CHR16_FASTA, CHR16_GTF, GOLDEN
 from fakes import BaseCountModel, add_models
 from spliceannot import registry
 from spliceannot.errors import UsageError
-from spliceannot.scoring import Options, score_file
+from spliceannot.pipeline import Options, score_file
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_lines_are_minimal_so_vep_finds_them(tmp_path, trim):
     """VEP looks a variant up by its minimal spelling (one anchor base). Records spelled with
     extra shared bases are exported in that spelling, with the scores 1.3.1 gives a normalized
     VCF, with or without --trim-alleles."""
-    from spliceannot.reference import Reference
+    from spliceannot.io.reference import Reference
 
     ref = Reference(str(CHR16_FASTA))
 

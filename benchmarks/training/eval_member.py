@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import torch
 
-from spliceannot import checkpoint
+from spliceannot.models import checkpoint
 from spliceannot.training import cached, calibration, evaluation, transfer
 from spliceannot.training.dataset import WindowData, one_hot
 

@@ -6,7 +6,7 @@ The weights are GPL-3.0 and not bundled: point ``SPLICEANNOT_OPENSPLICEAI_DIR`` 
 that holds the ``openspliceai-*`` directories (the upstream repository's ``models/``).
 
 The network is SpliceAI's, with three differences from the Keras models that matter when the
-weights are put into :class:`spliceannot.network.SpliceNet` (read from OpenSpliceAI's
+weights are put into :class:`spliceannot.models.network.SpliceNet` (read from OpenSpliceAI's
 ``train_base/openspliceai.py``):
 
 * activations are LeakyReLU(0.1), not ReLU;
@@ -24,7 +24,7 @@ import re
 
 from spliceannot.errors import ModelFileError
 from spliceannot.hookspecs import hookimpl
-from spliceannot.model import EnsembleModel
+from spliceannot.models import EnsembleModel
 
 DIR_ENV = "SPLICEANNOT_OPENSPLICEAI_DIR"
 SPECIES = ("mane", "mouse", "zebrafish", "honeybee", "arabidopsis")
@@ -34,7 +34,7 @@ BN_EPS = 1e-5  # nn.BatchNorm1d's default, which OpenSpliceAI keeps
 
 
 def network_config(flank: int):
-    from spliceannot.network import NetworkConfig
+    from spliceannot.models.network import NetworkConfig
 
     config = NetworkConfig.preset(flank)
     config.bn_eps = BN_EPS
@@ -74,7 +74,7 @@ def load_checkpoint(path, flank: int):
     """One published ``.pt`` file as an eval-mode SpliceNet."""
     import torch
 
-    from spliceannot.network import SpliceNet
+    from spliceannot.models.network import SpliceNet
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)

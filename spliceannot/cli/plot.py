@@ -28,10 +28,10 @@ def plot(
     """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked."""
     if not output.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
-    from .. import annotation as annotation_mod
+    from .. import genes as annotation_mod
     from .. import delta, registry
     from ..plot import plot_variant
-    from ..reference import Reference
+    from ..io.reference import Reference
 
     ref = Reference(reference)
     genes = annotation_mod.load(annotation, transcripts=transcripts)

@@ -36,8 +36,8 @@ def precompute(
     if device not in ("cpu", "cuda", "auto"):
         raise UsageError(f"--device must be cpu, cuda or auto, got {device!r}")
     session.start(quiet, plugins_dir)
-    from ..precompute import precompute as run
-    from ..scoring import Options
+    from ..scale.precompute import precompute as run
+    from ..pipeline import Options
 
     opts = Options(reference=reference, annotation=annotation, distance=distance, mask=bool(mask),
                    model=model, chunk_size=chunk_size, device=device, threads=threads,

@@ -30,7 +30,7 @@ def predict(
         import torch
 
         torch.set_num_threads(threads)
-    from ..predict import predict_to_files
+    from ..tracks import predict_to_files
 
     counts = predict_to_files(reference, output or [], model, annotation, region, regions,
                               gene or (), transcripts, threshold, tile, batch_size,

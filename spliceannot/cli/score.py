@@ -62,12 +62,12 @@ def score(
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
     if summary_json:  # checked before the run, like every output name
-        from ..output import check_writable_path
+        from ..io.output import check_writable_path
 
         check_writable_path(summary_json, "--summary-json")
     session.start(quiet, plugins_dir)
     from ..profiles import expand
-    from ..scoring import Options, score_file
+    from ..pipeline import Options, score_file
 
     chosen = expand(profile, {"distance": distance, "mask": None if mask is None else bool(mask),
                               "per_transcript": per_transcript or None,
@@ -86,7 +86,7 @@ def score(
                    rejects=rejects, skip_malformed=skip_malformed, resume=resume,
                    progress=False if quiet else None)
     if engine == "ray":
-        from ..distributed import score_distributed
+        from ..scale.distributed import score_distributed
 
         summary = score_distributed(source, output, opts, shards=shards, address=address,
                                     plugins_dirs=[plugins_dir] if plugins_dir else [],

@@ -244,7 +244,7 @@ def calibrate(
     print_table(f"temperatures {report['temperatures']} fitted on {report['positions']} "
                 f"positions", ["metric", "before", "after"], calibration.report_rows(report))
     if report_on:
-        from .. import checkpoint
+        from ..models import checkpoint
 
         held = calibration.held_out_report(
             model, report_on, report["temperatures"],

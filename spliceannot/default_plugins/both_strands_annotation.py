@@ -5,7 +5,7 @@ For genomes without annotation (or to look past it): each variant overlaps two p
 predictions give one entry. Masking (-M 1) has no annotated sites to use and is refused.
 """
 
-from spliceannot.annotation import AnnotationSource, Gene, GeneTable
+from spliceannot.genes import AnnotationSource, Gene, GeneTable
 from spliceannot.hookspecs import hookimpl
 
 WHOLE_CONTIG = 10**12  # past any contig end: no base of the window is masked to N

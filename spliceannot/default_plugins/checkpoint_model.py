@@ -11,7 +11,7 @@ import os
 import pathlib
 
 from spliceannot.hookspecs import hookimpl
-from spliceannot.model import Model
+from spliceannot.models import Model
 
 MODELS_PATH_ENV = "SPLICEANNOT_MODELS_PATH"
 
@@ -33,12 +33,12 @@ class CheckpointBackend(Model):
     context = 0
 
     def claims(self, path) -> bool:
-        from spliceannot import checkpoint
+        from spliceannot.models import checkpoint
 
         return checkpoint.is_model(path)
 
     def open(self, path, name: str = None):
-        from spliceannot.checkpoint import CheckpointModel
+        from spliceannot.models.checkpoint import CheckpointModel
 
         return CheckpointModel(path, name=name)
 
@@ -62,7 +62,7 @@ class NamedCheckpoint(Model):
 
     def model(self):
         if self._model is None:
-            from spliceannot.checkpoint import CheckpointModel
+            from spliceannot.models.checkpoint import CheckpointModel
 
             self._model = CheckpointModel(self.path, name=self.name)
         return self._model
@@ -86,7 +86,7 @@ class NamedCheckpoint(Model):
 
 
 def discovered() -> list:
-    from spliceannot import checkpoint
+    from spliceannot.models import checkpoint
     from spliceannot.errors import ModelFileError
 
     found = []

@@ -1,6 +1,6 @@
 """Built-in annotation source ``gtf``: GTF/GFF3 files (Ensembl, GENCODE, RefSeq, NCBI), plain or gzip."""
 
-from spliceannot.annotation import AnnotationSource
+from spliceannot.genes import AnnotationSource
 from spliceannot.hookspecs import hookimpl
 
 
@@ -11,12 +11,12 @@ class GtfFile(AnnotationSource):
     options = ("transcripts",)
 
     def claims(self, spec):
-        from spliceannot import gtf
+        from spliceannot.genes import gtf
 
         return str(spec).lower().endswith(gtf.SUFFIXES)
 
     def load(self, spec, transcripts="canonical"):
-        from spliceannot import gtf
+        from spliceannot.genes import gtf
 
         return gtf.load(spec, transcripts=transcripts)
 

@@ -4,7 +4,7 @@ import json
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.writer import TextWriter
+from spliceannot.io.writer import TextWriter
 
 
 def entry_dict(score) -> dict:

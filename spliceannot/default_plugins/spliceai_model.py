@@ -1,7 +1,7 @@
 """Built-in model backend ``spliceai``: the five original SpliceAI-10k Keras models, read with h5py."""
 
 from spliceannot.hookspecs import hookimpl
-from spliceannot.model import EnsembleModel
+from spliceannot.models import EnsembleModel
 
 
 class SpliceAIModel(EnsembleModel):
@@ -11,7 +11,7 @@ class SpliceAIModel(EnsembleModel):
     context = 10000
 
     def load_networks(self):
-        from spliceannot import keras_h5, spliceai_package
+        from spliceannot.models import keras_h5, spliceai_package
 
         return [keras_h5.load(p) for p in spliceai_package.model_paths()]
 

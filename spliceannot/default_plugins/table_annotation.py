@@ -1,6 +1,6 @@
 """Built-in annotation sources: SpliceAI's ``grch37``/``grch38`` tables and any table given as a path."""
 
-from spliceannot.annotation import AnnotationSource, TABLE_COLUMNS, read_table
+from spliceannot.genes import AnnotationSource, TABLE_COLUMNS, read_table
 from spliceannot.hookspecs import hookimpl
 
 
@@ -12,7 +12,7 @@ class PackagedTable(AnnotationSource):
         self.description = f"SpliceAI 1.3.1's {build} GENCODE canonical gene table (installed spliceai)"
 
     def load(self, spec):
-        from spliceannot import spliceai_package
+        from spliceannot.models import spliceai_package
 
         return read_table(spliceai_package.annotation_path(self.name), name=self.name)
 

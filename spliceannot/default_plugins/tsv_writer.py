@@ -3,7 +3,7 @@
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.writer import TextWriter
+from spliceannot.io.writer import TextWriter
 
 COLUMNS = ["CHROM", "POS", "ID", "REF"] + delta.FIELDS + ["STATUS"]
 

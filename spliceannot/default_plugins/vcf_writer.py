@@ -2,8 +2,8 @@
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.vcf import VcfWriter, output_mode
-from spliceannot.writer import Writer
+from spliceannot.io.vcf import VcfWriter, output_mode
+from spliceannot.io.writer import Writer
 
 
 class VcfOutput(Writer):
@@ -29,7 +29,7 @@ class VcfOutput(Writer):
 
     @classmethod
     def completed(cls, path):
-        from spliceannot.resume import completed_records
+        from spliceannot.io.resume import completed_records
 
         return completed_records(path)
 

@@ -22,7 +22,7 @@ import os
 from spliceannot import delta
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
-from spliceannot.writer import Writer
+from spliceannot.io.writer import Writer
 
 
 class VepOutput(Writer):
@@ -67,7 +67,7 @@ class VepOutput(Writer):
     def close(self):
         import pysam
 
-        from spliceannot.output import ByteSink, TextSink, write_error
+        from spliceannot.io.output import ByteSink, TextSink, write_error
 
         self._lines.sort()
         handle = TextSink(ByteSink(self.path), compress=True)

@@ -23,9 +23,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import delta, profiles, provenance, registry
-from ..reference import Reference
-from ..variant import Variant
+from .. import delta, profiles, registry
+from ..lookup import provenance
+from ..io.reference import Reference
+from ..io.variant import Variant
 
 VARIANT_RE = re.compile(r"(?P<chrom>[^\s:>-]+)[-\s:]+(?P<pos>[0-9]{1,10})[-\s:]+"
                         r"(?P<ref>[ACGTacgt]+)[-\s:>]+(?P<alt>[ACGTacgt]+)")
@@ -257,9 +258,9 @@ class Service:
         return buffer.getvalue()
 
     def region(self, text) -> dict:
-        """``predict`` tracks of a region (transcript-masked, as :mod:`spliceannot.predict`)."""
+        """``predict`` tracks of a region (transcript-masked, as :mod:`spliceannot.tracks`)."""
         from ..errors import UsageError
-        from ..predict import parse_region, predict_chunks
+        from ..tracks import parse_region, predict_chunks
 
         try:
             contig, start, end = parse_region(str(text), self.reference)
@@ -280,13 +281,13 @@ class Service:
 
 class _Store:
     """--score-cache DIR: lookup bodies in SQLite, keyed by model, annotation and genome digests
-    (the key :mod:`spliceannot.score_cache` uses), so a body is reused only where it would be
+    (the key :mod:`spliceannot.lookup.score_cache` uses), so a body is reused only where it would be
     recomputed the same."""
 
     def __init__(self, directory, service):
         import pathlib
 
-        from ..score_cache import cache_key
+        from ..lookup.score_cache import cache_key
 
         key = cache_key(provenance.model_digest(service.model),
                         provenance.annotation_digest(service.genes),

@@ -7,5 +7,5 @@ training loop), ``transfer`` (initial weights from SpliceAI, a checkpoint or Ope
 (progress bars, tables, PNGs), ``cached`` and ``fast_transfer`` (transfer on cached frozen
 features), ``species`` and ``model_card`` (genome -> evaluated model in one run), ``package`` and
 ``wheel_backend`` (a model as a pip-installable plugin). The produced models are
-:mod:`spliceannot.checkpoint` directories.
+:mod:`spliceannot.models.checkpoint` directories.
 """

@@ -2,7 +2,7 @@
 
 Temperature scaling (Guo et al. 2017) divides each network's logits by T (one per class, or one
 for all) before the softmax; for an ensemble the member probabilities are then averaged, exactly
-what :class:`spliceannot.model.EnsembleModel` does when scoring, so the fitted temperatures mean
+what :class:`spliceannot.models.EnsembleModel` does when scoring, so the fitted temperatures mean
 the same thing in both places. T is fitted by minimising the negative log-likelihood (L-BFGS over
 log T) of the labelled validation positions. Reported before and after: NLL, top-label expected
 calibration error (ECE, 15 equal-width bins) and class-wise ECE for acceptor and donor (the
@@ -15,7 +15,7 @@ import pathlib
 import numpy as np
 import torch
 
-from .. import checkpoint
+from ..models import checkpoint
 from ..errors import UsageError
 from .dataset import WindowData, crop_to_labels, one_hot
 from .evaluation import window_indices

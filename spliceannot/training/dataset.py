@@ -21,7 +21,7 @@ import zlib
 import numpy as np
 
 from .. import __version__
-from ..contig import ContigMap
+from ..io.contig import ContigMap
 from ..errors import InputError, UsageError
 from . import labels as L
 from .transcripts import load_genes

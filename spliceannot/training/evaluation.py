@@ -97,7 +97,8 @@ def model_predictor(model):
 
 def resolve_model(spec: str):
     """A checkpoint/ensemble path, else a registered backend name (``spliceai``, plugins)."""
-    from .. import checkpoint, registry
+    from ..models import checkpoint
+    from .. import registry
 
     if checkpoint.is_model(spec):
         return checkpoint.CheckpointModel(spec)

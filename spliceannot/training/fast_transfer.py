@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .. import checkpoint
+from ..models import checkpoint
 from ..errors import UsageError
 from . import cached, transfer
 from .dataset import WindowData

@@ -13,14 +13,15 @@ import pathlib
 import re
 import shutil
 
-from .. import __version__, checkpoint
+from .. import __version__
+from ..models import checkpoint
 from ..errors import UsageError
 
 PLUGIN = '''"""spliceannot plugin: the {name!r} splice-site model ({species}); see README.md."""
 
 import pathlib
 
-from spliceannot import checkpoint
+from spliceannot.models import checkpoint
 from spliceannot.default_plugins.checkpoint_model import NamedCheckpoint
 from spliceannot.hookspecs import hookimpl
 

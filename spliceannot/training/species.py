@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .. import checkpoint
+from ..models import checkpoint
 from ..errors import UsageError
 from . import cached, calibration, dataset, evaluation, fast_transfer, model_card, transfer
 from .model_card import TABLE_HEADER, table_rows

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .. import checkpoint
+from ..models import checkpoint
 from ..errors import UsageError
-from ..network import NetworkConfig, SpliceNet
+from ..models.network import NetworkConfig, SpliceNet
 from . import evaluation, transfer
 from .dataset import WindowData, one_hot
 from .loss import splice_loss

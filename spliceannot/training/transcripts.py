@@ -1,6 +1,6 @@
 """Training annotation: one transcript per gene from a GTF/GFF3 or a SpliceAI table.
 
-GTF/GFF3 files are read by the shared reader :mod:`spliceannot.gtf` (pyranges, plain or gzip)
+GTF/GFF3 files are read by the shared reader :mod:`spliceannot.genes.gtf` (pyranges, plain or gzip)
 and its ``canonical`` policy picks one transcript per gene: MANE Select tag, else Ensembl
 canonical tag, else longest CDS, else longest spliced length, else lowest transcript ID.
 Protein-coding only by default: a transcript counts as coding when it has CDS features (TAIR10,
@@ -12,15 +12,15 @@ one transcript per gene and is used as it is.
 
 import os
 
-from ..annotation import read_table
+from ..genes import read_table
 from ..errors import InputError
 
 TABLE_SUFFIXES = (".txt", ".txt.gz", ".tsv", ".tsv.gz")
 
 
 def load_genes(path, coding_only: bool = True) -> list:
-    """:class:`spliceannot.annotation.Gene` objects, one per gene, sorted by contig and start."""
-    from .. import gtf
+    """:class:`spliceannot.genes.Gene` objects, one per gene, sorted by contig and start."""
+    from ..genes import gtf
 
     if not os.path.exists(path):
         raise InputError(f"annotation {path}: no such file")

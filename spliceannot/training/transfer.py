@@ -12,7 +12,7 @@ arbitrary pickles.
 import pathlib
 
 from ..errors import ModelFileError
-from ..network import PRESET_UNITS, NetworkConfig, SpliceNet
+from ..models.network import PRESET_UNITS, NetworkConfig, SpliceNet
 
 # OpenSpliceAI stores no dilations; its models use SpliceAI's (see ../shared/data/SOURCES.md §3).
 OPENSPLICEAI_SLOPE = 0.1  # LeakyReLU(0.1) in its residual units
@@ -73,10 +73,10 @@ def openspliceai_files(path) -> list:
 
 def source_networks(source) -> list:
     """Every network of a source: 'spliceai', a checkpoint/ensemble directory or OpenSpliceAI."""
-    from .. import checkpoint
+    from ..models import checkpoint
 
     if source == "spliceai":
-        from .. import keras_h5, spliceai_package
+        from ..models import keras_h5, spliceai_package
 
         return [keras_h5.load(p) for p in spliceai_package.model_paths()]
     if checkpoint.is_model(source):
@@ -128,7 +128,7 @@ def freeze(net: SpliceNet, trainable_units: int = None) -> list:
 
 def convert(source, out, species: str = None):
     """Write a source's networks as a checkpoint (one network) or ensemble (``member-i``)."""
-    from .. import checkpoint
+    from ..models import checkpoint
 
     nets = source_networks(source)
     origin = {"converted_from": str(source)}

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from spliceannot import checkpoint
+from spliceannot.models import checkpoint
 from spliceannot import registry
 from spliceannot.training import calibration
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from spliceannot import checkpoint
+from spliceannot.models import checkpoint
 from spliceannot.errors import ModelFileError
-from spliceannot.network import NetworkConfig, SpliceNet
+from spliceannot.models.network import NetworkConfig, SpliceNet
 from spliceannot import registry
 
 

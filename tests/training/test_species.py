@@ -11,10 +11,10 @@ import torch
 from typer.testing import CliRunner
 
 from toy import REPO, TOY_FA, TOY_GFF
-from spliceannot import checkpoint
+from spliceannot.models import checkpoint
 from spliceannot.cli import build_app
 from spliceannot.errors import ModelFileError, UsageError
-from spliceannot.network import NetworkConfig, SpliceNet
+from spliceannot.models.network import NetworkConfig, SpliceNet
 from spliceannot.training import cached, species, transfer
 from spliceannot.training.dataset import iter_fasta
 

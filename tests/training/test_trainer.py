@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from spliceannot import checkpoint
+from spliceannot.models import checkpoint
 from spliceannot.training.trainer import TrainConfig, saved_config, train, train_ensemble
 
 

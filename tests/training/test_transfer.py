@@ -2,8 +2,8 @@
 
 import torch
 
-from spliceannot import checkpoint
-from spliceannot.network import NetworkConfig, SpliceNet
+from spliceannot.models import checkpoint
+from spliceannot.models.network import NetworkConfig, SpliceNet
 from spliceannot.training import transfer
 
 

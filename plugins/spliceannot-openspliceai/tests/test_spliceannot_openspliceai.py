@@ -68,7 +68,7 @@ def reference_forward(state: dict, x: torch.Tensor, flank: int) -> torch.Tensor:
 
 def random_state(flank):
     """A random state_dict in OpenSpliceAI's key layout (no 2,000 nt weights are in ../shared)."""
-    from spliceannot.network import SpliceNet
+    from spliceannot.models.network import SpliceNet
 
     torch.manual_seed(flank)
     net = SpliceNet(osai.network_config(flank))
@@ -132,7 +132,7 @@ def test_published_checkpoints_load_and_predict(weights, flank):
 
 
 def test_scores_a_vcf(weights, tmp_path):
-    from spliceannot.scoring import Options, score_file
+    from spliceannot.pipeline import Options, score_file
 
     vcf = tmp_path / "in.vcf"
     vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr16,length=210155>\n"
@@ -151,7 +151,7 @@ def test_scores_a_vcf(weights, tmp_path):
 
 def test_real_acceptor_is_called(weights):
     """97424 starts an NM_006849 exon: the human model must see an acceptor exactly there."""
-    from spliceannot.reference import Reference
+    from spliceannot.io.reference import Reference
     from spliceannot.sequence import one_hot
 
     model = registry.models().get("openspliceai-mane-400")
@@ -171,7 +171,7 @@ def test_missing_folder_says_what_to_set(monkeypatch):
 
 def test_matches_openspliceai_variant_007(weights, tmp_path):
     """Record for record, the strings `openspliceai variant` 0.0.7 wrote (tests/data)."""
-    from spliceannot.scoring import Options, score_file
+    from spliceannot.pipeline import Options, score_file
 
     rows = [l.rstrip("\n").split("\t") for l in open(HERE / "data" / "openspliceai007_chr16_D50.tsv")
             if not l.startswith("#")]

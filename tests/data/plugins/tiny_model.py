@@ -1,7 +1,7 @@
 """A plugin file for --plugins-dir tests: a seeded random SpliceNet with 80 nt of context."""
 
 from spliceannot.hookspecs import hookimpl
-from spliceannot.model import EnsembleModel
+from spliceannot.models import EnsembleModel
 
 
 class TinyModel(EnsembleModel):
@@ -12,7 +12,7 @@ class TinyModel(EnsembleModel):
     def load_networks(self):
         import torch
 
-        from spliceannot.network import NetworkConfig, SpliceNet
+        from spliceannot.models.network import NetworkConfig, SpliceNet
 
         torch.manual_seed(0)
         return [SpliceNet(NetworkConfig.preset(80))]

@@ -68,15 +68,15 @@ class EnsembleModel(Model):
         return self._nets
 
     def inference_nets(self) -> list:
-        """The members frozen for inference (:mod:`spliceannot.inference`), built once."""
+        """The members frozen for inference (:mod:`spliceannot.engine.inference`), built once."""
         if getattr(self, "_inference", None) is None:  # subclasses may skip __init__
-            from .inference import InferenceNet
+            from ..engine.inference import InferenceNet
 
             self._inference = [InferenceNet(net) for net in self.networks()]
         return self._inference
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        from .inference import predict_windows
+        from ..engine.inference import predict_windows
 
         nets = self.inference_nets()
         torch = self._torch

@@ -9,7 +9,7 @@ from, then scores the rest; the result equals an uninterrupted run.
 import gzip
 import zlib
 
-from .errors import InputError
+from ..errors import InputError
 from .vcf import read_bcf_lines
 
 

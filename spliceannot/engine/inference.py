@@ -1,6 +1,6 @@
 """SpliceNet inference whose every output has the same bits wherever and however it is computed.
 
-Both the per-window path (:meth:`spliceannot.model.EnsembleModel.predict`, hence the ``delta``
+Both the per-window path (:meth:`spliceannot.models.EnsembleModel.predict`, hence the ``delta``
 scorer) and the fast engine (:mod:`spliceannot.engine`) run a network through one
 :class:`InferenceNet`. A value the engine computes on a crop of a layer therefore equals the one
 the whole window gives, bit for bit, and so do the SpliceAI strings. What makes it so, measured on
@@ -30,7 +30,7 @@ convolution runs ONE shape per layer: tiles of ``CUDA_SHAPES[0]`` outputs, in ca
 whole windows.
 
 Activations are ``(batch, length, channels)`` throughout, and each stage is shorter than the last
-by twice its radius. Training uses the plain modules of :mod:`spliceannot.network`; this is for
+by twice its radius. Training uses the plain modules of :mod:`spliceannot.models.network`; this is for
 inference only, where it computes the same function (to ~1e-7) on fewer positions.
 """
 
@@ -192,7 +192,7 @@ def position_invariant(net: "InferenceNet", seed: int = 0) -> bool:
 
 
 class InferenceNet:
-    """A :class:`~spliceannot.network.SpliceNet`'s weights, frozen for tiled inference.
+    """A :class:`~spliceannot.models.network.SpliceNet`'s weights, frozen for tiled inference.
 
     Stage 0 is the stem; stages ``2i + 1`` and ``2i + 2`` are unit ``i``'s two convolutions.
     """
@@ -276,7 +276,7 @@ class InferenceNet:
 def predict_windows(nets, x, temperatures=None):
     """Whole windows x (B, L, 4) on ``nets``' device -> the ensemble's mean probabilities
     (B, L - context, 3): softmaxes summed in member order, divided by the member count, as
-    :meth:`spliceannot.model.EnsembleModel.predict` defines them."""
+    :meth:`spliceannot.models.EnsembleModel.predict` defines them."""
     if x.is_cuda:
         fp32_on_cuda()
     total = None

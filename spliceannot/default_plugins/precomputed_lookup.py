@@ -37,7 +37,7 @@ class PrecomputedLookup(Lookup):
         paths = list(getattr(opts, "precomputed", None) or ())
         if not paths:
             return None
-        from spliceannot.precomputed import ScoreFiles
+        from spliceannot.lookup.precomputed import ScoreFiles
 
         files = ScoreFiles(paths)
         try:

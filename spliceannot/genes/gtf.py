@@ -26,8 +26,8 @@ import os
 import pathlib
 from dataclasses import asdict, dataclass, field
 
-from .annotation import Gene, GeneTable
-from .errors import InputError, UsageError
+from . import Gene, GeneTable
+from ..errors import InputError, UsageError
 
 POLICIES = ("canonical", "mane", "all", "locus")
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .contig import ContigMap
-from .errors import InputError, UsageError
+from ..io.contig import ContigMap
+from ..errors import InputError, UsageError
 
 TABLE_COLUMNS = ["#NAME", "CHROM", "STRAND", "TX_START", "TX_END", "EXON_START", "EXON_END"]
 

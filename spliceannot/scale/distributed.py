@@ -6,7 +6,7 @@ shard is scored by a Ray task that runs the ordinary local pipeline, :func:`scor
 into its own part file; so a part holds exactly what the local engine writes for those records.
 The merge keeps one header and appends the parts' bodies in shard order, which makes the output
 byte-identical to a local run; each writer declares whether it can be merged and how
-(:meth:`spliceannot.writer.Writer.merge`: bodies concatenated, a ``.vcf.gz`` as one BGZF file, or
+(:meth:`spliceannot.io.writer.Writer.merge`: bodies concatenated, a ``.vcf.gz`` as one BGZF file, or
 ``vep`` parts by a stable streaming k-way merge on (contig, position), exactly as that writer
 sorts). Merges stream: no part is held in memory whole.
 
@@ -25,8 +25,8 @@ import os
 import shutil
 import time
 
-from .errors import MissingDependency, SpliceannotError, UsageError
-from .summary import Summary
+from ..errors import MissingDependency, SpliceannotError, UsageError
+from ..summary import Summary
 
 log = logging.getLogger("spliceannot")
 WORK_SUFFIX = ".shards"
@@ -126,11 +126,11 @@ def score_shard(shard_path, part_path, opts, plugins_dirs, index, cwd):
     if os.path.isdir(cwd):
         os.chdir(cwd)
     if plugins_dirs:
-        from .plugins import load_plugins_dir
+        from ..plugins import load_plugins_dir
 
         for directory in plugins_dirs:
             load_plugins_dir(directory)
-    from .scoring import score_file
+    from ..pipeline import score_file
 
     summary = score_file(shard_path, part_path, dataclasses.replace(opts, progress=False))
     return summary.to_dict()
@@ -196,7 +196,7 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                       retries=3, workers=2, keep_work=False):
     """Score ``input_path`` on Ray in ``shards`` region shards; the merged output equals the
     local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards."""
-    from . import registry
+    from .. import registry
 
     if input_path == "-" or output_path == "-":
         raise UsageError("--engine ray needs an input file and an output file, not '-'")
@@ -212,8 +212,8 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
                          f"an uncompressed file and compress it afterwards (bgzip)")
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
-    from .output import OutputTarget
-    from .scoring import prepare
+    from ..io.output import OutputTarget
+    from ..pipeline import prepare
 
     # Every check a worker would make, made here once: a usage error stops the run before any
     # shard or output exists, not as a shard failure.
@@ -313,7 +313,7 @@ def _reason(exc) -> str:
 def merge(manifest, writer_cls, output_path):
     """Merge the parts in shard order into one output, via OUT.partial published when complete
     (a device or a symlink's target is written, never replaced)."""
-    from .output import OutputTarget, write_error
+    from ..io.output import OutputTarget, write_error
 
     target = OutputTarget(output_path)
     parts = [manifest.path(s["part"]) for s in manifest.shards]

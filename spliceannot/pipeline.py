@@ -1,8 +1,8 @@
 """The scoring pipeline: stream VCF records in chunks through a scorer to a writer, losing none.
 
-The stages, in order: read (:mod:`spliceannot.vcf`) -> plan (:func:`delta.plan`, which gives
+The stages, in order: read (:mod:`spliceannot.io.vcf`) -> plan (:func:`delta.plan`, which gives
 each task its geometry) -> lookups (:mod:`spliceannot.lookup`) -> model run (the scorer) ->
-finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.writer.Writer` given plain
+finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.io.writer.Writer` given plain
 :class:`~spliceannot.delta.Result` s); :func:`spliceannot.scorer.score_chunk` runs the middle ones.
 
 Every record the VCF parser can read is written, in input order, whatever happened to it;
@@ -18,17 +18,18 @@ import os
 import time
 from dataclasses import dataclass
 
-from . import __version__, delta, provenance, registry
+from . import __version__, delta, registry
+from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
-from .output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
-from .passthrough import GeneSpans
+from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .io.passthrough import GeneSpans
 from .progress import Progress
-from .reference import Reference
-from .resume import check_settings, replay
+from .io.reference import Reference
+from .io.resume import check_settings, replay
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
-from .vcf import MalformedLine, VcfReader
-from .writer import RejectsWriter, open_writer
+from .io.vcf import MalformedLine, VcfReader
+from .io.writer import RejectsWriter, open_writer
 
 log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
@@ -258,7 +259,7 @@ def _score(input_path, target, opts, run) -> Summary:
     except SpliceannotError as exc:
         raise type(exc)(_kept(str(exc), working, output_path)) from None
     except OSError as exc:  # a writer that let a raw write error through
-        from .output import write_error
+        from .io.output import write_error
 
         raise OutputError(_kept(str(write_error(exc, output_path)), working, output_path)) from None
     finally:

@@ -8,7 +8,7 @@ a SIGINT handler).
 import importlib.metadata
 import pathlib
 
-from .errors import MissingDependency
+from ..errors import MissingDependency
 
 INSTALL_HINT = ("the original SpliceAI weights and gene tables come from the PyPI package "
                 "'spliceai' 1.3.1; install it with: pip install --no-deps spliceai==1.3.1 "

@@ -1,6 +1,6 @@
 """Writers of ``predict`` tracks, chosen by file name: bigWig, bedGraph, BED of sites, TSV.
 
-Each takes :class:`~spliceannot.predict.Chunk` objects in genome order. bigWig and bedGraph hold
+Each takes :class:`~spliceannot.tracks.Chunk` objects in genome order. bigWig and bedGraph hold
 one track each, so ``OUT.bw`` becomes ``OUT.acceptor_plus.bw``, ``OUT.donor_minus.bw``, ... (one
 per class and strand predicted). The BED lists positions whose probability is at least the
 threshold as 0-based half-open single-base intervals with the class as name, round(1000 * p) as
@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .errors import UsageError
+from ..errors import UsageError
 
 CLASSES = ("acceptor", "donor")
 STRAND_NAMES = {"+": "plus", "-": "minus"}

@@ -17,7 +17,7 @@ import struct
 import sys
 import zlib
 
-from .errors import OutputError, UsageError
+from ..errors import OutputError, UsageError
 
 PARTIAL_SUFFIX = ".partial"
 

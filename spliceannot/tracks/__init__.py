@@ -8,7 +8,7 @@ What a position's probability is made of (the *masking*), stated once because eq
   contig end as N. That is exactly the REF window the scoring path builds for a variant inside the
   transcript (``delta.plan``: transcript-masked, ``--pad-ends`` for contig ends), so the value at
   a position equals the REF probability ``score`` computes there for that transcript, bit for bit
-  (the model's kernels are position-invariant: :mod:`spliceannot.inference`). The per-transcript
+  (the model's kernels are position-invariant: :mod:`spliceannot.engine.inference`). The per-transcript
   values are what :func:`predict_runs` yields and the TSV writes; a track (bigWig, bedGraph, BED)
   has one value per position and strand, the maximum over the transcripts of that strand that
   cover it (they differ only where overlapping transcripts end at different places).
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .contig import ContigMap
-from .errors import UsageError
-from .sequence import one_hot, reverse_complement_onehot
+from ..io.contig import ContigMap
+from ..errors import UsageError
+from ..sequence import one_hot, reverse_complement_onehot
 
 CHUNK = 100_000  # positions per chunk: bounds memory; writers get one chunk at a time
 
@@ -205,7 +205,7 @@ def top_k_accuracy(chunks, genes) -> dict:
     """The SpliceAI paper's top-k accuracy per class over the annotated transcripts: with k the
     number of annotated sites (exon starts but the first, ends but the last, swapped on '-'),
     the fraction of them among the k highest-scoring positions of the transcripts' strands."""
-    from .delta import splice_sites
+    from ..delta import splice_sites
 
     scores = {1: {}, 2: {}}  # class -> (contig, strand, pos) -> probability
     for chunk in chunks:
@@ -235,10 +235,10 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
     """``spliceannot predict``: check everything, then stream chunks into every output.
 
     Returns counts for the closing summary. Outputs are removed again if the run fails."""
-    from . import registry
-    from .progress import Progress
-    from .reference import Reference
-    from .track_output import kind_of, open_writers, remove_outputs
+    from .. import registry
+    from ..progress import Progress
+    from ..io.reference import Reference
+    from .output import kind_of, open_writers, remove_outputs
 
     outputs = list(outputs)
     if not outputs:

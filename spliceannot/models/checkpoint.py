@@ -14,9 +14,9 @@ import os
 import pathlib
 import time
 
-from . import __version__
-from .errors import ModelFileError
-from .model import EnsembleModel
+from .. import __version__
+from ..errors import ModelFileError
+from . import EnsembleModel
 
 FORMAT = "spliceannot-model"
 FORMAT_VERSION = 1

@@ -1,11 +1,11 @@
 """Built-in lookup ``cache``: ``--score-cache DIR``, a persistent cache of the model's results.
 
 A record scored before with the same model, annotation, genome and settings is answered from the
-cache (see :mod:`spliceannot.score_cache`); the model's results for everything else are stored.
+cache (see :mod:`spliceannot.lookup.score_cache`); the model's results for everything else are stored.
 Precomputed-file hits are never stored (the cache holds what this model computed).
 """
 
-from spliceannot import provenance
+from spliceannot.lookup import provenance
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
 from spliceannot.lookup import Lookup
@@ -27,7 +27,7 @@ class CacheLookup(Lookup):
             return None
         import os
 
-        from spliceannot.score_cache import ScoreCache, cache_key
+        from spliceannot.lookup.score_cache import ScoreCache, cache_key
 
         if os.path.exists(directory) and not os.path.isdir(directory):
             raise UsageError(f"--score-cache {directory}: not a directory")

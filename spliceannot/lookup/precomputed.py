@@ -7,9 +7,9 @@ hold at exactly that POS and REF; the first file that has an entry wins.
 
 import os
 
-from .contig import ContigMap
-from .delta import INFO_ID, DeltaScore
-from .errors import InputError
+from ..io.contig import ContigMap
+from ..delta import INFO_ID, DeltaScore
+from ..errors import InputError
 
 
 def parse_entry(text: str):

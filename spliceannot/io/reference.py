@@ -3,7 +3,7 @@
 import os
 
 from .contig import ContigMap
-from .errors import InputError
+from ..errors import InputError
 
 
 class Reference:

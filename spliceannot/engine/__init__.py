@@ -2,7 +2,7 @@
 
 Given delta-score tasks (REF and ALT one-hot windows), it returns the same (n, 3) probability
 tracks as ``EnsembleModel.predict`` on each window alone -- bit for bit, so every DS and DP string
-equals the ``delta`` scorer's. How (see :mod:`spliceannot.cone` for the geometry):
+equals the ``delta`` scorer's. How (see :mod:`spliceannot.engine.cone` for the geometry):
 
 * One REF track per (contig, strand, N-masking inside the window) and stretch of nearby windows;
   each stage is computed once on the union of the windows' backward cones, equal-length tracks in
@@ -14,13 +14,13 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.cone` for the geometry
   head and softmax run once per member for all REF windows of a track batch and once per ALT
   batch, not per window.
 
-Exactness comes from :mod:`spliceannot.inference`, which both paths run: its tiled
+Exactness comes from :mod:`spliceannot.engine.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
 computed here equals the whole window's values, and its batched head gives a window the bits it
 gets alone. That property is probed on each machine when an engine is built
-(:func:`~spliceannot.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
+(:func:`~spliceannot.engine.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
 and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
-is not folded and members are not stacked: :mod:`spliceannot.inference`, benchmarks/RESULTS.md.)
+is not folded and members are not stacked: :mod:`spliceannot.engine.inference`, benchmarks/RESULTS.md.)
 
 On CUDA cuDNN runs deterministic and in fp32, and the probe runs on the device; where it fails,
 every convolution is switched to one fixed shape per layer and probed again, and where that
@@ -53,7 +53,7 @@ def resolve_device(device: str) -> torch.device:
 
 
 class Engine:
-    """Runs an :class:`~spliceannot.model.EnsembleModel`'s networks the fast, exact way."""
+    """Runs an :class:`~spliceannot.models.EnsembleModel`'s networks the fast, exact way."""
 
     def __init__(self, model, batch_size: int = 16, precision: str = "fp32", device: str = "cpu",
                  span: int = 2048, track_positions: int = 40_000):

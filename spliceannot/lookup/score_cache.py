@@ -1,7 +1,7 @@
 """A persistent cache of computed scores, one SQLite file per (model, annotation, genome, settings).
 
 The file name is a digest of the model hash, the annotation hash, the reference digest, D, mask
-and every option beyond 1.3.1 (see :mod:`spliceannot.provenance`), so a cached score is reused
+and every option beyond 1.3.1 (see :mod:`spliceannot.lookup.provenance`), so a cached score is reused
 only where recomputing it would give the same result. Only scored records are kept; each row
 holds the record's entries and ALT skips as JSON, floats at full precision.
 """
@@ -12,7 +12,7 @@ import os
 import pathlib
 import sqlite3
 
-from .delta import DeltaScore, Result
+from ..delta import DeltaScore, Result
 
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
 

@@ -21,7 +21,7 @@ def model_digest(model) -> str:
     if callable(own):
         value = own()
     else:
-        from .model import EnsembleModel
+        from ..models import EnsembleModel
 
         h = hashlib.sha256()
         if isinstance(model, EnsembleModel):

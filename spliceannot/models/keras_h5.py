@@ -13,7 +13,7 @@ import json
 import numpy as np
 import torch
 
-from .errors import ModelFileError
+from ..errors import ModelFileError
 from .network import NetworkConfig, SpliceNet
 
 

@@ -3,7 +3,7 @@
 Text VCF (plain, gzip or BGZF, or stdin) is streamed line by line here as the input's bytes, so
 a malformed line is reported with its line number and does not end the run, and what passes
 through is written back byte for byte. BCF input is printed as VCF text by htslib first. The
-rest of spliceannot sees :class:`~spliceannot.variant.Variant`; writers get back the ``Record``,
+rest of spliceannot sees :class:`~spliceannot.io.variant.Variant`; writers get back the ``Record``,
 whose text line carries every INFO, FORMAT and sample column untouched.
 """
 
@@ -19,7 +19,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 
-from .errors import InputError
+from ..errors import InputError
 from .vcf_header import HeaderFixer, declared
 from .variant import Variant
 
@@ -311,7 +311,7 @@ class VcfWriter:
     def _to_bcf(self) -> None:
         import pysam
 
-        from .errors import OutputError
+        from ..errors import OutputError
         from .output import write_error
 
         target = self.path if self.direct else self.path + ".bcf"

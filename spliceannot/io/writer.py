@@ -10,7 +10,7 @@ continues its partial output), ``mergeable`` (Ray shards' parts merge into one o
 import itertools
 from abc import ABC, abstractmethod
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 class Writer(ABC):
@@ -162,7 +162,7 @@ class RejectsWriter(TextWriter):
         self._handle.write(self.HEADER)
 
     def write(self, record, result) -> None:
-        from . import delta
+        from .. import delta
 
         if result.reason is None and not result.alt_skips:
             return

@@ -10,7 +10,7 @@ writer. The result is read back by ``score --precomputed``.
 import os
 import re
 
-from .errors import UsageError
+from ..errors import UsageError
 
 KINDS = ("snv", "ins", "del")
 BASES = "ACGT"
@@ -92,9 +92,9 @@ def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=
     """Score every variant of ``kinds`` over ``specs`` into ``output_path`` (.vep.vcf.gz)."""
     import dataclasses
 
-    from . import registry
-    from .reference import Reference
-    from .scoring import score_file
+    from .. import registry
+    from ..io.reference import Reference
+    from ..pipeline import score_file
 
     unknown = set(kinds) - set(KINDS)
     if unknown or not kinds:

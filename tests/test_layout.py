@@ -1,0 +1,96 @@
+"""The tree reads as the pipeline: the README's layout table matches it, no two modules import each
+other, and the module paths plugins imported before the subpackages still work."""
+
+import ast
+import importlib
+import pathlib
+import re
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+PKG = REPO / "spliceannot"
+
+
+def modules() -> dict:
+    found = {}
+    for path in PKG.rglob("*.py"):
+        parts = list(path.relative_to(REPO).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports(name: str, path: pathlib.Path, known: dict) -> set:
+    """Modules of the package that ``name`` imports anywhere (function-level imports too)."""
+    is_pkg = path.name == "__init__.py"
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        targets = []
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_pkg else name.split(".")[:-1]
+                base = base[:len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in known]
+            targets += subs
+            if len(subs) < len(node.names):
+                targets.append(target)
+        elif isinstance(node, ast.Import):
+            targets += [a.name for a in node.names]
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target not in (name, "spliceannot"):
+                out.add(target)
+    return out
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    known = modules()
+    edges = {name: imports(name, path, known) for name, path in known.items()}
+    mutual = sorted({tuple(sorted((a, b))) for a in edges for b in edges[a] if a in edges[b]})
+    assert mutual == []
+
+
+def layout_table() -> list:
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    paths = []
+    for row in section.splitlines():
+        if row.startswith("| `"):
+            cell = row.split("|")[1]
+            paths += re.findall(r"`([^`]+)`", cell)
+    return paths
+
+
+def test_readme_layout_table_matches_the_tree():
+    listed = layout_table()
+    for path in listed:
+        assert (REPO / path.rstrip("/")).exists(), f"README layout names {path}, absent from the tree"
+    top = {p.name for p in PKG.iterdir()
+           if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
+           and p.name not in ("__init__.py", "__main__.py", "_moved.py")}
+    named = {pathlib.PurePosixPath(p.rstrip("/")).name for p in listed}
+    missing = sorted(n for n in top if n not in named)
+    assert missing == [], f"spliceannot/ entries missing from the README layout table: {missing}"
+
+
+@pytest.mark.parametrize("old, new", [
+    ("spliceannot.scoring", "spliceannot.pipeline"), ("spliceannot.model", "spliceannot.models"),
+    ("spliceannot.annotation", "spliceannot.genes"), ("spliceannot.vcf", "spliceannot.io.vcf"),
+    ("spliceannot.writer", "spliceannot.io.writer"), ("spliceannot.network", "spliceannot.models.network"),
+    ("spliceannot.checkpoint", "spliceannot.models.checkpoint"),
+    ("spliceannot.distributed", "spliceannot.scale.distributed"),
+])
+def test_old_module_paths_are_the_same_modules(old, new):
+    assert importlib.import_module(old) is importlib.import_module(new)
+    old_class = {"spliceannot.model": "Model", "spliceannot.writer": "Writer",
+                 "spliceannot.annotation": "AnnotationSource"}.get(old)
+    if old_class:
+        ns = {}
+        exec(f"from {old} import {old_class} as cls", ns)
+        assert ns["cls"] is getattr(importlib.import_module(new), old_class)
