@@ -30,6 +30,14 @@ class Gene:
     exon_ends: list = field(default_factory=list)  # 1-based last base of each exon
     transcript: str = ""
 
+    def splice_sites(self) -> tuple:
+        """(acceptors, donors): 1-based positions of the annotated splice sites.
+
+        Transcript ends (TSS/TES) are not splice sites. Plus strand: acceptors are exon starts
+        but the first, donors exon ends but the last; minus strand the other way round."""
+        starts, ends = sorted(self.exon_starts)[1:], sorted(self.exon_ends)[:-1]
+        return (starts, ends) if self.strand == "+" else (ends, starts)
+
     def nearest_boundary(self, pos: int) -> int:
         """Offset from pos to the nearest exon start or end (the upstream one on a tie)."""
         offsets = sorted(set(self.exon_starts) | set(self.exon_ends))
