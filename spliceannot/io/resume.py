@@ -9,7 +9,7 @@ from, then scores the rest; the result equals an uninterrupted run.
 import gzip
 import zlib
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from .files import is_gzip, open_binary
 from .vcf import read_bcf_lines
 
