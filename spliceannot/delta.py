@@ -312,13 +312,8 @@ def trim_alleles(ref: str, alt: str) -> tuple:
 
 
 def splice_sites(gene, pos: int) -> tuple:
-    """Annotated acceptor and donor positions of a gene, as offsets from pos (genomic order).
-
-    Transcript ends (TSS/TES) are not splice sites. Plus strand: acceptors are exon starts but
-    the first, donors exon ends but the last; minus strand the other way round.
-    """
-    starts, ends = sorted(gene.exon_starts)[1:], sorted(gene.exon_ends)[:-1]
-    acceptors, donors = (starts, ends) if gene.strand == "+" else (ends, starts)
+    """Annotated acceptor and donor positions of a gene, as offsets from pos (genomic order)."""
+    acceptors, donors = gene.splice_sites()
     return (np.asarray(acceptors, dtype=np.int64) - pos, np.asarray(donors, dtype=np.int64) - pos)
 
 

@@ -9,6 +9,11 @@ for _i, _b in enumerate("ACGT"):
 _EYE = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
 
 
+def one_hot_codes(codes: np.ndarray) -> np.ndarray:
+    """Base codes 0-3 = ACGT, 4 = N (the training data's storage), any shape -> (..., 4) float32."""
+    return _EYE[codes]
+
+
 def one_hot(seq: str) -> np.ndarray:
     """(len(seq), 4) float32. Reference letters other than ACGT (N, IUPAC) encode as N: unlike
     SpliceAI 1.3.1's ``ord % 5`` table, an ambiguity code is never aliased to a base."""

@@ -62,8 +62,13 @@ def layout_table() -> list:
     paths = []
     for row in section.splitlines():
         if row.startswith("| `"):
-            cell = row.split("|")[1]
-            paths += re.findall(r"`([^`]+)`", cell)
+            base = ""
+            for name in re.findall(r"`([^`]+)`", row.split("|")[1]):
+                if "/" in name.rstrip("/"):
+                    base = str(pathlib.PurePosixPath(name.rstrip("/")).parent)
+                    paths.append(name)
+                else:  # `a/b.py`, `c.py`: c.py sits beside b.py
+                    paths.append(f"{base}/{name}" if base else name)
     return paths
 
 

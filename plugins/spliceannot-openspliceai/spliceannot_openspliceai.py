@@ -20,7 +20,6 @@ and the softmax over classes are as in SpliceAI; the ensemble averages member pr
 
 import os
 import pathlib
-import re
 
 from spliceannot.errors import ModelFileError
 from spliceannot.hookspecs import hookimpl
@@ -42,51 +41,15 @@ def network_config(flank: int):
     return config
 
 
-def rename(state: dict, n_units: int) -> dict:
-    """OpenSpliceAI state_dict keys -> SpliceNet keys; refuses keys it does not know."""
-    where = {}
-    for i in range(n_units):
-        where[i + i // 4] = ("unit", i)
-        if (i + 1) % 4 == 0:
-            where[i + i // 4 + 1] = ("skip", i)
-    fixed = {"initial_conv": "stem", "initial_skip.conv": "stem_skip", "final_conv": "head"}
-    parts = {"batchnorm1": "bn1", "batchnorm2": "bn2", "conv1": "conv1", "conv2": "conv2"}
-    out = {}
-    for key, tensor in state.items():
-        module, _, leaf = key.rpartition(".")
-        if module in fixed:
-            out[f"{fixed[module]}.{leaf}"] = tensor
-            continue
-        m = re.fullmatch(r"residual_units\.(\d+)\.(\w+)", module)
-        if not m or int(m.group(1)) not in where:
-            raise ModelFileError(f"unexpected OpenSpliceAI key {key!r}")
-        kind, i = where[int(m.group(1))]
-        if kind == "skip" and m.group(2) == "conv":
-            out[f"skips.{i}.{leaf}"] = tensor
-        elif kind == "unit" and m.group(2) in parts:
-            out[f"units.{i}.{parts[m.group(2)]}.{leaf}"] = tensor
-        else:
-            raise ModelFileError(f"unexpected OpenSpliceAI key {key!r}")
-    return out
-
-
 def load_checkpoint(path, flank: int):
-    """One published ``.pt`` file as an eval-mode SpliceNet."""
-    import torch
+    """One published ``.pt`` file as an eval-mode SpliceNet, through spliceannot's reader of
+    OpenSpliceAI state dicts; a file of another flank is refused."""
+    from spliceannot.models import openspliceai
 
-    from spliceannot.models.network import SpliceNet
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # unreadable or not a plain state_dict: never unpickle objects
-        raise ModelFileError(f"{path}: not a loadable OpenSpliceAI state_dict ({exc})") from None
-    config = network_config(flank)
-    net = SpliceNet(config)
-    try:
-        net.load_state_dict(rename(state, len(config.units)))
-    except RuntimeError as exc:
-        raise ModelFileError(f"{path}: does not fit the {flank} nt network ({exc})") from None
-    return net.eval()
+    net = openspliceai.load(path)
+    if net.config.context != flank:
+        raise ModelFileError(f"{path}: a {net.config.context} nt network, not {flank} nt")
+    return net
 
 
 class OpenSpliceAIModel(EnsembleModel):

@@ -28,14 +28,13 @@ def plot(
     """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked."""
     if not output.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
-    from .. import genes as annotation_mod
     from .. import delta, registry
     from ..plot import plot_variant
     from ..io.reference import Reference
 
     ref = Reference(reference)
-    genes = annotation_mod.load(annotation, transcripts=transcripts)
-    data = plot_variant(parse_variant(variant), ref, genes, registry.models().get(model),
+    genes = registry.load_annotation(annotation, transcripts=transcripts)
+    data = plot_variant(parse_variant(variant), ref, genes, registry.model(model),
                         delta.Settings(distance=distance, mask=bool(mask)), output, gene)
     print(f"{output}\t{data.score.format()}")
 

@@ -19,7 +19,7 @@ from spliceannot.lookup import Lookup
 # run_info keys a file's header must agree on; a key absent on both sides agrees. Not
 # ``minimal``: a line of a minimal-alleles export is the score of exactly the spelling it shows,
 # which is what a record spelled so gets; other records miss.
-OPTIONS = ("per_transcript", "mask_mode", "pad_ends", "trim_alleles", "raw")
+OPTIONS = ("per_transcript", "mask_mode", "pad_ends", "trim_alleles", "raw", "delins_rule")
 MUST_MATCH = ("model_hash", "annotation_hash", "distance", "mask", "transcripts") + OPTIONS
 
 

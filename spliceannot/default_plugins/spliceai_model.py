@@ -11,9 +11,9 @@ class SpliceAIModel(EnsembleModel):
     context = 10000
 
     def load_networks(self):
-        from spliceannot.models import keras_h5, spliceai_package
+        from spliceannot.models import spliceai_package
 
-        return [keras_h5.load(p) for p in spliceai_package.model_paths()]
+        return spliceai_package.networks()
 
     def info(self):
         info = super().info()

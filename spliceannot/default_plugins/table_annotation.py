@@ -24,13 +24,10 @@ class TableFile(AnnotationSource):
     description = "a SpliceAI-format gene table file: " + " ".join(TABLE_COLUMNS)
 
     def claims(self, spec):
-        import gzip
+        from spliceannot.io.files import open_text
 
         try:
-            with open(spec, "rb") as probe:
-                gz = probe.read(2) == b"\x1f\x8b"
-            opener = gzip.open if gz else open
-            with opener(spec, "rt") as handle:
+            with open_text(spec) as handle:
                 first = handle.readline()
         except (OSError, UnicodeDecodeError, EOFError):
             return False

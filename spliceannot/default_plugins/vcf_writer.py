@@ -46,13 +46,9 @@ class VcfOutput(Writer):
 
     @classmethod
     def open_part(cls, part):
-        import gzip
+        from spliceannot.io.files import open_text
 
-        with open(part, "rb") as probe:
-            compressed = probe.read(2) == b"\x1f\x8b"
-        if not compressed:
-            return super().open_part(part)
-        return gzip.open(part, "rt", newline="", encoding="utf-8", errors="surrogateescape")
+        return open_text(part, newline="", errors="surrogateescape")
 
     @classmethod
     def merge(cls, parts, path, target):

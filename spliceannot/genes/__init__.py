@@ -6,7 +6,6 @@ row per gene, 0-based starts and 1-based ends, comma-separated exon lists. In me
 it.
 """
 
-import gzip
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ import numpy as np
 
 from ..io.contig import ContigMap
 from ..errors import InputError, UsageError
+from ..io.files import open_text
 
 TABLE_COLUMNS = ["#NAME", "CHROM", "STRAND", "TX_START", "TX_END", "EXON_START", "EXON_END"]
 
@@ -29,6 +29,14 @@ class Gene:
     exon_starts: list = field(default_factory=list)  # 1-based first base of each exon
     exon_ends: list = field(default_factory=list)  # 1-based last base of each exon
     transcript: str = ""
+
+    def splice_sites(self) -> tuple:
+        """(acceptors, donors): 1-based positions of the annotated splice sites.
+
+        Transcript ends (TSS/TES) are not splice sites. Plus strand: acceptors are exon starts
+        but the first, donors exon ends but the last; minus strand the other way round."""
+        starts, ends = sorted(self.exon_starts)[1:], sorted(self.exon_ends)[:-1]
+        return (starts, ends) if self.strand == "+" else (ends, starts)
 
     def nearest_boundary(self, pos: int) -> int:
         """Offset from pos to the nearest exon start or end (the upstream one on a tie)."""
@@ -84,18 +92,10 @@ class AnnotationSource(ABC):
         """Read the genes; ``spec`` is the user's ``-A`` value (this source's name or a path)."""
 
 
-def _open_text(path):
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt")
-    return open(path)
-
-
 def read_table(path, name: str = "") -> GeneTable:
     """Parse a SpliceAI-format gene table (plain or gzip); a bad row names its line."""
     genes = []
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue

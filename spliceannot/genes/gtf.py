@@ -19,7 +19,6 @@ Parsed transcripts (before the policy) are cached as JSON under ``$SPLICEANNOT_C
 whole-genome GENCODE GTF is parsed once.
 """
 
-import gzip
 import hashlib
 import json
 import os
@@ -28,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import Gene, GeneTable
 from ..errors import InputError, UsageError
+from ..io.files import open_text
 
 POLICIES = ("canonical", "mane", "all", "locus")
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
@@ -70,8 +70,7 @@ def _text(value) -> str:
 
 def is_gff3(path) -> bool:
     """GFF3 when it says so in a header line or writes ``key=value`` attributes."""
-    opener = gzip.open if _is_gzip(path) else open
-    with opener(path, "rt") as handle:
+    with open_text(path) as handle:
         for line in handle:
             if line.startswith("##gff-version"):
                 return line.split()[1].startswith("3")
@@ -81,11 +80,6 @@ def is_gff3(path) -> bool:
             first = attrs.split(";")[0]
             return "=" in first and '"' not in first.split("=")[0]
     return False
-
-
-def _is_gzip(path) -> bool:
-    with open(path, "rb") as probe:
-        return probe.read(2) == b"\x1f\x8b"
 
 
 def _strip_prefix(value: str) -> str:

@@ -9,16 +9,15 @@ from, then scores the rest; the result equals an uninterrupted run.
 import gzip
 import zlib
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
+from .files import is_gzip, open_binary
 from .vcf import read_bcf_lines
 
 
 def completed_records(path: str) -> list:
     """The complete data lines of a partial VCF/BCF output, in order."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
     lines = []
-    if magic == b"\x1f\x8b":
+    if is_gzip(path):
         try:
             with gzip.open(path, "rb") as handle:
                 if handle.peek(3)[:3] == b"BCF":
@@ -44,10 +43,8 @@ def check_settings(path: str, run_info: dict) -> None:
     """Refuse a partial output made with another model, annotation or settings: its header
     records them (``##spliceannot_KEY=VALUE``). The scorer may differ: every scorer is exact."""
     recorded = {}
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
     try:
-        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as handle:
+        with open_binary(path) as handle:
             for line in handle:
                 if not line.startswith(b"##"):
                     break

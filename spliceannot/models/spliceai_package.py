@@ -31,5 +31,12 @@ def model_paths() -> list:
     return [package_file(f"models/spliceai{i}.h5") for i in range(1, 6)]
 
 
+def networks() -> list:
+    """The five SpliceAI networks of the installed package, read from their Keras HDF5 files."""
+    from . import keras_h5
+
+    return [keras_h5.load(p) for p in model_paths()]
+
+
 def annotation_path(build: str) -> pathlib.Path:
     return package_file(f"annotations/{build}.txt")

@@ -26,6 +26,7 @@ import shutil
 import time
 
 from ..errors import MissingDependency, SpliceannotError, UsageError
+from ..io.files import open_text
 from ..summary import Summary
 
 log = logging.getLogger("spliceannot")
@@ -50,16 +51,6 @@ def import_ray():
     return ray
 
 
-def _open_text(path):
-    import gzip
-
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", newline="")
-    return open(path, newline="")
-
-
 def _fingerprint(input_path, opts, shards, writer) -> str:
     """What a rerun must share with the first run for its parts to be reused."""
     digest = hashlib.sha256()
@@ -75,7 +66,7 @@ def _fingerprint(input_path, opts, shards, writer) -> str:
 def split(input_path, workdir, shards: int) -> list:
     """Write ``shards`` shard VCFs (header + a contiguous run of records); returns their entries."""
     header, total = [], 0
-    with _open_text(input_path) as handle:
+    with open_text(input_path, newline="") as handle:
         for line in handle:
             if line.startswith("#") and total == 0:
                 header.append(line)
@@ -86,7 +77,7 @@ def split(input_path, workdir, shards: int) -> list:
     n = max(1, min(shards, total))
     bounds = [round(i * total / n) for i in range(n + 1)]
     entries, out, shard, seen = [], None, -1, 0
-    with _open_text(input_path) as handle:
+    with open_text(input_path, newline="") as handle:
         for line in handle:
             if (line.startswith("#") and seen == 0) or not line.strip():
                 continue

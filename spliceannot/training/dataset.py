@@ -13,7 +13,6 @@ The FASTA is read one contig at a time (plain or gzip/bgzip), so a genome never 
 used for early stopping and calibration.
 """
 
-import gzip
 import json
 import pathlib
 import zlib
@@ -23,6 +22,8 @@ import numpy as np
 from .. import __version__
 from ..io.contig import ContigMap
 from ..errors import InputError, UsageError
+from ..io.files import open_text
+from ..sequence import one_hot_codes
 from . import labels as L
 from .transcripts import load_genes
 
@@ -43,10 +44,7 @@ def iter_fasta(path):
     p = pathlib.Path(path)
     if not p.exists():
         raise InputError(f"reference FASTA {path}: no such file")
-    with open(p, "rb") as probe:
-        gz = probe.read(2) == b"\x1f\x8b"
-    handle = gzip.open(p, "rt") if gz else open(p)
-    with handle:
+    with open_text(p) as handle:
         name, parts = None, []
         for line in handle:
             if line.startswith(">"):
@@ -243,8 +241,7 @@ class WindowData:
 
 def one_hot(codes: np.ndarray) -> np.ndarray:
     """uint8 codes (B, L) -> float32 (B, 4, L); N is all zeros."""
-    eye = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
-    return np.ascontiguousarray(eye[codes].transpose(0, 2, 1))
+    return np.ascontiguousarray(one_hot_codes(codes).transpose(0, 2, 1))
 
 
 def crop_to_labels(x: np.ndarray, y: np.ndarray, context: int):

@@ -12,6 +12,7 @@ import pathlib
 import numpy as np
 
 from ..errors import UsageError
+from ..sequence import one_hot_codes
 from . import labels as L
 from .dataset import WindowData, create_data, crop_to_labels
 
@@ -91,8 +92,7 @@ def predict_windows(predict, data: WindowData, indices, context: int, batch_size
 
 def model_predictor(model):
     """A backend's ``predict`` ((B, L, 4) one-hot) over stored codes."""
-    eye = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
-    return lambda codes: model.predict(eye[codes])
+    return lambda codes: model.predict(one_hot_codes(codes))
 
 
 def resolve_model(spec: str):

@@ -50,11 +50,13 @@ class TransferConfig:
 
 
 def device_of(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is available")
-    return torch.device(name)
+    """``--device`` as the engine resolves it; a missing GPU is a usage error here."""
+    from ..engine import resolve_device
+
+    try:
+        return resolve_device(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _site_windows(data: WindowData, sites_only: bool) -> np.ndarray:

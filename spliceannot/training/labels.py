@@ -31,14 +31,7 @@ def reverse_complement(codes: np.ndarray) -> np.ndarray:
 
 def site_positions(gene):
     """(acceptors, donors): 1-based genomic positions of the gene's annotated splice sites."""
-    exons = sorted(zip(gene.exon_starts, gene.exon_ends))
-    starts = [s for s, _ in exons]
-    ends = [e for _, e in exons]
-    if gene.strand == "+":
-        return starts[1:], ends[:-1]
-    # minus strand: the transcript's first exon is the rightmost; its exons start at their
-    # genomic end, so acceptors are exon ends and donors exon starts (but the outermost).
-    return ends[:-1], starts[1:]
+    return gene.splice_sites()
 
 
 def transcript_labels(gene) -> np.ndarray:

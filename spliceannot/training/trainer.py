@@ -71,11 +71,9 @@ class TrainConfig:
 
 
 def _device(cfg):
-    if cfg.device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if cfg.device == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is available")
-    return torch.device(cfg.device)
+    from .fast_transfer import device_of
+
+    return device_of(cfg.device)
 
 
 def build_network(cfg) -> SpliceNet:

@@ -4,6 +4,7 @@ import torch
 
 from spliceannot.models import checkpoint
 from spliceannot.models.network import NetworkConfig, SpliceNet
+from spliceannot.models import openspliceai
 from spliceannot.training import transfer
 
 
@@ -35,7 +36,7 @@ def test_openspliceai_mapping(tmp_path):
     cfg.relu_slope, cfg.bn_eps = 0.1, 1e-5
     net = SpliceNet(cfg).eval()
     torch.save(openspliceai_state(net), tmp_path / "model_80nt_rs10.pt")
-    back = transfer.load_openspliceai(tmp_path / "model_80nt_rs10.pt")
+    back = openspliceai.load(tmp_path / "model_80nt_rs10.pt")
     assert back.config.relu_slope == 0.1 and back.config.context == 80
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 200)), 4).float().transpose(1, 2)
     assert torch.allclose(net(x), back(x))
