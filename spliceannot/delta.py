@@ -20,7 +20,7 @@ INFO_DESCRIPTION = (
     "SpliceAIv1.3.1 variant annotation. These include delta scores (DS) and delta positions (DP) "
     "for acceptor gain (AG), acceptor loss (AL), donor gain (DG), and donor loss (DL). "
     "Format: " + "|".join(FIELDS))
-# --raw appends the REF and ALT probability at each of the four DP (issue 6).
+# --raw appends the REF and ALT probability at each of the four DP.
 RAW_FIELDS = ["REF_AG", "ALT_AG", "REF_AL", "ALT_AL", "REF_DG", "ALT_DG", "REF_DL", "ALT_DL"]
 
 
@@ -43,7 +43,7 @@ NO_SCORABLE_ALT = "no scorable ALT"
 class Settings:
     distance: int = 50  # -D: report the maximum delta within +-distance of the variant
     mask: bool = False  # -M 1: mask annotated-site gains and unannotated-site losses
-    # Options beyond 1.3.1 (issue 6). All off by default: the default path is 1.3.1's, unchanged.
+    # Options beyond 1.3.1. All off by default: the default path is 1.3.1's, unchanged.
     per_transcript: bool = False  # entries named SYMBOL/TRANSCRIPT (one per transcript)
     mask_mode: str = "nearest"  # "positionwise": mask every position before the maximum
     pad_ends: bool = False  # N-pad windows that run past a contig end instead of skipping

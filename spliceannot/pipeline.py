@@ -48,14 +48,14 @@ class Options:
     distance: int = 50
     mask: bool = False
     model: str = "spliceai"
-    scorer: str = "fast"  # the engine (issue 3); "delta" is the per-window reference path
+    scorer: str = "fast"  # the engine; "delta" is the per-window reference path
     format: str = None  # writer name; None infers it from the output name (VCF for stdout)
     chunk_size: int = 64
     progress: bool = None  # None: only when stderr is a terminal
     rejects: str = None  # write unscored records here (TSV)
     skip_malformed: bool = False  # leave lines htslib cannot parse out instead of stopping
     resume: bool = False  # continue OUT.partial of an interrupted run
-    # Options beyond 1.3.1 (issue 6); defaults keep 1.3.1's behaviour.
+    # Options beyond 1.3.1; defaults keep 1.3.1's behaviour.
     transcripts: str = None  # GTF/GFF3 transcript policy (canonical, mane, all, locus)
     precomputed: tuple = ()  # bgzip+tabix SpliceAI VCFs consulted before the model
     per_transcript: bool = False
@@ -65,7 +65,7 @@ class Options:
     raw: bool = False
     delins_rule: str = "pair"  # "collapse": SpliceAI-lookup's delins rule (--profile lookup)
     score_cache: str = None  # directory of the persistent score cache (None: off)
-    # The inference engine (issue 3): used by the ``fast`` scorer; threads apply to any scorer.
+    # The inference engine: used by the ``fast`` scorer; threads apply to any scorer.
     device: str = "cpu"  # cpu, cuda or auto
     threads: int = None  # torch CPU threads; None leaves torch's default
     batch_size: int = 16  # ALT windows per engine batch

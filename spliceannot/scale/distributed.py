@@ -1,4 +1,4 @@
-"""Ray-distributed scoring (issue 7): region shards of a VCF, durable parts, one merged output.
+"""Ray-distributed scoring: region shards of a VCF, durable parts, one merged output.
 
 The input is cut into contiguous runs of records (so each shard is one genomic region of a
 sorted VCF, and the global input order is the shard order then the order within a shard). Each

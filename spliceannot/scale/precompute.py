@@ -1,4 +1,4 @@
-"""Genome-scale precompute (issue 7): every possible variant over genes or regions, scored into a
+"""Genome-scale precompute: every possible variant over genes or regions, scored into a
 VEP-ready bgzip + tabix file, the kind of lookup file Illumina ships and SpliceAI-lookup reads.
 
 The variants are written to a plain VCF first (one record per position and REF: the three SNVs

@@ -251,8 +251,10 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
         raise UsageError("give one of REGION, --regions and --gene")
     reference = Reference(reference_path)
     genes = None
-    if annotation_spec and annotation_spec != "both-strands":
+    if annotation_spec:
         genes = registry.load_annotation(annotation_spec, transcripts=transcripts)
+        if not genes.has_splice_sites:  # e.g. -A both-strands: no transcripts, both strands
+            genes = None
     elif transcripts:
         raise UsageError("--transcripts needs a GTF/GFF3 annotation (-A)")
     only = None

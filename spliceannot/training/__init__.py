@@ -1,4 +1,4 @@
-"""Training subsystem: create-data -> train -> transfer -> calibrate -> evaluate (issue 4).
+"""Training subsystem: create-data -> train -> transfer -> calibrate -> evaluate.
 
 Modules: ``transcripts`` (annotation -> one transcript per gene), ``labels`` (per-position labels
 and windows), ``dataset`` (HDF5 layout, create-data), ``schedule``, ``loss``, ``trainer`` (the one
