@@ -13,6 +13,7 @@ import random
 import numpy as np
 import pytest
 
+from conftest import CHR16_FASTA, CHR16_TABLE, DATA
 from fakes import add_models
 from spliceannot import delta
 from spliceannot.cli import main
@@ -157,7 +158,6 @@ def test_profile_usage_errors(world, capsys):
 def test_fast_engine_equals_delta_on_trimmed_alleles(tmp_path):
     """Spellings with shared bases at both ends (the engine must split the trimmed windows),
     both strands, with and without the profile: the fast engine writes what 'delta' writes."""
-    from conftest import CHR16_FASTA, CHR16_TABLE, DATA
     from spliceannot import registry
     from spliceannot.plugins import get_plugin_manager, load_plugins_dir
 
