@@ -130,6 +130,11 @@ def reset() -> None:
 # ---- resolution: a registered name first, then a path claimed by a plugin -------------------------
 
 
+def _claiming(found: Registry, path: str):
+    """The first registered item that claims the existing ``path``, or None."""
+    return next((item for item in found.values() if item.claims(path)), None)
+
+
 def model(spec: str):
     """The model for ``--model``: a registered backend by name, else a path (a checkpoint or
     ensemble directory) that a backend ``claims`` and ``open``s."""
@@ -137,9 +142,9 @@ def model(spec: str):
     if spec in found.items:
         return found.items[spec]
     if os.path.exists(spec):
-        for backend in found.values():
-            if backend.claims(spec):
-                return backend.open(spec)
+        backend = _claiming(found, spec)
+        if backend is not None:
+            return backend.open(spec)
         raise UsageError(f"--model {spec}: no model backend reads this path (a spliceannot "
                          f"checkpoint directory has model.json + model.safetensors)")
     return found.get(spec)  # raises UnknownName listing the known models
@@ -151,9 +156,9 @@ def annotation_source(spec: str):
     if spec in sources.items:
         return sources.items[spec]
     if os.path.exists(spec):
-        for source in sources.values():
-            if source.claims(spec):
-                return source
+        source = _claiming(sources, spec)
+        if source is not None:
+            return source
         raise UsageError(f"annotation {spec}: no annotation source reads this file; "
                          f"sources: {', '.join(sources.names())}")
     raise UsageError(f"annotation {spec!r}: neither a file nor a registered source "
