@@ -507,6 +507,7 @@ BAD = [
     ("/predict/", dict(region="chrZ:1-10"), 400, "contig not in the FASTA"),
     ("/predict/", dict(region="chr16:,-,"), 400, "region"),
     ("/predict/", dict(region="chr16:5-1"), 400, "START <= END"),
+    ("/predict/", dict(region="chr16:999999-1000000"), 400, "past the contig end"),
     ("/predict/", dict(region="chr16:1-6000"), 400, "6000 positions > 5000"),
     ("/predict/", dict(), 400, '"region" not specified'),
     ("/plot/", dict(variant=VARIANTS[0], transcript="NOPE"), 400, "not scored"),

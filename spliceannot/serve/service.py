@@ -23,25 +23,13 @@ import time
 from collections import OrderedDict
 
 from .. import delta, pipeline, profiles, registry
+from ..genes import GeneTable
 from ..io.reference import Reference
-from ..io.variant import Variant
 from ..scorer import ScoringContext, score_chunk
 from . import answer
+from .request import BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_variant
 
-# The lookup's spellings (chrom-pos-ref-alt, also ':' ' ' '>' separated), any contig name.
-VARIANT_RE = re.compile(r"(?P<chrom>[^\s:>-]+)[-\s:]+(?P<pos>[0-9]{1,9})[-\s:]+(?P<ref>[ACGT]+)"
-                        r"[-\s:>]+(?P<alt>[ACGT]+)")
-INTEGER_RE = re.compile(r"\s*[+-]?[0-9]{1,6}\s*")
-MAX_DISTANCE = 10_000  # the lookup's limit
-BC = ("basic", "comprehensive")
-
-
-class BadRequest(Exception):
-    """Input the service refuses; the message is one line for the client."""
-
-    def __init__(self, message, status=400):
-        super().__init__(str(message).splitlines()[0])
-        self.status = status
+__all__ = ["AnswerCache", "BadRequest", "Service", "integer", "request_options"]
 
 
 def request_options(base: pipeline.Options, distance: int, mask: int) -> tuple:
@@ -54,30 +42,6 @@ def request_options(base: pipeline.Options, distance: int, mask: int) -> tuple:
                               pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles, raw=opts.raw,
                               delins_rule=opts.delins_rule, keep_tracks=True)
     return opts, settings
-
-
-def integer(name, value, lo, hi) -> int:
-    """A request's integer parameter, refused (never truncated) unless it is one."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) \
-            or (isinstance(value, str) and not INTEGER_RE.fullmatch(value)):
-        raise BadRequest(f'Invalid "{name}": "{str(value)[:20]}". The value must be an integer.')
-    number = int(value)
-    if not lo <= number <= hi:
-        raise BadRequest(f'Invalid "{name}": "{number}". The value must be within {lo}..{hi}.')
-    return number
-
-
-def parse_variant(text):
-    """(Variant, error): the lookup answers a variant it cannot parse with an error body."""
-    m = VARIANT_RE.fullmatch(text)
-    if not m or int(m["pos"]) < 1:
-        return None, f"Unable to parse variant: {text}"
-    return Variant(m["chrom"], int(m["pos"]), m["ref"], [m["alt"]], line=1), None
-
-
-def lookup_chrom(chrom: str) -> str:
-    """The lookup writes a contig without its "chr" prefix (its variant pattern drops it)."""
-    return chrom[3:] if chrom.startswith("chr") and len(chrom) > 3 else chrom
 
 
 class AnswerCache:
@@ -132,7 +96,7 @@ class Service:
         # bc=basic: the transcripts tagged "basic" where the annotation tags any (GENCODE does)
         basic = [g for g in self.genes.genes if "basic" in g.tags]
         self.annotations = {"comprehensive": self.genes,
-                            "basic": type(self.genes)(basic, name=f"{self.genes.name}:basic")
+                            "basic": GeneTable(basic, name=f"{self.genes.name}:basic")
                             if basic else self.genes}
         self.model = registry.model(model)
         self.scorer = registry.scorers().get(scorer)
@@ -369,6 +333,8 @@ class Service:
         if not 1 <= start <= end:
             raise BadRequest(f"region {str(text)[:60]!r}: need 1 <= START <= END")
         end = min(end, length)
+        if start > end:
+            raise BadRequest(f"region {str(text)[:60]!r}: START past the contig end ({length})")
         if end - start + 1 > self.max_region:
             raise BadRequest(f"region of {end - start + 1} positions > {self.max_region}")
         tracks = []
