@@ -37,6 +37,13 @@ def serve(
     except ImportError:
         raise MissingDependency("spliceannot serve needs FastAPI and uvicorn: "
                                 "pip install 'spliceannot[serve]'") from None
+    if device not in ("cpu", "auto"):
+        from ..engine import resolve_device
+
+        try:
+            resolve_device(device)
+        except (ValueError, RuntimeError) as exc:
+            raise UsageError(f"--device {device}: {exc}") from None
     session.start(quiet, plugins_dir)
     if threads:
         import torch
