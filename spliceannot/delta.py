@@ -53,8 +53,12 @@ class Settings:
     # rules, as 1.3.1 would score a normalized VCF: set for writers that export minimal alleles.
     minimal: bool = False
     # With trim_alleles, how a delins (REF and ALT both > 1 base) meets the REF track: "pair"
-    # (bases paired in order) or "collapse" (SpliceAI-lookup's rule: see align_collapsed).
+    # (bases paired in order), "strongest-ref" (SpliceAI-lookup's current rule: align_strongest)
+    # or "first-base" (the lookup's earlier rule, kept on request: align_first_base).
     delins_rule: str = "pair"
+    # Ask finish to hand back the tracks it compared (DeltaScore.tracks), for a caller that shows
+    # more than DS/DP (``spliceannot serve``'s allNonZeroScores); never written, never cached.
+    keep_tracks: bool = False
 
     def extras(self) -> dict:
         """The non-default options beyond 1.3.1, for the output header."""
@@ -76,6 +80,8 @@ class DeltaScore:
     dp: tuple = None  # (AG, AL, DG, DL) offsets from POS in genomic direction
     raw: tuple = None  # --raw: REF, ALT probability at each DP (RAW_FIELDS order); () unscored
     transcript: str = None  # the gene's transcript ID where the annotation has one (not printed)
+    # With Settings.keep_tracks: the Tracks finish compared (plain arrays, not printed or stored).
+    tracks: "Tracks" = field(default=None, compare=False, repr=False)
 
     def format(self) -> str:
         extra = ""
@@ -85,6 +91,21 @@ class DeltaScore:
             return f"{self.alt}|{self.gene}|.|.|.|.|.|.|.|." + extra
         scores = "|".join(f"{v:.2f}" for v in self.ds)
         return f"{self.alt}|{self.gene}|{scores}|" + "|".join(str(p) for p in self.dp) + extra
+
+
+@dataclass
+class Tracks:
+    """What ``finish`` compared, in genomic order (Settings.keep_tracks): ``ref`` and ``alt``
+    (n, 3) with the ALT already on REF coordinates, ``alt_raw`` the ALT before that alignment,
+    ``centre`` the index of the task's window centre (its ``pos``) in ``ref``, and the task's
+    ``gene`` and ``pos``."""
+
+    ref: np.ndarray
+    alt: np.ndarray
+    alt_raw: np.ndarray
+    centre: int
+    gene: object
+    pos: int
 
 
 @dataclass
@@ -330,13 +351,27 @@ def align_general(y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
     return y_alt
 
 
-def align_collapsed(y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
-    """SpliceAI-lookup's delins rule (r > 1 and a > 1, after trimming): the changed span becomes
-    one position, the first REF base, holding the per-class maximum over all ``a`` ALT bases;
-    the other ``r - 1`` REF bases get zeros (float64, as the deletion's)."""
+def align_first_base(y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
+    """SpliceAI-lookup's earlier delins rule (``delins_rule="first-base"``; r > 1 and a > 1 after
+    trimming, MNVs included): the changed span becomes one position, the first REF base, holding
+    the per-class maximum over all ``a`` ALT bases; the other ``r - 1`` REF bases get zeros
+    (float64, as the deletion's)."""
     peak = y_alt[at:at + a].max(axis=0, keepdims=True)
     gap = np.zeros((r - 1, y_alt.shape[1]), dtype=np.float64)
     return np.concatenate([y_alt[:at], peak, gap, y_alt[at + a:]])
+
+
+def align_strongest(y_ref: np.ndarray, y_alt: np.ndarray, at: int, r: int, a: int) -> np.ndarray:
+    """SpliceAI-lookup's current delins rule (``delins_rule="strongest-ref"``; r > 1, a > 1 and
+    r != a after trimming; an MNV pairs its bases). For each class on its own, the span's change
+    is put where the REF track is strongest in the span (the first such base on ties, as numpy's
+    argmax), holding the maximum over the ``a`` ALT bases; every other REF base of the span keeps
+    its REF value on the ALT track too, so it shows no change. A replaced splice site so keeps its
+    own coordinate, which masking needs (the lookup's reasoning)."""
+    span = y_ref[at:at + r].astype(y_alt.dtype, copy=True)
+    strongest = span.argmax(axis=0)  # (classes,)
+    span[strongest, np.arange(span.shape[1])] = y_alt[at:at + a].max(axis=0)
+    return np.concatenate([y_alt[:at], span, y_alt[at + a:]])
 
 
 def genomic_tracks(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings) -> tuple:
@@ -346,8 +381,10 @@ def genomic_tracks(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: S
     cov = settings.cov
     if task.trimmed:
         r, a = task.ref_len, task.alt_len
-        if settings.delins_rule == "collapse" and r > 1 and a > 1:
-            y_alt = align_collapsed(y_alt, cov // 2, r, a)
+        if settings.delins_rule == "first-base" and r > 1 and a > 1:
+            y_alt = align_first_base(y_alt, cov // 2, r, a)
+        elif settings.delins_rule == "strongest-ref" and r > 1 and a > 1 and r != a:
+            y_alt = align_strongest(y_ref, y_alt, cov // 2, r, a)
         else:
             y_alt = align_general(y_alt, cov // 2, r, a)
     else:
@@ -358,6 +395,7 @@ def genomic_tracks(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: S
 def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings) -> DeltaScore:
     """DS/DP from the model's REF and ALT tracks (strand orientation, (n, 3) each)."""
     cov = settings.cov
+    raw_alt = (y_alt[::-1] if task.gene.strand == "-" else y_alt) if settings.keep_tracks else None
     y_ref, y_alt = genomic_tracks(task, y_ref, y_alt, settings)
     if y_alt.dtype != y_ref.dtype:
         y_ref = y_ref.astype(y_alt.dtype)
@@ -385,8 +423,11 @@ def finish(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, settings: Settings)
         dp.append(offset)
     if task.shift:  # offsets from the trimmed position back to the record's POS
         dp = [d + task.shift for d in dp]
-    return DeltaScore(task.alt, task.name or task.gene.name, tuple(ds), tuple(dp),
-                      tuple(raw) if settings.raw else None, task.gene.transcript)
+    score = DeltaScore(task.alt, task.name or task.gene.name, tuple(ds), tuple(dp),
+                       tuple(raw) if settings.raw else None, task.gene.transcript)
+    if settings.keep_tracks:
+        score.tracks = Tracks(y_ref, y_alt, raw_alt, cov // 2, task.gene, task.pos)
+    return score
 
 
 def _mask_positionwise(tracks, sites, cov):

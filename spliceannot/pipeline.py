@@ -35,6 +35,7 @@ log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
 NONFINITE = "model output not finite"
 TELOMERE = "POS 0 (a telomere) cannot be scored"
+DELINS_RULES = ("pair", "strongest-ref", "first-base")  # see delta.Settings.delins_rule
 
 
 class Interrupted(SpliceannotError):
@@ -63,7 +64,7 @@ class Options:
     pad_ends: bool = False
     trim_alleles: bool = False
     raw: bool = False
-    delins_rule: str = "pair"  # "collapse": SpliceAI-lookup's delins rule (--profile lookup)
+    delins_rule: str = "pair"  # "strongest-ref": SpliceAI-lookup's rule (--profile lookup); "first-base": its earlier one
     score_cache: str = None  # directory of the persistent score cache (None: off)
     # The inference engine: used by the ``fast`` scorer; threads apply to any scorer.
     device: str = "cpu"  # cpu, cuda or auto
@@ -143,10 +144,11 @@ def check_options(opts: Options, output_path: str):
                          f"created if missing)")
     if opts.mask_mode not in ("nearest", "positionwise"):
         raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
-    if opts.delins_rule not in ("pair", "collapse"):
-        raise UsageError(f"delins rule {opts.delins_rule!r}: choose pair or collapse")
+    if opts.delins_rule not in DELINS_RULES:
+        raise UsageError(f"delins rule {opts.delins_rule!r}: choose {', '.join(DELINS_RULES)}")
     if opts.delins_rule != "pair" and not opts.trim_alleles:
-        raise UsageError("the collapse delins rule needs --trim-alleles (delins are '.' without it)")
+        raise UsageError(f"the {opts.delins_rule} delins rule needs --trim-alleles (delins are '.' "
+                         f"without it)")
     if opts.mask_mode != "nearest" and not opts.mask:
         raise UsageError("--mask-mode positionwise needs -M 1")
     if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU

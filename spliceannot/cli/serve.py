@@ -18,9 +18,12 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to bind (0.0.0.0 exposes the service to the network)")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port to listen on")] = 8080,
     hg: Annotated[str, typer.Option("--hg", help="the genome build requests must name (hg=37 or 38)")] = "38",
-    score_cache: Annotated[Optional[str], typer.Option("--score-cache", help="directory of a persistent cache of answers")] = None,
     max_batch: Annotated[int, typer.Option("--max-batch", min=1, help="variants per batch request")] = 100,
     max_region: Annotated[int, typer.Option("--max-region", min=1, help="positions per region request (the model lock is held meanwhile)")] = 10_000,
+    max_work: Annotated[int, typer.Option("--max-work", min=1, help="scored positions per request: variants x (2D+1)")] = 2_000_000,
+    cache_mb: Annotated[float, typer.Option("--cache-mb", min=0, help="memory for cached answers, in MB")] = 64,
+    deadline: Annotated[float, typer.Option("--deadline", min=1, help="seconds a request may wait for its answer (then 503)")] = 120,
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto (the engine's device)")] = "cpu",
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no access log")] = False,
@@ -34,6 +37,13 @@ def serve(
     except ImportError:
         raise MissingDependency("spliceannot serve needs FastAPI and uvicorn: "
                                 "pip install 'spliceannot[serve]'") from None
+    if device not in ("cpu", "auto"):
+        from ..engine import resolve_device
+
+        try:
+            resolve_device(device)
+        except (ValueError, RuntimeError) as exc:
+            raise UsageError(f"--device {device}: {exc}") from None
     session.start(quiet, plugins_dir)
     if threads:
         import torch
@@ -42,8 +52,8 @@ def serve(
     from ..serve.app import create_app
     from ..serve.service import Service
 
-    service = Service(reference, annotation, model, transcripts, hg, distance, mask, score_cache,
-                      max_batch, max_region)
+    service = Service(reference, annotation, model, transcripts, hg, distance, mask, max_batch,
+                      max_region, max_work, int(cache_mb * (1 << 20)), deadline, device=device)
     uvicorn.run(create_app(service), host=host, port=port, access_log=not quiet,
                 log_level="warning" if quiet else "info")
 

@@ -29,6 +29,12 @@ class Gene:
     exon_starts: list = field(default_factory=list)  # 1-based first base of each exon
     exon_ends: list = field(default_factory=list)  # 1-based last base of each exon
     transcript: str = ""
+    # What a GTF/GFF3 tells about the transcript (tables have none): shown by ``serve``, never
+    # used in scoring. Tags are normalised (lower case, '_' for spaces: mane_select, basic, ...).
+    gene_id: str = ""
+    tags: tuple = ()
+    cds: tuple = None  # (first, last) 1-based base of the coding sequence; None if non-coding
+    biotype: str = ""  # transcript_type / transcript_biotype
 
     def splice_sites(self) -> tuple:
         """(acceptors, donors): 1-based positions of the annotated splice sites.

@@ -31,7 +31,7 @@ from ..io.files import open_text
 
 POLICIES = ("canonical", "mane", "all", "locus")
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
-CACHE_VERSION = 1  # bump when Transcript or the parsing rules change
+CACHE_VERSION = 2  # bump when Transcript or the parsing rules change
 SUFFIXES = (".gtf", ".gtf.gz", ".gff", ".gff.gz", ".gff3", ".gff3.gz")
 MANE_SELECT = "mane_select"
 ENSEMBL_CANONICAL = "ensembl_canonical"
@@ -47,6 +47,9 @@ class Transcript:
     exons: list = field(default_factory=list)  # sorted [start, end], 1-based inclusive
     cds_length: int = 0
     tags: list = field(default_factory=list)  # normalised: lower case, '_' for spaces
+    cds_start: int = 0  # 1-based first CDS base (0: no CDS)
+    cds_end: int = 0  # 1-based last CDS base
+    biotype: str = ""
 
     @property
     def length(self) -> int:
@@ -55,7 +58,10 @@ class Transcript:
     def to_gene(self) -> Gene:
         return Gene(self.symbol or self.gene_id or self.id, self.chrom, self.strand,
                     self.exons[0][0], max(e for _, e in self.exons),
-                    [s for s, _ in self.exons], [e for _, e in self.exons], transcript=self.id)
+                    [s for s, _ in self.exons], [e for _, e in self.exons], transcript=self.id,
+                    gene_id=self.gene_id, tags=tuple(self.tags),
+                    cds=(self.cds_start, self.cds_end) if self.cds_length else None,
+                    biotype=self.biotype)
 
 
 def _norm_tags(value) -> set:
@@ -115,12 +121,16 @@ def _read_gtf(path) -> list:
                 tid, _text(getattr(row, "gene_id", "")) if "gene_id" in has else "", symbol,
                 str(row.Chromosome), str(row.Strand))
             tags[tid] = set()
+        if not t.biotype:
+            t.biotype = next((_text(getattr(row, k)) for k in ("transcript_type",
+                              "transcript_biotype") if k in has and _text(getattr(row, k))), "")
         if "tag" in has:
             tags[tid] |= _norm_tags(row.tag)
         if feature == "exon":
             t.exons.append([int(row.Start) + 1, int(row.End)])
         elif feature == "CDS":
             t.cds_length += int(row.End) - int(row.Start)
+            _cds_extent(t, int(row.Start) + 1, int(row.End))
     for tid, t in transcripts.items():
         t.tags = sorted(tags[tid])
     return list(transcripts.values())
@@ -151,7 +161,13 @@ def _read_gff3(path) -> list:
                 t.exons.append([int(row.Start) + 1, int(row.End)])
             else:
                 t.cds_length += int(row.End) - int(row.Start)
+                _cds_extent(t, int(row.Start) + 1, int(row.End))
     return list(transcripts.values())
+
+
+def _cds_extent(t: Transcript, start: int, end: int) -> None:
+    t.cds_start = start if not t.cds_start else min(t.cds_start, start)
+    t.cds_end = max(t.cds_end, end)
 
 
 def _gff3_transcript(parent_id, tx_row, child_row, col, by_id) -> Transcript:
@@ -167,7 +183,8 @@ def _gff3_transcript(parent_id, tx_row, child_row, col, by_id) -> Transcript:
     if tx_row is not None and col(tx_row, "is_canonical") == "1":  # Ensembl GFF3 < 104
         tags.add(ENSEMBL_CANONICAL)
     return Transcript(tid, gene_id or symbol, symbol, str(source.Chromosome), str(source.Strand),
-                      tags=sorted(tags))
+                      tags=sorted(tags), biotype=col(source, "biotype")
+                      or col(source, "transcript_biotype") or col(source, "transcript_type"))
 
 
 def read_transcripts(path) -> list:

@@ -1,308 +1,371 @@
-"""The lookup service: inputs loaded once, SpliceAI-lookup's JSON per variant, caches and one model lock.
+"""The lookup service: inputs loaded once, requests scored through the pipeline, one answer cache.
 
-The JSON of a variant follows the layout of SpliceAI-lookup's ``/spliceai/`` endpoint: top-level
-``variant``, ``genomeVersion``, ``chrom``, ``pos``, ``ref``, ``alt``, ``distance``, ``mask``,
-``source``, ``scores`` (one object per transcript) and ``allNonZeroScores`` /
-``allNonZeroScoresStrand`` / ``allNonZeroScoresTranscriptId``; per transcript ``DS_AG`` ...
-``DS_DL`` and ``DS_*_REF`` / ``DS_*_ALT`` as 3-decimal strings, ``DP_*`` as integers, ``ALLELE``,
-``NAME``, ``STRAND``, ``t_id``, ``g_name`` and ``t_strand``. Lookup fields that need its own
-databases (``t_priority``, ``t_refseq_ids``, ``sai10kPredictions``, ...) are not produced.
-Scores come from the ``lookup`` profile (:mod:`spliceannot.profiles`) with the request's D and
-mask, through the same planning, engine and ``delta.finish`` as ``spliceannot score``.
+Every request runs the stages of ``spliceannot score``: :func:`spliceannot.scorer.score_chunk`
+plans the variants (``delta.plan``), asks the registered lookups the options open
+(``pipeline.open_lookups``), runs the registry's scorer (``fast`` by default: the engine where
+the model declares it runs there) and finishes (``delta.finish``). The options are the ``lookup``
+profile's (:mod:`spliceannot.profiles`) with the request's D and mask, plus ``keep_tracks``: the
+answer's ``allNonZeroScores`` and ``SCORES_FOR_INSERTED_BASES`` need the tracks finish compared,
+so finish hands them back on each entry, and only lookups that declare ``keeps_tracks`` are used.
+A batch is planned whole and runs through the engine in one ``score_chunk`` call.
 
-The model and engine are not thread-safe: every computation (and every matplotlib drawing)
-runs under one lock, so concurrent requests queue there and never share state mid-call.
+Bounded work: answers are cached by size in bytes (not count); a request waits at most its
+deadline for the model (the model and engine are not thread-safe: one lock serialises every
+computation and drawing); a request may ask for at most ``max_work`` scored positions
+(variants x (2D + 1)) and ``max_region`` predicted ones.
 """
 
-import io
+import dataclasses
 import json
 import re
-import sqlite3
 import threading
+import time
 from collections import OrderedDict
 
-import numpy as np
-
-from .. import delta, profiles, registry
-from ..lookup import provenance
+from .. import delta, pipeline, profiles, registry
+from ..genes import GeneTable
 from ..io.reference import Reference
-from ..io.variant import Variant
+from ..scorer import ScoringContext, score_chunk
+from . import answer
+from .request import BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_variant
 
-VARIANT_RE = re.compile(r"(?P<chrom>[^\s:>-]+)[-\s:]+(?P<pos>[0-9]{1,10})[-\s:]+"
-                        r"(?P<ref>[ACGTacgt]+)[-\s:>]+(?P<alt>[ACGTacgt]+)")
-MAX_DISTANCE = 10_000  # as the lookup's own limit
-NONZERO = 0.01  # allNonZeroScores: positions where any REF/ALT probability reaches this
-BAD_PLAN = {delta.NO_CONTIG: "contig not in the reference",
-            delta.REF_MISMATCH: "REF does not match the reference",
-            delta.REF_TOO_LONG: "REF longer than 2 x distance",
-            delta.PAST_END: "window runs past the contig end"}
+__all__ = ["AnswerCache", "BadRequest", "Service", "integer", "request_options"]
 
 
-class BadRequest(Exception):
-    """Input the service refuses; the message is one line for the client."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
-
-def parse_variant(text) -> Variant:
-    """chrom-pos-ref-alt (also ':' / ' ' / '>' separated, as the lookup accepts)."""
-    if text is not None and not isinstance(text, str):
-        raise BadRequest('"variant" must be a string such as "chr16-262226-G-A"')
-    if not text or not text.strip():
-        raise BadRequest('"variant" not specified')
-    clean = text.strip().strip("'\",")
-    m = VARIANT_RE.fullmatch(clean)
-    if not m or int(m["pos"]) < 1:
-        raise BadRequest(f"unable to parse variant {clean[:80]!r}: expected CHROM-POS-REF-ALT, "
-                         f"e.g. chr16-262226-G-A")
-    return Variant(m["chrom"], int(m["pos"]), m["ref"].upper(), [m["alt"].upper()], line=1)
+def request_options(base: pipeline.Options, distance: int, mask: int) -> tuple:
+    """(Options, Settings) of a request: the ``lookup`` profile with its D and mask, tracks
+    kept. Serve's one place for options, so it follows the pipeline's declaration of them."""
+    chosen = profiles.expand("lookup", {"distance": distance, "mask": bool(mask)})
+    opts = dataclasses.replace(base, **chosen)
+    settings = delta.Settings(distance=opts.distance, mask=opts.mask,
+                              per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
+                              pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles, raw=opts.raw,
+                              delins_rule=opts.delins_rule, keep_tracks=True)
+    return opts, settings
 
 
-def fmt(x) -> str:
-    return f"{float(x):.3f}"
+class AnswerCache:
+    """Answers (JSON text) by key, least recently used dropped first, at most ``limit`` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = int(limit), 0
+        self.items = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            text = self.items.get(key)
+            if text is not None:
+                self.items.move_to_end(key)
+            return text
+
+    def put(self, key, text: str):
+        cost = len(text.encode())
+        with self.lock:
+            if cost > self.limit:
+                return
+            old = self.items.pop(key, None)
+            self.size -= len(old.encode()) if old is not None else 0
+            self.items[key] = text
+            self.size += cost
+            while self.size > self.limit:
+                _, dropped = self.items.popitem(last=False)
+                self.size -= len(dropped.encode())
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+            self.size = 0
 
 
 class Service:
-    """What ``spliceannot serve`` loads once; ``lookup`` answers one variant."""
+    """What ``spliceannot serve`` loads once; ``lookup``/``batch`` answer as the lookup does."""
 
-    def __init__(self, reference: str, annotation_spec: str, model: str = "spliceai",
+    family = "spliceai"  # the route: /spliceai/
+
+    def __init__(self, reference: str, annotation: str, model: str = "spliceai",
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,
-                 score_cache: str = None, max_batch: int = 100, max_region: int = 10_000,
-                 cache_size: int = 2048):
-
+                 max_batch: int = 100, max_region: int = 10_000, max_work: int = 2_000_000,
+                 cache_bytes: int = 64 << 20, deadline: float = 120.0, scorer: str = "fast",
+                 device: str = "cpu", batch_size: int = 16):
         self.reference = Reference(reference)
-        source = registry.annotation_source(annotation_spec)
+        source = registry.annotation_source(annotation)
         if transcripts is None and "transcripts" in source.options:
             transcripts = "all"  # the lookup scores every transcript
-        self.genes = registry.load_annotation(annotation_spec, transcripts=transcripts)
+        self.genes = registry.load_annotation(annotation, transcripts=transcripts)
+        # bc=basic: the transcripts tagged "basic" where the annotation tags any (GENCODE does)
+        basic = [g for g in self.genes.genes if "basic" in g.tags]
+        self.annotations = {"comprehensive": self.genes,
+                            "basic": GeneTable(basic, name=f"{self.genes.name}:basic")
+                            if basic else self.genes}
         self.model = registry.model(model)
+        self.scorer = registry.scorers().get(scorer)
+        self.base = pipeline.Options(reference, annotation, model=model, scorer=scorer,
+                                     transcripts=transcripts, device=device, batch_size=batch_size)
         self.hg = str(hg)
         self.distance = profiles.PROFILES["lookup"]["distance"] if distance is None else distance
         self.mask = int(mask)
-        self.max_batch, self.max_region = max_batch, max_region
+        self.max_batch, self.max_region, self.max_work = max_batch, max_region, max_work
+        self.deadline = deadline
+        self.cache = AnswerCache(cache_bytes)
         self.lock = threading.Lock()
-        self.engine = self._engine()
-        self.memory = OrderedDict()
-        self.cache_size = cache_size
-        self.store = None
-        if score_cache:
-            self.store = _Store(score_cache, self)
-        self.stats = {"computed": 0, "memory hits": 0, "store hits": 0}
-
-    def _engine(self):
-        if not callable(getattr(self.model, "networks", None)):
-            return None
-        from ..engine import Engine
-
-        engine = Engine(self.model)
-        return None if engine.defers_to_per_window else engine
+        self.lookups = {}  # (distance, mask, bc) -> the lookups opened for those settings
+        self.stats = {"computed": 0, "cache hits": 0}
+        self.placeholder = placeholder_variant(self.reference, self.genes)
 
     # ---- parameters ---------------------------------------------------------------------------
 
-    def settings(self, distance=None, mask=None) -> delta.Settings:
-        d = self.distance if distance in (None, "") else distance
-        m = self.mask if mask in (None, "") else mask
-        try:
-            d = int(d)
-        except (TypeError, ValueError):
-            raise BadRequest(f'invalid "distance" {str(d)[:20]!r}: must be an integer') from None
-        if not 0 <= d <= MAX_DISTANCE:
-            raise BadRequest(f'invalid "distance" {d}: must be within 0..{MAX_DISTANCE}')
-        if str(m) not in ("0", "1"):
-            raise BadRequest(f'invalid "mask" {str(m)[:20]!r}: must be 0 or 1')
-        opts = profiles.expand("lookup", {"distance": d, "mask": str(m) == "1"})
-        return delta.Settings(**opts)
+    def parameters(self, params: dict) -> dict:
+        """The request's checked parameters, in the lookup's order of checks; raises BadRequest."""
+        hg = params.get("hg")
+        example = f"/{self.family}/?hg={self.hg}&distance=500&mask=0&variant={self.placeholder}"
+        if hg is None or hg == "":
+            raise BadRequest(f'"hg" not specified. The URL must include an "hg" arg: hg=37 or '
+                             f'hg=38. For example: {example}')
+        if str(hg) not in ("37", "38"):
+            raise BadRequest(f'Invalid "hg" value: "{str(hg)[:10]}". The value must be either "37" '
+                             f'or "38". For example: {example}')
+        if str(hg) != self.hg:
+            raise BadRequest(f'Invalid "hg" value: "{hg}": this server serves hg{self.hg}')
+        distance = params.get("distance", self.distance)
+        distance = integer("distance", distance, 0, MAX_DISTANCE)
+        mask = params.get("mask", str(self.mask))
+        if isinstance(mask, bool) or str(mask) not in ("0", "1"):
+            raise BadRequest(f'Invalid "mask" value: "{str(mask)[:10]}". The value must be either '
+                             f'"0" or "1". For example: {example}')
+        bc = params.get("bc", "basic")
+        if bc not in BC:
+            raise BadRequest(f'Invalid "bc" value: "{str(bc)[:20]}". The value must be either '
+                             f'"basic" or "comprehensive". For example: {example}')
+        return {"distance": distance, "mask": int(mask), "bc": bc}
 
-    def check_hg(self, hg):
-        if hg not in (None, "") and str(hg) != self.hg:
-            raise BadRequest(f'invalid "hg" {str(hg)[:10]!r}: this server serves hg{self.hg}')
+    @staticmethod
+    def variant_text(value) -> str:
+        if not isinstance(value, str):
+            raise BadRequest(f'"variant" value must be a string rather than a '
+                             f'{type(value).__name__}.')
+        text = value.strip().strip("'").strip('"').strip(",")
+        if not text:
+            raise BadRequest('"variant" not specified.')
+        return text
 
-    # ---- one variant --------------------------------------------------------------------------
+    # ---- answers ------------------------------------------------------------------------------
 
-    def lookup(self, text, distance=None, mask=None, hg=None) -> dict:
-        """The lookup JSON of one variant; raises BadRequest for input it refuses."""
-        self.check_hg(hg)
-        settings = self.settings(distance, mask)
-        variant = parse_variant(text)
-        key = (variant.chrom, variant.pos, variant.ref, variant.alts[0], settings.distance,
-               int(settings.mask))
-        with self.lock:
-            body, source = self._cached(key)
-            if body is None:
-                body = self._score(variant, settings)[0]
-                source = "spliceai:model"
-                self._remember(key, body)
-        head = {"variant": text.strip(), "genomeVersion": self.hg, "chrom": variant.chrom,
-                "pos": variant.pos, "ref": variant.ref, "alt": variant.alts[0],
-                "distance": settings.distance, "mask": int(settings.mask), "source": source}
-        return {**head, **body}
+    def lookup(self, params: dict, started: float = None) -> dict:
+        """The lookup's answer to one request (params as the lookup reads them)."""
+        text = self.variant_text(params.get("variant", ""))
+        p = self.parameters(params)
+        return self._respond(params, self._answers([text], p, started)[0])
 
-    def batch(self, texts, distance=None, mask=None, hg=None) -> list:
-        """Each variant's lookup JSON, or {"variant", "error"} for one it refuses."""
+    def batch(self, params: dict, started: float = None) -> list:
+        """One lookup answer per variant of ``params["variants"]``, scored in one pipeline call."""
+        texts = params.get("variants")
+        if texts is None:
+            raise BadRequest('"variants" not specified: {"variants": ["chr16-262226-G-A", ...]}')
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise BadRequest('"variants" must be a list of strings')
         if len(texts) > self.max_batch:
             raise BadRequest(f"too many variants: {len(texts)} > {self.max_batch} per request")
-        self.check_hg(hg)
-        self.settings(distance, mask)
-        out = []
-        for text in texts:
+        p = self.parameters(params)
+        cleaned = []
+        for t in texts:
             try:
-                out.append(self.lookup(text, distance, mask, hg))
+                cleaned.append(self.variant_text(t))
             except BadRequest as exc:
-                out.append({"variant": text, "source": "spliceai", "error": str(exc)})
+                cleaned.append(exc)
+        answers = self._answers([t for t in cleaned if isinstance(t, str)], p, started)
+        out, it = [], iter(answers)
+        for t, raw in zip(cleaned, texts):
+            if isinstance(t, BadRequest):
+                out.append(self._respond({**params, "variant": raw},
+                                         {"variant": raw, "source": self.family, "error": str(t)}))
+            else:
+                out.append(self._respond({**params, "variant": t}, next(it)))
         return out
 
-    def _cached(self, key):
-        if key in self.memory:
-            self.memory.move_to_end(key)
-            self.stats["memory hits"] += 1
-            return self.memory[key], "spliceai:model:cache"
-        if self.store is not None:
-            body = self.store.get(key)
-            if body is not None:
-                self.stats["store hits"] += 1
-                self._remember(key, body, store=False)
-                return body, "spliceai:model:cache"
-        return None, None
+    def _respond(self, params, results: dict) -> dict:
+        """The lookup echoes some request parameters, then lays its results over them."""
+        echo = {k: params[k] for k in ("variant", "hg", "bc", "distance", "mask", "raw",
+                                       "variant_consequence") if k in params}
+        echo.update(results)
+        return echo
 
-    def _remember(self, key, body, store=True):
-        self.memory[key] = body
-        while len(self.memory) > self.cache_size:
-            self.memory.popitem(last=False)
-        if store and self.store is not None and "error" not in body:
-            self.store.put(key, body)
+    def _answers(self, texts, p, started=None) -> list:
+        """Results dicts (the lookup's ``results``) for variant texts, cached answers reused."""
+        started = time.monotonic() if started is None else started
+        keys = [(t, p["distance"], p["mask"], p["bc"]) for t in texts]
+        out = [None] * len(texts)
+        todo = []
+        for i, key in enumerate(keys):
+            cached = self.cache.get(key)
+            if cached is not None:
+                body = json.loads(cached)
+                body["source"] += ":cache"
+                out[i] = body
+                self.stats["cache hits"] += 1
+                continue
+            variant, problem = parse_variant(texts[i])
+            if problem:
+                out[i] = {"variant": texts[i], "source": self.family, "error": problem}
+            else:
+                todo.append((i, variant))
+        work = len(todo) * (2 * p["distance"] + 1)
+        if work > self.max_work:
+            raise BadRequest(f"too much work: {len(todo)} variants x {2 * p['distance'] + 1} "
+                             f"positions > {self.max_work} per request")
+        if not todo:
+            return out
+        if not self.lock.acquire(timeout=max(self.deadline - (time.monotonic() - started), 0)):
+            raise BadRequest(f"server busy: no model time within the {self.deadline:g} s deadline",
+                             status=503)
+        try:
+            results = self._score([v for _, v in todo], p)
+            for (i, variant), result in zip(todo, results):
+                out[i] = self._results(texts[i], variant, result, p)
+                if "error" not in out[i]:
+                    self.cache.put(keys[i], json.dumps(out[i]))
+            self.stats["computed"] += len(todo)
+        finally:
+            self.lock.release()
+        return out
 
-    def _score(self, variant, settings):
-        """(JSON body, [(task, y_ref, y_alt, DeltaScore)]) computed by the model. Lock held."""
-        if self.reference.resolve(variant.chrom) is None:  # before the gene check, unlike 1.3.1
-            raise BadRequest(f"{variant.chrom}: contig not in the reference")
-        plan = delta.plan(variant, self.reference, self.genes, self.model.context, settings)
-        if plan.reason in BAD_PLAN:
-            raise BadRequest(f"{variant.chrom}-{variant.pos}-{variant.ref}-{variant.alts[0]}: "
-                             f"{BAD_PLAN[plan.reason]}")
-        for _, reason in plan.alt_skips:
-            raise BadRequest(f"ALT {variant.alts[0]}: {reason}")
-        if plan.reason is not None:
-            return {"error": f"no scores for {variant.chrom}-{variant.pos}-{variant.ref}-"
-                             f"{variant.alts[0]}: it overlaps no transcript of the annotation "
-                             f"({plan.reason})", "scores": []}, []
-        tasks = plan.tasks()
-        if self.engine is not None:
-            tracks = self.engine.predict([(t, variant.chrom, variant.pos) for t in tasks])
-        else:
-            tracks = [(self.model.predict(t.x_ref[None])[0], self.model.predict(t.x_alt[None])[0])
-                      for t in tasks]
-        self.stats["computed"] += 1
-        done = []
-        for task, (y_ref, y_alt) in zip(tasks, tracks):
-            done.append((task, y_ref, y_alt, delta.finish(task, y_ref, y_alt, settings)))
-        return self._body(variant, settings, done), done
+    def _score(self, variants, p) -> list:
+        """The pipeline's stages on these variants (lock held): one Result each."""
+        opts, settings = request_options(self.base, p["distance"], p["mask"])
+        ctx = ScoringContext(self.reference, self.annotations[p["bc"]], self.model, settings,
+                             options=opts)
+        return score_chunk(variants, ctx, self.scorer, self._lookups(opts, ctx, p))
 
-    def _body(self, variant, settings, done) -> dict:
-        scores, best, best_sum = [], None, -1.0
-        for task, y_ref, y_alt, score in done:
-            entry = {"ALLELE": variant.alts[0], "NAME": score.gene, "STRAND": task.gene.strand}
-            for name, ds in zip(delta.FIELDS[2:6], score.ds):
-                entry[name] = fmt(ds)
-            for name, dp in zip(delta.FIELDS[6:], score.dp):
-                entry[name] = int(dp)
-            for i, name in enumerate(delta.FIELDS[2:6]):  # raw: REF, ALT at each DP in turn
-                entry[f"{name}_REF"] = fmt(score.raw[2 * i])
-                entry[f"{name}_ALT"] = fmt(score.raw[2 * i + 1])
-            entry.update({"t_id": task.gene.transcript or task.gene.name, "g_name": task.gene.name,
-                          "t_strand": task.gene.strand})
-            scores.append(entry)
-            total = float(sum(abs(x) for x in score.ds))
-            if total > best_sum:
-                best, best_sum = (task, y_ref, y_alt, score, entry), total
-        task, y_ref, y_alt, score, entry = best
-        return {"scores": scores, "allNonZeroScores": self._nonzero(variant, task, y_ref, y_alt,
-                                                                    score, settings),
-                "allNonZeroScoresStrand": task.gene.strand,
-                "allNonZeroScoresTranscriptId": entry["t_id"]}
+    def _lookups(self, opts, ctx, p) -> list:
+        key = (p["distance"], p["mask"], p["bc"])
+        if key not in self.lookups:
+            opened = pipeline.open_lookups(opts, ctx, {"distance": p["distance"],
+                                                       "mask": p["mask"]})
+            for lookup in opened:
+                if not lookup.keeps_tracks:
+                    lookup.close()
+            self.lookups[key] = [lookup for lookup in opened if lookup.keeps_tracks]
+        return self.lookups[key]
 
-    @staticmethod
-    def _nonzero(variant, task, y_ref, y_alt, score, settings) -> list:
-        ref, alt = delta.genomic_tracks(task, y_ref, y_alt, settings)
-        half = settings.distance
-        shift = task.shift
-        at_dp = {d - shift + half for d in score.dp}
-        keep = np.flatnonzero((np.maximum(ref[:, 1:], alt[:, 1:]) >= NONZERO).any(axis=1))
-        rows = sorted(set(keep.tolist()) | at_dp)
-        return [{"pos": variant.pos + shift + i - half, "RA": fmt(ref[i, 1]), "AA": fmt(alt[i, 1]),
-                 "RD": fmt(ref[i, 2]), "AD": fmt(alt[i, 2])} for i in rows]
+    def _results(self, text, variant, result: delta.Result, p) -> dict:
+        """The lookup's ``results`` for one variant from its pipeline Result (lock held)."""
+        label = f"{variant.chrom}-{variant.pos}-{variant.ref}-{variant.alts[0]}"
+        actual = self._reference_allele(variant) if result.reason is not None else None
+        if actual is not None and actual != variant.ref:
+            build = "hg19" if self.hg == "37" else f"hg{self.hg}"
+            return {"variant": text, "source": self.family,
+                    "error": f"Unexpected reference allele in {label}: the {build} reference at "
+                             f"{variant.chrom}:{variant.pos} is {actual}, not {variant.ref}"}
+        scores, nonzero, strand, transcript = answer.body(result, variant, self.reference)
+        if result.reason is not None or not scores:
+            why = result.detail or result.reason or "no transcript scored"
+            return {"variant": text, "source": self.family,
+                    "error": f"The SpliceAI model did not return any scores for {text}. This may "
+                             f"be because the variant does not overlap any exons or introns "
+                             f"defined by the '{p['bc']}' annotation ({self.genes.name}): {why}."}
+        return {"variant": text, "genomeVersion": self.hg, "chrom": lookup_chrom(variant.chrom),
+                "pos": variant.pos, "ref": variant.ref, "alt": variant.alts[0],
+                "distance": p["distance"], "mask": p["mask"], "scores": scores,
+                "source": f"{self.family}:model", "allNonZeroScores": nonzero,
+                "allNonZeroScoresStrand": strand, "allNonZeroScoresTranscriptId": transcript,
+                "sai10kPredictions": None, "sai10kPredictionsError": None}
+
+    def _reference_allele(self, variant):
+        """The FASTA's bases under REF, or None where they cannot be compared (contig absent,
+        REF past its end, N bases): the lookup's check lets those through to the model."""
+        contig = self.reference.resolve(variant.chrom)
+        if contig is None or variant.pos - 1 + len(variant.ref) > self.reference.length(contig):
+            return None
+        bases = self.reference.fetch(contig, variant.pos - 1,
+                                     variant.pos - 1 + len(variant.ref)).upper()
+        return None if "N" in bases else bases
 
     # ---- drawing and regions ------------------------------------------------------------------
 
-    def plot_svg(self, text, distance=None, mask=None, transcript=None, hg=None) -> bytes:
+    def plot_svg(self, params: dict) -> bytes:
         """The ``spliceannot plot`` figure of one variant and transcript, as SVG."""
-        from ..plot import draw, plot_data
+        import io
 
-        self.check_hg(hg)
-        settings = self.settings(distance, mask)
-        variant = parse_variant(text)
-        with self.lock:
-            body, done = self._score(variant, settings)
-            if not done:
-                raise BadRequest(body["error"])
-            chosen = [d for d in done if transcript in (None, "", d[3].gene, d[0].gene.name,
-                                                        d[0].gene.transcript)]
+        import numpy as np
+
+        from ..plot import KINDS, PlotData, draw
+
+        text = self.variant_text(params.get("variant", ""))
+        p = self.parameters({"hg": self.hg, **params})
+        variant, problem = parse_variant(text)
+        if problem:
+            raise BadRequest(problem)
+        wanted = params.get("transcript")
+        if not self.lock.acquire(timeout=self.deadline):
+            raise BadRequest("server busy", status=503)
+        try:
+            (result,) = self._score([variant], p)
+            chosen = [s for s in result.entries if s.tracks is not None and wanted in
+                      (None, "", s.gene, s.transcript, s.tracks.gene.name)]
             if not chosen:
-                raise BadRequest(f"transcript {str(transcript)[:40]!r}: not scored for this variant")
-            task, y_ref, y_alt, score = chosen[0]
+                raise BadRequest(f"transcript {str(wanted)[:40]!r}: not scored for this variant")
+            s = chosen[0]
+            t = s.tracks
+            positions = np.arange(len(t.ref)) - t.centre + t.pos
+            bounds = sorted(b for b in set(t.gene.exon_starts) | set(t.gene.exon_ends)
+                            if positions[0] <= b <= positions[-1])
+            data = PlotData(variant, s.alt, s.gene, t.gene.strand, positions,
+                            np.asarray(t.ref, dtype=np.float64), np.asarray(t.alt, np.float64), s,
+                            bounds, {k: variant.pos + d for k, d in zip(KINDS, s.dp)})
             buffer = io.BytesIO()
-            draw(plot_data(variant, task, y_ref, y_alt, settings, score), buffer, fmt="svg")
+            draw(data, buffer, fmt="svg")
+        finally:
+            self.lock.release()
         return buffer.getvalue()
 
     def region(self, text) -> dict:
         """``predict`` tracks of a region (transcript-masked, as :mod:`spliceannot.tracks`)."""
-        from ..errors import UsageError
-        from ..tracks import parse_region, predict_chunks
+        from ..tracks import predict_chunks
 
-        try:
-            contig, start, end = parse_region(str(text), self.reference)
-        except UsageError as exc:
-            raise BadRequest(str(exc)) from None
+        m = re.fullmatch(r"\s*([^\s:]+)(?::([0-9][0-9,]{0,14})-([0-9][0-9,]{0,14}))?\s*", str(text))
+        contig = self.reference.resolve(m.group(1)) if m else None
+        if contig is None:
+            raise BadRequest(f"region {str(text)[:60]!r}: contig not in the FASTA (expected "
+                             f"CHROM:START-END)")
+        length = self.reference.length(contig)
+        start, end = (1, length) if m.group(2) is None else \
+            (int(m.group(2).replace(",", "")), int(m.group(3).replace(",", "")))
+        if not 1 <= start <= end:
+            raise BadRequest(f"region {str(text)[:60]!r}: need 1 <= START <= END")
+        end = min(end, length)
+        if start > end:
+            raise BadRequest(f"region {str(text)[:60]!r}: START past the contig end ({length})")
         if end - start + 1 > self.max_region:
             raise BadRequest(f"region of {end - start + 1} positions > {self.max_region}")
         tracks = []
-        with self.lock:
+        if not self.lock.acquire(timeout=self.deadline):
+            raise BadRequest("server busy", status=503)
+        try:
             for chunk in predict_chunks([(contig, start, end)], self.reference, self.model,
                                         self.genes):
                 for run, probs in chunk.runs:
                     tracks.append({"gene": run.gene, "strand": run.strand, "start": run.start,
                                    "end": run.end, "acceptor": probs[:, 0].tolist(),
                                    "donor": probs[:, 1].tolist()})
+        finally:
+            self.lock.release()
         return {"chrom": contig, "start": start, "end": end, "tracks": tracks}
 
 
-class _Store:
-    """--score-cache DIR: lookup bodies in SQLite, keyed by model, annotation and genome digests
-    (the key :mod:`spliceannot.lookup.score_cache` uses), so a body is reused only where it would be
-    recomputed the same."""
-
-    def __init__(self, directory, service):
-        import pathlib
-
-        from ..lookup.score_cache import cache_key
-
-        key = cache_key(provenance.model_digest(service.model),
-                        provenance.annotation_digest(service.genes),
-                        provenance.reference_digest(service.reference),
-                        delta.Settings(**profiles.PROFILES["lookup"]))
-        folder = pathlib.Path(directory) / "lookup"
-        folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(folder / f"{key}.sqlite", check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, body TEXT)")
-
-    def get(self, key):
-        row = self._db.execute("SELECT body FROM bodies WHERE key=?", (json.dumps(key),)).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def put(self, key, body):
-        self._db.execute("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
-                         (json.dumps(key), json.dumps(body)))
-        self._db.commit()
+def placeholder_variant(reference, genes) -> str:
+    """An SNV the loaded data scores: the base after the first internal exon end of the first
+    gene whose window the FASTA holds (a donor's first intron base), changed to another base."""
+    for gene in genes.genes:
+        contig = reference.resolve(gene.chrom)
+        if contig is None:
+            continue
+        ends = sorted(gene.exon_ends)[:-1] or sorted(gene.exon_ends)
+        for end in ends:
+            pos = end + 1 if end + 1 <= gene.tx_end else end
+            if pos > reference.length(contig):
+                continue
+            base = reference.fetch(contig, pos - 1, pos).upper()
+            if base in "ACGT" and base:
+                alt = "G" if base != "G" else "A"
+                return f"{gene.chrom}-{pos}-{base}-{alt}"
+    return "chr8-140300615-C-G"  # the lookup's own example
