@@ -206,3 +206,38 @@ def test_lookup_and_parse(full_export, tmp_path):
     plain.write_text("##fileformat=VCFv4.2\n")
     with pytest.raises(InputError, match="tabix"):
         ScoreFile(plain)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "stale"])
+def test_damaged_or_stale_index_is_one_line(full_export, tmp_path, damage):
+    """An index that cannot be read, or is older than its file (htslib only warns and may then
+    read wrong offsets), stops the run up front with one line, exit 5, no output."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    gz = tmp_path / "all.vcf.gz"
+    shutil.copyfile(full_export / "all.vcf.gz", gz)
+    tbi = tmp_path / "all.vcf.gz.tbi"
+    good = (full_export / "all.vcf.gz.tbi").read_bytes()
+    if damage == "garbage":
+        tbi.write_bytes(b"\x00not a tabix index" * 10)
+    elif damage == "truncated":
+        tbi.write_bytes(good[:30])
+    else:
+        tbi.write_bytes(good)
+        os.utime(tbi, (1_500_000_000, 1_500_000_000))
+    r = subprocess.run([sys.executable, "-m", "spliceannot", "score", str(VARIANTS), "-o",
+                        str(tmp_path / "o.vcf"), "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE),
+                        "--precomputed", str(gz), "--model", "tiny-dir", "--plugins-dir",
+                        str(REPO / "tests" / "data" / "plugins"), "-q"],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 5 and "Traceback" not in r.stderr
+    why = "is older than the file" if damage == "stale" else "cannot read it or its index"
+    assert r.stderr.splitlines() == [
+        l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")] != []
+    assert why in r.stderr and f"'tabix -f -p vcf {gz}'" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.vcf.gz", "all.vcf.gz.tbi"]
