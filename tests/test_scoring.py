@@ -213,10 +213,12 @@ def _long_deletions(tmp_path):
     other = "A" if s[0] != "A" else "C"
     rows = [("snv", s[0], other), ("del99", s[:100], s[0]),
             ("del99b", s[:100], f"{s[0]},{other}{s[1:100]}"), ("del95", s[:100], s[:5]),
+            ("del90", s[:91], s[0]),  # REF of context/2 + D + 1 bases: the longest that fits
             ("snv2", s[1], "A" if s[1] != "A" else "C")]
     path = tmp_path / "long.vcf"
     path.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + "".join(
-        f"chr16\t{97400 + (i == 'snv2')}\t{i}\t{r}\t{a}\t.\t.\t.\n" for i, r, a in rows))
+        f"chr16\t{97400 + (i == 'snv2')}\t{i}\t{r}\t{a}\t.\t.\t.\n"
+        for i, r, a in rows))
     return path
 
 
@@ -229,20 +231,20 @@ def test_deletion_past_the_model_window_is_a_counted_skip(tiny_registered, tmp_p
         reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), model="tiny-dir",
         scorer=scorer, **extra))
     got = dict(records(out))
-    assert list(got) == ["snv", "del99", "del99b", "del95", "snv2"]
-    assert summary.records_in == summary.records_out == 5
-    assert "SpliceAI" in got["snv"] and "SpliceAI" in got["snv2"]
+    assert list(got) == ["snv", "del99", "del99b", "del95", "del90", "snv2"]
+    assert summary.records_in == summary.records_out == 6
+    assert all("SpliceAI" in got[i] for i in ("snv", "snv2", "del90"))
     assert "SpliceAI" not in got["del99"] and "SpliceAI" not in got["del95"]
     if extra.get("trim_alleles"):
         # per ALT: the ALT that trims to an SNV is scored, the deletions are counted skips
         assert got["del99b"]["SpliceAI"].split("|")[0].startswith("A")
         assert "," not in got["del99b"]["SpliceAI"]
-        assert summary.scored == 3
+        assert summary.scored == 4
         assert dict(summary.alt_skips) == {delta.REF_PAST_WINDOW: 3}
         assert dict(summary.unscored) == {delta.NO_SCORABLE_ALT: 2}
     else:  # as 1.3.1, whose REF check reads the REF from the window: the record is skipped
         assert "SpliceAI" not in got["del99b"]
-        assert summary.scored == 2
+        assert summary.scored == 3
         assert dict(summary.unscored) == {delta.REF_PAST_WINDOW: 3}
 
 
