@@ -31,7 +31,7 @@ _EXPORTS = {
     "Scorer": "scorer", "ScoringContext": "scorer", "Lookup": "lookup",
     "Writer": "io.writer", "TextWriter": "io.writer",
     "SpliceannotError": "errors", "UsageError": "errors", "InputError": "errors",
-    "PluginError": "errors",
+    "PluginError": "errors", "ArgumentError": "errors", "ArgumentTypeError": "errors",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

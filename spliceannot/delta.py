@@ -36,6 +36,10 @@ POS_PAST_END = "REF reaches past the contig end"
 PAST_END = "window runs past contig end"
 REF_MISMATCH = "REF does not match FASTA"
 REF_TOO_LONG = "REF longer than 2D"
+# Only with -D above half the model's context: the deleted span runs past the right end of the
+# window (context + 2D + 1), so no ALT window exists. 1.3.1 (context 10000) meets this only with
+# -D over 5001 and then skips the record, as its REF check reads the REF from the window.
+REF_PAST_WINDOW = "REF reaches past the model window (-D above half the context)"
 NO_SCORABLE_ALT = "no scorable ALT"
 
 
@@ -217,6 +221,10 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
     if ref_len > 2 * settings.distance:
         result.reason = REF_TOO_LONG
         return result
+    trimming = settings.trim_alleles or settings.minimal
+    if ref_len > wid - half and not trimming:  # the ALT window would lose its right flank
+        result.reason = REF_PAST_WINDOW
+        return result
 
     window = one_hot(seq)
     masked = {}
@@ -226,9 +234,11 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
             result.alt_skips.append((alt, problem))
             continue
         r_len, a_alt = ref_len, alt
-        trimming = settings.trim_alleles or settings.minimal
         if trimming:  # prefix already trimmed by _plan_trimmed: offset is 0
             _, r_len, a_alt = trim_alleles(variant.ref, alt)
+            if r_len > wid - half:
+                result.alt_skips.append((alt, REF_PAST_WINDOW))
+                continue
         for gene in overlapping:
             name = entry_name(gene, settings)
             if r_len > 1 and len(a_alt) > 1 and not settings.trim_alleles:
@@ -290,7 +300,7 @@ def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
     bases it shares with REF, so the windows (and DS) are those of the shortest spelling; DP
     stay relative to POS."""
     result = Plan(variant)
-    reasons = []
+    reasons, failed = [], []
     for alt in variant.alts:
         offset = trim_alleles(variant.ref, alt)[0] if alt_problem(alt) is None else 0
         moved = Variant(variant.chrom, variant.pos + offset, variant.ref[offset:], [alt[offset:]],
@@ -301,6 +311,7 @@ def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
         if sub.reason is not None and not sub.items:
             if sub.reason != NO_SCORABLE_ALT:
                 reasons.append(sub.reason)
+                failed.append((alt, sub.reason))
             continue
         for item in sub.items:
             item.alt = alt
@@ -309,6 +320,8 @@ def _plan_trimmed(variant, reference, genes, context, settings) -> Plan:
         result.items.extend(sub.items)
     if not result.items:
         result.reason = reasons[0] if reasons else NO_SCORABLE_ALT
+    else:  # an ALT whose own spelling cannot be scored is counted, not dropped
+        result.alt_skips.extend(failed)
     return result
 
 

@@ -13,6 +13,14 @@ class UsageError(SpliceannotError):
     exit_code = 2
 
 
+class ArgumentError(UsageError, ValueError):
+    """A Python API argument with a wrong value; also a ``ValueError`` for notebook code."""
+
+
+class ArgumentTypeError(UsageError, TypeError):
+    """A Python API argument of a wrong type; also a ``TypeError`` for notebook code."""
+
+
 class UnknownName(UsageError):
     """A model, annotation source, scorer or writer name that no plugin registered."""
 

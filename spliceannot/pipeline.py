@@ -59,6 +59,7 @@ class Options:
     # Options beyond 1.3.1; defaults keep 1.3.1's behaviour.
     transcripts: str = None  # GTF/GFF3 transcript policy (canonical, mane, all, locus)
     precomputed: tuple = ()  # bgzip+tabix SpliceAI VCFs consulted before the model
+    precomputed_trust: bool = False  # take header-less precomputed files at any -D/-M/model
     per_transcript: bool = False
     mask_mode: str = "nearest"
     pad_ends: bool = False

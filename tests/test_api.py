@@ -108,3 +108,101 @@ def test_import_is_lazy_and_exports_resolve():
     from spliceannot.models import Model
 
     assert spliceannot.hookimpl is hookimpl and spliceannot.Model is Model
+
+
+def _tiny_model():
+    from spliceannot.models import EnsembleModel
+
+    class Tiny(EnsembleModel):
+        name, context = "tiny-api", 80
+
+        def load_networks(self):
+            import torch
+
+            from spliceannot.models.network import NetworkConfig, SpliceNet
+
+            torch.manual_seed(0)
+            return [SpliceNet(NetworkConfig.preset(80))]
+
+    return Tiny()
+
+
+def test_predict_sequence_drops_whitespace_and_names_a_bad_base():
+    import numpy as np
+
+    from spliceannot.errors import ArgumentError, ArgumentTypeError
+
+    model = _tiny_model()
+    seq = "ACGTTGCAAGGTAAGTNNacgtagct" * 4
+    pasted = "\n".join(seq[i:i + 10] for i in range(0, len(seq), 10)) + "\n"
+    got = spliceannot.predict_sequence(pasted, model=model)
+    assert got.shape == (len(seq), 3)  # a newline is not a base
+    np.testing.assert_array_equal(got, spliceannot.predict_sequence(seq, model=model))
+    with pytest.raises(ArgumentError, match=r"sequence: 'R' at position 5 is not A, C, G, T or N"):
+        spliceannot.predict_sequence("ACG\nRT", model=model)
+    with pytest.raises(ValueError, match="'-' at position 3"):  # a ValueError too
+        spliceannot.predict_sequence("AC-GT", model=model)
+    with pytest.raises(ArgumentError, match=r"chunk=0: must be >= 1"):
+        spliceannot.predict_sequence(seq, model=model, chunk=0)
+    with pytest.raises(ArgumentTypeError, match="sequence: text"):
+        spliceannot.predict_sequence(b"ACGT", model=model)
+    with pytest.raises(TypeError, match=r"model: a name, a path or a Model, not int"):
+        spliceannot.predict_sequence(seq, model=3)
+    with pytest.raises(TypeError, match=r"chunk='5': give a whole number"):
+        spliceannot.predict_sequence(seq, model=model, chunk="5")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"chunk_size": 0}, ValueError, r"chunk_size=0: must be >= 1"),
+    ({"chunk_size": -3}, ValueError, r"chunk_size=-3: must be >= 1"),
+    ({"chunk_size": 2.5}, TypeError, r"chunk_size=2.5: give a whole number"),
+    ({"distance": -1}, ValueError, r"distance=-1: must be >= 0"),
+    ({"distance": "50"}, TypeError, r"distance='50': give a whole number"),
+    ({"mask": 2}, TypeError, r"mask=2: give True or False"),
+    ({"raw": "yes"}, TypeError, r"raw='yes': give True or False"),
+    ({"precomputed": [1]}, TypeError, r"precomputed=\[1\]: give a path or a list of paths"),
+    ({"reference": 5}, TypeError, r"reference: a FASTA path, not int"),
+])
+def test_score_variants_checks_arguments(kwargs, error, message):
+    from spliceannot.errors import UsageError
+
+    args = {"reference": CHR16_FASTA, "annotation": CHR16_TABLE, "model": "base-count-test"}
+    args.update(kwargs)
+    with pytest.raises(error, match=message) as info:
+        spliceannot.score_variants(["chr16-6052-T-C"], **args)
+    assert isinstance(info.value, UsageError)  # the CLI's own kind, too
+
+
+def test_score_variants_chunk_size_one_and_argument_kinds():
+    from fakes import BaseCountModel, add_models
+
+    from spliceannot.errors import ArgumentError, ArgumentTypeError
+
+    remove = add_models(BaseCountModel())
+    try:
+        kw = {"reference": CHR16_FASTA, "annotation": CHR16_TABLE, "model": "base-count-test"}
+        one = spliceannot.score_variants(["chr16-6052-T-C", "chr16-6053-A-G"], chunk_size=1, **kw)
+        many = spliceannot.score_variants(["chr16-6052-T-C", "chr16-6053-A-G"], **kw)
+        assert len(one) == 2 and [r.entries for r in one] == [r.entries for r in many]
+        assert [r.variant.pos for r in one] == [6052, 6053]
+        with pytest.raises(ArgumentTypeError, match=r"variants: a list of variants, not a "
+                                                    r"single str; wrap it"):
+            spliceannot.score_variants("chr16-6052-T-C", **kw)
+        with pytest.raises(ArgumentTypeError, match="variants: a list"):
+            spliceannot.score_variants(5, **kw)
+        with pytest.raises(TypeError, match=r"input_path: a path"):
+            spliceannot.score_vcf(None, "-", CHR16_FASTA, CHR16_TABLE)
+    finally:
+        remove()
+    for spec, error, message in [
+        (("chr16", "x", "A", "G"), ArgumentError, "pos must be a whole number >= 1"),
+        (("chr16", 0, "A", "G"), ArgumentError, "pos must be a whole number >= 1"),
+        (("chr16", 5, "A", None), ArgumentTypeError, "alt must be text or a list"),
+        (("chr16", 5, None, "G"), ArgumentTypeError, "ref must be non-empty text"),
+        ((16, 5, "A", "G"), ArgumentTypeError, "chrom must be non-empty text"),
+        (("chr16", 5, "A"), ArgumentError, "a tuple of 3 items"),
+        (12345, ArgumentTypeError, "a int; give text such as chr16-262226-G-A"),
+        ("chr16 6052", ArgumentError, "CHROM-POS-REF-ALT"),
+    ]:
+        with pytest.raises(error, match=message):
+            spliceannot.parse_variant(spec)

@@ -105,6 +105,20 @@ def test_bad_annotation_row(tmp_path):
     assert "line 3: expected 7 tab-separated columns" in error_line(r)
 
 
+@pytest.mark.parametrize("strand", ["", "+-", "."])
+def test_annotation_strand_must_be_plus_or_minus(tmp_path, strand):
+    """An empty (or '+-') STRAND used to pass a substring test and score as '-'/'+' silently."""
+    rows = open(CHR16_TABLE).read().splitlines()
+    f = rows[2].split("\t")
+    f[2] = strand
+    table = tmp_path / "t.txt"
+    table.write_text("\n".join(rows[:2] + ["\t".join(f)] + rows[3:]) + "\n")
+    r = score(BAD / "ok3.vcf", tmp_path / "o.vcf", annotation=table)
+    assert r.returncode == 5 and "Traceback" not in r.stderr
+    assert error_line(r).endswith(f"line 3: STRAND {strand!r} of {f[0]} is not + or -")
+    assert not (tmp_path / "o.vcf").exists()
+
+
 def test_gzip_not_bgzip_fasta(tmp_path):
     fasta = tmp_path / "ref.fa.gz"
     with open(CHR16_FASTA, "rb") as src, gzip.open(fasta, "wb") as dst:

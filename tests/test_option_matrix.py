@@ -63,6 +63,8 @@ CLI_PARAMETERS = {
     "chunk_size": "row --chunk-size 2", "profile": "row --profile lookup",
     "scorer": "columns fast, delta", "precomputed": "columns precomputed hit/miss",
     "score_cache": "columns cache cold/warm",
+    "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
+                         "files have it)",
     "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
     "address": "column ray (local instance; a cluster address is not testable here)",
     # Options that do not change what is written, tested where they live:

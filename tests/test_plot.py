@@ -47,3 +47,22 @@ def test_cli_writes_svg(tmp_path):
         assert bad.exit_code != 0
     finally:
         undo()
+
+
+@pytest.mark.parametrize("where", ["nodir/v.svg", "afile/v.svg"])
+def test_cli_output_directory_missing_is_one_line(tmp_path, where):
+    """Refused before the model loads: exit 2, one line, nothing written."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    (tmp_path / "afile").write_text("x")
+    r = subprocess.run([sys.executable, "-m", "spliceannot", "plot", "chr16:97424:A:T", "-o",
+                        where, "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--model",
+                        "no-such-model"], capture_output=True, text=True, cwd=tmp_path,
+                       env=dict(__import__("os").environ, PYTHONPATH=str(REPO)))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"spliceannot: error: -o {where}: directory ")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

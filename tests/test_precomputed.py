@@ -125,18 +125,74 @@ def test_raw_and_per_transcript_hits_write_what_the_model_path_writes(models, tm
     assert any(f not in (".", "0.0000") for r in rows[1:] for f in r.split("\t")[14:22])
 
 
-def test_a_file_without_spliceannot_header_is_taken_only_for_131_options(models, tmp_path):
-    plain = tmp_path / "illumina.vcf"
-    plain.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr16>\n"
-                     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                     "chr16\t97420\t.\tC\tA\t.\t.\tSpliceAI=A|NM_006849|0.11|0.00|0.00|0.00|1|2|3|4\n")
+def _headerless(path, text="SpliceAI=A|NM_006849|0.11|0.00|0.00|0.00|1|2|3|4"):
+    path.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr16>\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                    f"chr16\t97420\t.\tC\tA\t.\t.\t{text}\n")
     import pysam
 
-    pysam.tabix_index(str(plain), preset="vcf", force=True)
-    gz = str(plain) + ".gz"
-    run(VARIANTS, tmp_path / "ok.vcf", BaseCountModel.name, precomputed=(gz,))
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    return str(path) + ".gz"
+
+
+def test_a_file_without_spliceannot_header_is_taken_only_for_131_options(models, tmp_path):
+    gz = _headerless(tmp_path / "illumina.vcf")
+    # another model than spliceai: refused, one line naming what differs and the way out
+    with pytest.raises(UsageError, match=r"no spliceannot header; taken as made with -D 50 -M 0 "
+                                         r"with the spliceai model, not this run's --model "
+                                         r"base-count-test; add --precomputed-trust"):
+        run(VARIANTS, tmp_path / "no.vcf", BaseCountModel.name, precomputed=(gz,))
+    assert not (tmp_path / "no.vcf").exists()
+    # the user vouches for it: the file's entry is used as it stands
+    one = tmp_path / "one.vcf"
+    one.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "chr16\t97420\tv\tC\tA\t.\t.\t.\n")
+    out = tmp_path / "ok.vcf"
+    BaseCountModel.calls = 0
+    summary = run(one, out, BaseCountModel.name, precomputed=(gz,), precomputed_trust=True)
+    assert body(out)[0][7].rstrip("\n") == "SpliceAI=A|NM_006849|0.11|0.00|0.00|0.00|1|2|3|4"
+    assert summary.timings["precomputed hits"] == 1 and BaseCountModel.calls == 0
+    # trust never covers options whose entries a 1.3.1 file cannot hold
     with pytest.raises(UsageError, match="no spliceannot header.*raw"):
-        run(VARIANTS, tmp_path / "raw.vcf", BaseCountModel.name, precomputed=(gz,), raw=True)
+        run(VARIANTS, tmp_path / "raw.vcf", BaseCountModel.name, precomputed=(gz,), raw=True,
+            precomputed_trust=True)
+
+
+class _File:
+    meta = {}
+
+    def __init__(self, path):
+        self.path = path
+
+
+@pytest.mark.parametrize("name, info, ok", [
+    ("mine.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 0}, True),
+    ("mine.vcf.gz", {"model": "spliceai", "distance": 500, "mask": 0}, "-D 500"),
+    ("mine.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 1}, "-M 1"),
+    ("mine.vcf.gz", {"model": "openspliceai", "distance": 50, "mask": 0}, "--model openspliceai"),
+    ("spliceai_scores.masked.snv.hg38.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 1},
+     True),
+    ("spliceai_scores.masked.snv.hg38.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 0},
+     "-D 50 -M 1 with the spliceai model .from its name., not this run's -M 0"),
+    ("spliceai_scores.raw.indel.hg38.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 1},
+     "-M 1"),
+    ("spliceai_scores.raw.indel.hg38.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 0},
+     True),
+    ("mine.vcf.gz", {"model": "spliceai", "distance": 50, "mask": 0, "transcripts": "all"},
+     "transcripts"),
+])
+def test_headerless_file_rules(name, info, ok):
+    """Illumina's files: -D 50, unmasked (.raw.) or masked (.masked.), the spliceai model; their
+    header says neither, so the name decides -M and anything else needs --precomputed-trust."""
+    from spliceannot.default_plugins.precomputed_lookup import check
+
+    if ok is True:
+        check(_File(name), info)
+    else:
+        with pytest.raises(UsageError, match=ok):
+            check(_File(name), info)
+        if "transcripts" not in info:
+            check(_File(name), info, trust=True)
 
 
 def test_lookup_and_parse(full_export, tmp_path):
@@ -150,3 +206,38 @@ def test_lookup_and_parse(full_export, tmp_path):
     plain.write_text("##fileformat=VCFv4.2\n")
     with pytest.raises(InputError, match="tabix"):
         ScoreFile(plain)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "stale"])
+def test_damaged_or_stale_index_is_one_line(full_export, tmp_path, damage):
+    """An index that cannot be read, or is older than its file (htslib only warns and may then
+    read wrong offsets), stops the run up front with one line, exit 5, no output."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    gz = tmp_path / "all.vcf.gz"
+    shutil.copyfile(full_export / "all.vcf.gz", gz)
+    tbi = tmp_path / "all.vcf.gz.tbi"
+    good = (full_export / "all.vcf.gz.tbi").read_bytes()
+    if damage == "garbage":
+        tbi.write_bytes(b"\x00not a tabix index" * 10)
+    elif damage == "truncated":
+        tbi.write_bytes(good[:30])
+    else:
+        tbi.write_bytes(good)
+        os.utime(tbi, (1_500_000_000, 1_500_000_000))
+    r = subprocess.run([sys.executable, "-m", "spliceannot", "score", str(VARIANTS), "-o",
+                        str(tmp_path / "o.vcf"), "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE),
+                        "--precomputed", str(gz), "--model", "tiny-dir", "--plugins-dir",
+                        str(REPO / "tests" / "data" / "plugins"), "-q"],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 5 and "Traceback" not in r.stderr
+    why = "is older than the file" if damage == "stale" else "cannot read it or its index"
+    assert r.stderr.splitlines() == [
+        l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")] != []
+    assert why in r.stderr and f"'tabix -f -p vcf {gz}'" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.vcf.gz", "all.vcf.gz.tbi"]

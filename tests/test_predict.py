@@ -181,13 +181,29 @@ def test_regions_bed_and_gene(tiny, tmp_path):
     (["chr16:1-10", "--gene", "X", "-A", str(CHR16_TABLE), "-o", "x.tsv"], "one of REGION"),
     (["--gene", "NOPE", "-A", str(CHR16_TABLE), "-o", "x.tsv"], "not in the annotation"),
     (["--gene", "NM_001286436", "-o", "x.tsv"], "needs an annotation"),
+    (["chr16:,-,", "-o", "x.tsv"],
+     "region 'chr16:,-,': START and END must be numbers (CHROM:START-END)"),
+    (["chr16:300000-300100", "-o", "x.tsv"],
+     "region 'chr16:300000-300100': starts past the end of chr16 (210155 bp)"),
+    (["--regions", "far.bed", "-o", "x.tsv"],
+     "--regions far.bed, line 2: starts past the end of chr16 (210155 bp)"),
+    (["--regions", "missing.bed", "-o", "x.tsv"],
+     "--regions missing.bed: cannot read it (No such file or directory)"),
+    (["--regions", "latin1.bed", "-o", "x.tsv"],
+     "--regions latin1.bed, line 2: not UTF-8 text (a BED file is plain text)"),
+    (["chr16:97400-97500", "-o", "nodir/x.tsv"], "-o nodir/x.tsv: directory "),
+    (["chr16:97400-97500", "-o", "afile/x.tsv"], "-o afile/x.tsv: directory "),
 ])
 def test_usage_errors(tiny, tmp_path, capsys, extra, message, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "far.bed").write_text("chr16\t10\t20\nchr16\t300000\t300100\n")
+    (tmp_path / "latin1.bed").write_bytes(b"chr16\t10\t20\nchr16\t5\t10\tg\xe8ne\n")
+    (tmp_path / "afile").write_text("a file, not a directory")
     assert run(cli(tmp_path, *extra)) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
-    assert not list(tmp_path.glob("x*"))
+    assert len(err.strip().splitlines()) == 1 and err.startswith("spliceannot: error: ")
+    assert not list(tmp_path.glob("x*")) and not list(tmp_path.glob("*/x*"))
 
 
 def test_real_model_equals_scoring_ref(spliceai_model):

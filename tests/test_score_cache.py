@@ -37,3 +37,40 @@ def test_second_run_is_answered_from_the_cache(tmp_path):
         assert calls == 0 and body(again) == body(raw)
     finally:
         undo()
+
+
+def test_garbage_cache_file_is_one_line_and_a_bad_row_is_a_miss(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from conftest import DATA, REPO
+
+    vcf = tmp_path / "one.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "chr16\t97420\tv\tC\tA\t.\t.\t.\n")
+
+    def run(out):
+        return subprocess.run(
+            [sys.executable, "-m", "spliceannot", "score", str(vcf), "-o", str(out), "-R",
+             str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--model", "tiny-dir", "--plugins-dir",
+             str(DATA / "plugins"), "--score-cache", str(tmp_path / "cache"), "-q"],
+            capture_output=True, text=True, cwd=REPO)
+
+    assert run(tmp_path / "a.vcf").returncode == 0
+    (db,) = (tmp_path / "cache" / "scores").glob("*.sqlite")
+    # a row this version cannot read: a miss, recomputed and replaced
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE scores SET body = 'not json'")
+    r = run(tmp_path / "b.vcf")
+    assert r.returncode == 0, r.stderr
+    assert body(tmp_path / "b.vcf") == body(tmp_path / "a.vcf")
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT body FROM scores").fetchone()[0].startswith('{"entries"')
+    # a file that is no database at all: one line, exit 5, no output
+    db.write_bytes(b"garbage, not an SQLite file" * 40)
+    r = run(tmp_path / "c.vcf")
+    assert r.returncode == 5 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == (f"spliceannot: error: --score-cache: {db} is not a usable score "
+                                f"cache (file is not a database); delete it to start it afresh")
+    assert not (tmp_path / "c.vcf").exists() and not (tmp_path / "c.vcf.partial").exists()

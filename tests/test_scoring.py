@@ -190,3 +190,81 @@ def test_same_output_whatever_the_chunking(tiny_models, tmp_path, scorer):
         texts.append(open(out).read())
     assert texts[0] == texts[1] == texts[2]
     assert texts[0].count("SpliceAI=") >= 6
+
+
+@pytest.fixture(scope="module")
+def tiny_registered():
+    from spliceannot import registry
+    from spliceannot.plugins import get_plugin_manager, load_plugins_dir
+
+    names = load_plugins_dir(DATA / "plugins")
+    yield registry.models().get("tiny-dir")
+    for name in names:
+        get_plugin_manager().unregister(name=name)
+    registry.reset()
+
+
+def _long_deletions(tmp_path):
+    """SNV, 99-base deletion, the same REF with a deletion ALT and an ALT that trims to an SNV,
+    a deletion to 5 bases, SNV: with the 80-nt model at -D 50 the window is 181 bases, so a
+    REF over 91 bases leaves the ALT window without its right flank."""
+    seq = "".join(l.strip() for l in open(CHR16_FASTA).readlines()[1:])
+    s = seq[97399:97599]
+    other = "A" if s[0] != "A" else "C"
+    rows = [("snv", s[0], other), ("del99", s[:100], s[0]),
+            ("del99b", s[:100], f"{s[0]},{other}{s[1:100]}"), ("del95", s[:100], s[:5]),
+            ("del90", s[:91], s[0]),  # REF of context/2 + D + 1 bases: the longest that fits
+            ("snv2", s[1], "A" if s[1] != "A" else "C")]
+    path = tmp_path / "long.vcf"
+    path.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + "".join(
+        f"chr16\t{97400 + (i == 'snv2')}\t{i}\t{r}\t{a}\t.\t.\t.\n"
+        for i, r, a in rows))
+    return path
+
+
+@pytest.mark.parametrize("scorer", ["fast", "delta"])
+@pytest.mark.parametrize("extra", [{}, {"trim_alleles": True}, {"pad_ends": True}])
+def test_deletion_past_the_model_window_is_a_counted_skip(tiny_registered, tmp_path, scorer,
+                                                          extra):
+    out = tmp_path / "o.vcf"
+    summary = score_file(str(_long_deletions(tmp_path)), str(out), Options(
+        reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), model="tiny-dir",
+        scorer=scorer, **extra))
+    got = dict(records(out))
+    assert list(got) == ["snv", "del99", "del99b", "del95", "del90", "snv2"]
+    assert summary.records_in == summary.records_out == 6
+    assert all("SpliceAI" in got[i] for i in ("snv", "snv2", "del90"))
+    assert "SpliceAI" not in got["del99"] and "SpliceAI" not in got["del95"]
+    if extra.get("trim_alleles"):
+        # per ALT: the ALT that trims to an SNV is scored, the deletions are counted skips
+        assert got["del99b"]["SpliceAI"].split("|")[0].startswith("A")
+        assert "," not in got["del99b"]["SpliceAI"]
+        assert summary.scored == 4
+        assert dict(summary.alt_skips) == {delta.REF_PAST_WINDOW: 3}
+        assert dict(summary.unscored) == {delta.NO_SCORABLE_ALT: 2}
+    else:  # as 1.3.1, whose REF check reads the REF from the window: the record is skipped
+        assert "SpliceAI" not in got["del99b"]
+        assert summary.scored == 3
+        assert dict(summary.unscored) == {delta.REF_PAST_WINDOW: 3}
+
+
+def test_distance_beyond_the_context_scores_alike_in_both_scorers(tiny_registered, tmp_path):
+    """-D 200 with the 80-nt model (1.3.1 takes any -D): windows grow, both scorers agree, a
+    150-base deletion still fits (REF <= context/2 + D + 1) and is scored."""
+    seq = "".join(l.strip() for l in open(CHR16_FASTA).readlines()[1:])
+    s = seq[97399:97599]
+    vcf = tmp_path / "d.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"chr16\t97400\tsnv\t{s[0]}\t{'A' if s[0] != 'A' else 'C'}\t.\t.\t.\n"
+                   f"chr16\t97400\tdel150\t{s[:151]}\t{s[0]}\t.\t.\t.\n")
+    outs = {}
+    for scorer in ("fast", "delta"):
+        out = tmp_path / f"{scorer}.vcf"
+        summary = score_file(str(vcf), str(out), Options(
+            reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE), model="tiny-dir",
+            scorer=scorer, distance=200))
+        assert summary.scored == 2
+        outs[scorer] = records(out)
+    assert outs["fast"] == outs["delta"]
+    dps = [int(v) for v in outs["delta"][1][1]["SpliceAI"].split("|")[6:10]]
+    assert all(-200 <= d <= 200 for d in dps)

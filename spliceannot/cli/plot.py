@@ -29,13 +29,20 @@ def plot(
     if not output.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
     from .. import delta, registry
+    from ..errors import OutputError
+    from ..io.output import check_writable_path
     from ..plot import plot_variant
     from ..io.reference import Reference
 
+    check_writable_path(output, "-o")  # before the model loads
+    target = parse_variant(variant)
     ref = Reference(reference)
     genes = registry.load_annotation(annotation, transcripts=transcripts)
-    data = plot_variant(parse_variant(variant), ref, genes, registry.model(model),
-                        delta.Settings(distance=distance, mask=bool(mask)), output, gene)
+    try:
+        data = plot_variant(target, ref, genes, registry.model(model),
+                            delta.Settings(distance=distance, mask=bool(mask)), output, gene)
+    except OSError as exc:
+        raise OutputError(f"-o {output}: cannot write it ({exc.strerror or exc})") from None
     print(f"{output}\t{data.score.format()}")
 
 

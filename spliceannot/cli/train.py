@@ -266,6 +266,7 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="seed of the gene sample")] = 0,
     batch_size: Annotated[int, typer.Option()] = 4,
     json_out: Annotated[Optional[str], typer.Option("--json", help="write the metrics here")] = None,
+    work_dir: Annotated[Optional[str], typer.Option("--work-dir", help="with -R/-A: write (and keep) the window file here; default: a temporary directory")] = None,
     progress: Progress = True,
 ):
     """Top-k accuracy and PR-AUC per class for any model backend."""
@@ -274,12 +275,14 @@ def evaluate(
 
     if data and (reference or annotation):
         raise UsageError("give --data, or --reference with --annotation, not both")
+    if work_dir and data:
+        raise UsageError("--work-dir is for --reference with --annotation (--data is read as is)")
     if data and pathlib.Path(data).is_dir():
         data = str(pathlib.Path(data) / "test.h5")
     with Bar("evaluate", enabled=progress, unit="windows") as bar:
         result = evaluation.evaluate(model, data=data, reference=reference, annotation=annotation,
                                      out_json=json_out, genes=genes, seed=seed,
-                                     batch_size=batch_size,
+                                     batch_size=batch_size, work_dir=work_dir,
                                      progress=lambda n, t: bar.update(n, total=t))
     print_table(f"{model} on {result['data']}: {result['genes']} genes, {result['windows']} "
                 f"windows", evaluation.TABLE_HEADER, evaluation.table_rows(result))

@@ -9,8 +9,13 @@ A file is used only when its header shows it was made the way this run would sco
 model and annotation (by content hash), -D, -M and every option beyond 1.3.1 (--raw values and
 --per-transcript names included, so a hit writes what the model path would). A file without
 spliceannot's header lines (Illumina's published scores) is taken only for runs with 1.3.1's
-options, where its entries can be what the run would write.
+defaults, where its entries can be what the run would write: the ``spliceai`` model, -D 50, no
+option beyond 1.3.1 and -M 0, or -M 1 when the file is named as Illumina names its masked files
+(``spliceai_scores.masked.*``; ``.raw.`` is unmasked). Their headers state neither -D nor -M.
+``--precomputed-trust`` takes such a file at any -D, -M and model: the user vouches for it.
 """
+
+import os
 
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
@@ -42,7 +47,7 @@ class PrecomputedLookup(Lookup):
         files = ScoreFiles(paths)
         try:
             for f in files.files:
-                check(f, run_info)
+                check(f, run_info, trust=bool(getattr(opts, "precomputed_trust", False)))
         except UsageError:
             files.close()
             raise
@@ -74,16 +79,45 @@ class PrecomputedLookup(Lookup):
         self.files.close()
 
 
-def check(score_file, run_info: dict) -> None:
-    """Refuse a file whose header says it was made other than this run would score."""
+def published_mask(path: str):
+    """-M of a file named as Illumina names its published scores (``spliceai_scores.masked.``
+    or ``.raw.``), else None."""
+    name = os.path.basename(path).lower()
+    if ".masked." in name:
+        return 1
+    if ".raw." in name:
+        return 0
+    return None
+
+
+def check(score_file, run_info: dict, trust: bool = False) -> None:
+    """Refuse a file whose header says it was made other than this run would score, and a file
+    without a header unless the run is 1.3.1's (or ``trust``)."""
     meta = score_file.meta
     if not meta:
-        asked = [k for k in OPTIONS if k in run_info]
+        asked = [k for k in OPTIONS + ("transcripts",) if k in run_info]
         if asked:
             raise UsageError(f"precomputed scores {score_file.path} have no spliceannot header, "
                              f"so they cannot show they were made with "
                              f"{', '.join(asked)}; rerun without those options or use a file "
                              f"spliceannot made with them")
+        if trust:
+            return
+        named = published_mask(score_file.path)
+        masks = (0,) if named is None else (named,)
+        differ = []
+        if run_info.get("model") != "spliceai":
+            differ.append(f"--model {run_info.get('model')}")
+        if int(run_info.get("distance", 50)) != 50:
+            differ.append(f"-D {run_info.get('distance')}")
+        if int(run_info.get("mask", 0)) not in masks:
+            differ.append(f"-M {run_info.get('mask')}")
+        if differ:
+            made = "-D 50 -M %d with the spliceai model" % masks[0]
+            raise UsageError(f"precomputed scores {score_file.path} have no spliceannot header; "
+                             f"taken as made with {made}"
+                             f"{' (from its name)' if named is not None else ''}, not this run's "
+                             f"{' '.join(differ)}; add --precomputed-trust if they were")
         return
     for key in MUST_MATCH:
         want, have = run_info.get(key), meta.get(key)

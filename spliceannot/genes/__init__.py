@@ -119,7 +119,10 @@ def read_table(path, name: str = "") -> GeneTable:
             except ValueError:
                 raise InputError(f"annotation {path}, line {lineno}: expected 7 tab-separated "
                                  f"columns {' '.join(TABLE_COLUMNS)}") from None
-            if strand not in "+-" or len(starts) != len(ends) or not starts \
+            if strand not in ("+", "-"):  # a substring test would pass "" and "+-"
+                raise InputError(f"annotation {path}, line {lineno}: STRAND {strand!r} of {gname} "
+                                 f"is not + or -")
+            if len(starts) != len(ends) or not starts \
                     or gene.tx_start > gene.tx_end:
                 raise InputError(f"annotation {path}, line {lineno}: bad strand, exon lists or "
                                  f"transcript extent for {gname}")

@@ -40,11 +40,25 @@ class ScoreFile:
         self.path = str(path)
         if not os.path.exists(self.path):
             raise InputError(f"precomputed scores {self.path}: no such file")
+        index = next((self.path + ext for ext in (".tbi", ".csi")
+                      if os.path.exists(self.path + ext)), None)
+        # An index older than its file may describe another file (htslib only warns): lookups
+        # would silently miss or read the wrong offsets.
+        if index and os.path.getmtime(index) < os.path.getmtime(self.path):
+            raise InputError(f"precomputed scores {self.path}: the index {index} is older than "
+                             f"the file; re-index it: 'tabix -f -p vcf {self.path}'")
+        verbosity = pysam.set_verbosity(0)  # htslib's own lines would repeat ours
         try:
             self._tbx = pysam.TabixFile(self.path)
         except (OSError, ValueError) as exc:
+            if index:
+                raise InputError(f"precomputed scores {self.path}: cannot read it or its index "
+                                 f"{index} (damaged?); re-index it: "
+                                 f"'tabix -f -p vcf {self.path}'") from None
             raise InputError(f"precomputed scores {self.path}: needs bgzip compression and a "
                              f"tabix index ({exc}); 'tabix -p vcf {self.path}'") from None
+        finally:
+            pysam.set_verbosity(verbosity)
         self.contigs = ContigMap(self._tbx.contigs)
         self.meta = {}
         for line in self._tbx.header:

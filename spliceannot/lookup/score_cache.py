@@ -6,6 +6,7 @@ only where recomputing it would give the same result. Only scored records are ke
 holds the record's entries and ALT skips as JSON, floats at full precision.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -13,6 +14,7 @@ import pathlib
 import sqlite3
 
 from ..delta import DeltaScore, Result
+from ..errors import InputError
 
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
 
@@ -35,25 +37,45 @@ class ScoreCache:
         directory = pathlib.Path(directory) / "scores"
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{key}.sqlite"
-        self._db = sqlite3.connect(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS scores (chrom TEXT, pos INTEGER, ref TEXT, "
-                         "alts TEXT, body TEXT, PRIMARY KEY (chrom, pos, ref, alts))")
+        self._db = None
+        with self._guard():
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("CREATE TABLE IF NOT EXISTS scores (chrom TEXT, pos INTEGER, "
+                             "ref TEXT, alts TEXT, body TEXT, PRIMARY KEY (chrom, pos, ref, alts))")
+            self._db.execute("SELECT chrom, pos, ref, alts, body FROM scores LIMIT 1").fetchall()
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """A damaged or foreign database file is one line naming it, not a traceback."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:  # also OperationalError: locked, wrong columns
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            raise InputError(f"--score-cache: {self.path} is not a usable score cache ({exc}); "
+                             f"delete it to start it afresh") from None
 
     @staticmethod
     def _key(v):
         return (v.chrom, v.pos, v.ref.upper(), ",".join(a.upper() for a in v.alts))
 
     def get(self, variant):
-        row = self._db.execute("SELECT body FROM scores WHERE chrom=? AND pos=? AND ref=? AND "
-                               "alts=?", self._key(variant)).fetchone()
+        with self._guard():
+            row = self._db.execute("SELECT body FROM scores WHERE chrom=? AND pos=? AND ref=? "
+                                   "AND alts=?", self._key(variant)).fetchone()
         if row is None:
             return None
-        body = json.loads(row[0])
-        result = Result(variant, alt_skips=[tuple(s) for s in body["skips"]])
-        for alt, gene, ds, dp, raw, transcript in body["entries"]:
-            result.entries.append(DeltaScore(alt, gene, tuple(ds) if ds is not None else None,
-                                             tuple(dp) if dp is not None else None,
-                                             tuple(raw) if raw is not None else None, transcript))
+        try:
+            body = json.loads(row[0])
+            result = Result(variant, alt_skips=[tuple(s) for s in body["skips"]])
+            for alt, gene, ds, dp, raw, transcript in body["entries"]:
+                result.entries.append(DeltaScore(
+                    alt, gene, tuple(ds) if ds is not None else None,
+                    tuple(dp) if dp is not None else None,
+                    tuple(raw) if raw is not None else None, transcript))
+        except (TypeError, ValueError, KeyError):
+            return None  # a row this version cannot read is a miss: recomputed and replaced
         return result
 
     def put(self, variant, result) -> None:
@@ -61,12 +83,19 @@ class ScoreCache:
             return
         entries = [[e.alt, e.gene, e.ds, e.dp, e.raw, e.transcript] for e in result.entries]
         body = json.dumps({"entries": entries, "skips": result.alt_skips})
-        self._db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
-                         self._key(variant) + (body,))
+        with self._guard():
+            self._db.execute("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+                             self._key(variant) + (body,))
 
     def commit(self):
-        self._db.commit()
+        with self._guard():
+            self._db.commit()
 
     def close(self):
-        self._db.commit()
-        self._db.close()
+        if self._db is None:
+            return
+        try:
+            self._db.commit()
+        finally:
+            self._db.close()
+            self._db = None

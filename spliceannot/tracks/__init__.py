@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.contig import ContigMap
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from ..sequence import one_hot, reverse_complement_onehot
 
 CHUNK = 100_000  # positions per chunk: bounds memory; writers get one chunk at a time
@@ -73,31 +73,52 @@ def parse_region(text: str, reference):
     length = reference.length(contig)
     if m.group(2) is None:
         return contig, 1, length
-    start, end = int(m.group(2).replace(",", "")), int(m.group(3).replace(",", ""))
+    start, end = m.group(2).replace(",", ""), m.group(3).replace(",", "")
+    if not start or not end:  # commas only, such as "chr16:,-,"
+        raise UsageError(f"region {text!r}: START and END must be numbers (CHROM:START-END)")
+    start, end = int(start), int(end)
     if not 1 <= start <= end:
         raise UsageError(f"region {text!r}: need 1 <= START <= END")
+    if start > length:
+        raise UsageError(f"region {text!r}: starts past the end of {contig} ({length} bp)")
     return contig, start, min(end, length)
 
 
 def read_bed_regions(path: str, reference) -> list:
     """0-based half-open BED intervals -> (contig, start, end) 1-based inclusive."""
     regions = []
-    with open(path) as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.split("\t")
-            try:
-                chrom, start, end = fields[0], int(fields[1]), int(fields[2])
-            except (IndexError, ValueError):
-                raise UsageError(f"--regions {path}, line {lineno}: expected CHROM START END") from None
-            contig = reference.resolve(chrom)
-            if contig is None:
-                raise UsageError(f"--regions {path}, line {lineno}: contig {chrom} not in the FASTA")
-            if start < 0 or end <= start:
-                raise UsageError(f"--regions {path}, line {lineno}: need 0 <= START < END")
-            regions.append((contig, start + 1, min(end, reference.length(contig))))
+    try:
+        with open(path, "rb") as handle:
+            for lineno, raw in enumerate(handle, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise UsageError(f"--regions {path}, line {lineno}: not UTF-8 text (a BED "
+                                     f"file is plain text)") from None
+                _bed_line(path, lineno, line, reference, regions)
+    except OSError as exc:
+        raise UsageError(f"--regions {path}: cannot read it ({exc.strerror or exc})") from None
     return regions
+
+
+def _bed_line(path, lineno, line, reference, regions):
+    """One BED line into ``regions`` (1-based inclusive), checked against the FASTA."""
+    if not line.strip() or line.startswith(("#", "track", "browser")):
+        return
+    fields = line.split("\t")
+    try:
+        chrom, start, end = fields[0], int(fields[1]), int(fields[2])
+    except (IndexError, ValueError):
+        raise UsageError(f"--regions {path}, line {lineno}: expected CHROM START END") from None
+    contig = reference.resolve(chrom)
+    if contig is None:
+        raise UsageError(f"--regions {path}, line {lineno}: contig {chrom} not in the FASTA")
+    if start < 0 or end <= start:
+        raise UsageError(f"--regions {path}, line {lineno}: need 0 <= START < END")
+    if start >= reference.length(contig):
+        raise UsageError(f"--regions {path}, line {lineno}: starts past the end of "
+                         f"{contig} ({reference.length(contig)} bp)")
+    regions.append((contig, start + 1, min(end, reference.length(contig))))
 
 
 def merge_regions(regions, reference) -> list:
@@ -123,6 +144,9 @@ def gene_regions(names, genes, reference) -> tuple:
         contig = reference.resolve(g.chrom)
         if contig is None:
             raise UsageError(f"--gene {g.name}: contig {g.chrom} not in the FASTA")
+        if g.tx_start > reference.length(contig):
+            raise UsageError(f"--gene {g.name}: starts past the end of {contig} "
+                             f"({reference.length(contig)} bp)")
         regions.append((contig, g.tx_start, min(g.tx_end, reference.length(contig))))
     return regions, {id(g) for g in chosen}
 
@@ -238,6 +262,7 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
     from .. import registry
     from ..progress import Progress
     from ..io.reference import Reference
+    from ..io.output import check_writable_path
     from .output import kind_of, open_writers, remove_outputs
 
     outputs = list(outputs)
@@ -245,6 +270,7 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
         raise UsageError("no output: give -o FILE (.bw, .bedgraph, .bed, .bed.gz or .tsv)")
     for path in outputs:
         kind_of(path)
+        check_writable_path(path, "-o")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"--threshold must be within [0, 1], got {threshold}")
     if bool(region) + bool(regions_bed) + bool(gene_names) > 1:
@@ -272,7 +298,12 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
     model = registry.model(model_name)
     contigs = list(dict.fromkeys((c, reference.length(c)) for c, _, _ in regions))
     strands = ("+", "-")
-    writers = open_writers(outputs, contigs, strands, threshold)
+    try:
+        writers = open_writers(outputs, contigs, strands, threshold)
+    except OSError as exc:
+        remove_outputs(outputs, strands)
+        raise OutputError(f"-o: cannot write {exc.filename or ''}: "
+                          f"{exc.strerror or exc}") from None
     counts = {"positions": 0, "regions": len(regions)}
     try:
         with Progress("predicting", enabled=progress, unit="positions") as bar:

@@ -8,6 +8,7 @@ scikit-learn's ``average_precision_score``). Padding positions (label -1) never 
 
 import json
 import pathlib
+import tempfile
 
 import numpy as np
 
@@ -109,16 +110,40 @@ def evaluate(model_spec, data=None, reference=None, annotation=None, out_json=No
              genes: int = None, seed: int = 0, batch_size: int = 4, max_windows: int = None,
              work_dir=None, progress=None) -> dict:
     """Metrics of a model (registered name or checkpoint path) on a split file, or on a FASTA +
-    annotation (every gene, made into a temporary window file under ``work_dir``)."""
+    annotation (every gene, made into a window file: in ``work_dir`` when given, where it is
+    kept, else in a temporary directory removed afterwards; never silently in the cwd)."""
     model = resolve_model(model_spec)
     if data is None:
         if not (reference and annotation):
             raise UsageError("evaluate needs --data, or --reference and --annotation")
-        work = pathlib.Path(work_dir or (pathlib.Path(out_json).parent if out_json else "."))
-        work = work / "eval-data"
-        create_data(reference, annotation, work, context=model.context, test_chroms="all",
-                    val_fraction=0.0, splits=("test",))
-        data = work / "test.h5"
+        if work_dir is not None:
+            work = pathlib.Path(work_dir)
+            if (work / "test.h5").exists():
+                raise UsageError(f"--work-dir {work}: already holds test.h5; give an empty or "
+                                 f"new directory")
+            return _evaluate_on(model, model_spec, reference, annotation, work, out_json, genes,
+                                seed, batch_size, max_windows, progress)
+        with tempfile.TemporaryDirectory(prefix="spliceannot-eval-") as tmp:
+            return _evaluate_on(model, model_spec, reference, annotation, pathlib.Path(tmp),
+                                out_json, genes, seed, batch_size, max_windows, progress,
+                                keep=False)
+    return _evaluate_file(model, model_spec, data, out_json, genes, seed, batch_size,
+                          max_windows, progress)
+
+
+def _evaluate_on(model, model_spec, reference, annotation, work, out_json, genes, seed,
+                 batch_size, max_windows, progress, keep=True) -> dict:
+    """Windows of every gene of a FASTA + annotation written to ``work``, then evaluated."""
+    create_data(reference, annotation, work, context=model.context, test_chroms="all",
+                val_fraction=0.0, splits=("test",))
+    data = work / "test.h5"
+    label = str(data) if keep else f"{reference} + {annotation}"
+    return _evaluate_file(model, model_spec, data, out_json, genes, seed, batch_size,
+                          max_windows, progress, label=label)
+
+
+def _evaluate_file(model, model_spec, data, out_json, genes, seed, batch_size, max_windows,
+                   progress, label=None) -> dict:
     windows = WindowData(data)
     try:
         idx = window_indices(windows, genes=genes, seed=seed, max_windows=max_windows)
@@ -129,7 +154,8 @@ def evaluate(model_spec, data=None, reference=None, annotation=None, out_json=No
         gene_rows = np.unique(windows.f["window_gene"][:][idx])
     finally:
         windows.close()
-    result = {"model": str(model_spec), "model_info": _jsonable(model.info()), "data": str(data),
+    result = {"model": str(model_spec), "model_info": _jsonable(model.info()),
+              "data": label or str(data),
               "genes": int(len(gene_rows)), "windows": int(len(idx)),
               "gene_sample": {"n": genes, "seed": seed} if genes is not None else None,
               "metrics": site_metrics(y, p)}

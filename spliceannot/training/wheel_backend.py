@@ -24,9 +24,15 @@ def _spec() -> dict:
     return json.loads((ROOT / "_build" / "package.json").read_text())
 
 
+def _line(value) -> str:
+    # a header value stays one line: a newline would start a header of its own
+    return " ".join(str(value).split())
+
+
 def _metadata(spec: dict) -> str:
-    lines = ["Metadata-Version: 2.1", f"Name: {spec['name']}", f"Version: {spec['version']}",
-             f"Summary: {spec['summary']}", f"License: {spec['license']}"]
+    lines = ["Metadata-Version: 2.1", f"Name: {_line(spec['name'])}",
+             f"Version: {_line(spec['version'])}", f"Summary: {_line(spec['summary'])}",
+             f"License: {_line(spec['license'])}"]
     lines += [f"Requires-Dist: {r}" for r in spec["requires"]]
     lines += ["Description-Content-Type: text/markdown", ""]
     return "\n".join(lines) + "\n" + (ROOT / "README.md").read_text()

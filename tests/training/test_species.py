@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from typer.testing import CliRunner
 
@@ -214,3 +215,79 @@ def test_shared_logits_equal_separate_evaluation(tmp_path):
     np.testing.assert_allclose(z_src.numpy(), ref_src.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(z_mem.numpy(), ref_mem.numpy(), rtol=1e-5, atol=1e-5)
     assert not torch.allclose(z_mem[0], z_src[0])
+
+
+def test_package_hostile_card_cannot_inject(tmp_path, monkeypatch):
+    """A crafted model.json (species, licence) and --version are values in the generated files,
+    never code or TOML structure: the files parse, the values round-trip, nothing runs."""
+    import ast
+    import importlib.util
+    import tomllib
+
+    from spliceannot.training.package import make_package
+
+    model = tmp_path / "src"
+    _tiny_source(model)
+    meta = checkpoint.read_meta(model)
+    species = 'x"""\nimport os; os.system("touch PWNED")\n#\'\'\' \\'
+    licence = 'MIT"}\nevil = "yes"\n[tool.x]\nRequires-Dist: evilpkg'
+    checkpoint.write_meta(model, dict(meta, species=species, licence=licence))
+    monkeypatch.chdir(tmp_path)
+    out = make_package(model, "hostile", tmp_path / "pkg")
+    init = out / "spliceannot_model_hostile" / "__init__.py"
+    tree = ast.parse(init.read_text())
+    # one docstring, then only imports, one assignment and the hook: no injected statement
+    assert [type(n).__name__ for n in tree.body] == [
+        "Expr", "Import", "ImportFrom", "ImportFrom", "ImportFrom", "Assign", "FunctionDef"]
+    doc = ast.get_docstring(tree)
+    assert "import os; os.system" in doc and "(x\"\"\" import os" in doc  # folded to one line
+    spec = importlib.util.spec_from_file_location("spliceannot_model_hostile", init)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert not (tmp_path / "PWNED").exists() and not (REPO / "PWNED").exists()
+    toml = tomllib.loads((out / "pyproject.toml").read_text())
+    assert set(toml) == {"build-system", "project"}  # no [tool.x] table
+    project = toml["project"]
+    assert set(project) == {"name", "version", "description", "readme", "license",
+                            "dependencies", "entry-points"}
+    assert project["license"] == {"text": " ".join(licence.split())}
+    assert project["description"] == f"spliceannot model backend 'hostile' for " \
+                                      f"{' '.join(species.split())}"
+    assert project["entry-points"] == {"spliceannot": {"hostile": "spliceannot_model_hostile"}}
+    # the wheel's METADATA has no injected header
+    sys.path.insert(0, str(out / "_build"))
+    try:
+        import backend
+        text = backend._metadata(backend._spec())
+    finally:
+        sys.path.remove(str(out / "_build"))
+        sys.modules.pop("backend", None)
+    headers = text.split("\n\n")[0].splitlines()
+    assert not any(h.startswith("Requires-Dist: evil") for h in headers)
+    assert [h.split(":")[0] for h in headers] == [
+        "Metadata-Version", "Name", "Version", "Summary", "License", "Requires-Dist",
+        "Description-Content-Type"]
+    # version and name are validated, not quoted into place
+    for bad in ('1.0"\nevil = "x', "1.0\n", "latest"):
+        with pytest.raises(UsageError, match="--version"):
+            make_package(model, "hostile2", tmp_path / "p2", version=bad)
+    with pytest.raises(UsageError, match="--name"):
+        make_package(model, "ok\n", tmp_path / "p2")
+    assert not (tmp_path / "p2").exists()
+
+
+def test_package_unwritable_out_is_one_line(tmp_path):
+    """An output under a plain file (unwritable even for root) is one line, exit 7; a missing
+    parent directory is created."""
+    model = tmp_path / "src"
+    _tiny_source(model)
+    (tmp_path / "afile").write_text("x")
+    p = _run(["train", "package", str(model), "--name", "toy", "-o", str(tmp_path / "afile" / "pkg")],
+             dict(os.environ, PYTHONPATH=str(REPO)))
+    assert p.returncode == 7 and "Traceback" not in p.stderr
+    assert p.stderr.startswith("spliceannot: error: cannot write the package to")
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "afile").read_text() == "x"
+    from spliceannot.training.package import make_package
+
+    out = make_package(model, "toy", tmp_path / "missing" / "deeper" / "pkg")
+    assert (out / "spliceannot_model_toy" / "model" / "model.json").is_file()

@@ -56,3 +56,43 @@ def test_create_train_calibrate_evaluate(tmp_path):
 def test_help_is_cheap():
     r = CliRunner().invoke(build_app(), ["train", "--help"])
     assert r.exit_code == 0 and "create-data" in r.output
+
+
+def test_evaluate_on_fasta_never_writes_the_cwd(tmp_path, monkeypatch):
+    """-R/-A windows go to a temporary directory (removed) or to --work-dir (kept); the working
+    directory, which once got an ./eval-data/ overwritten, is left alone."""
+    import tempfile
+
+    import torch
+
+    from spliceannot.models import checkpoint
+    from spliceannot.models.network import NetworkConfig, SpliceNet
+
+    torch.manual_seed(0)
+    net = SpliceNet(NetworkConfig.preset(80, width=8)).eval()
+    model = checkpoint.save(tmp_path / "m", net, checkpoint.new_meta(net.config))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "eval-data").mkdir()
+    (cwd / "eval-data" / "test.h5").write_text("the user's own file")
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    app, run = build_app(), CliRunner().invoke
+    base = ["train", "evaluate", "-m", str(model), "-R", str(TOY_FA), "-A", str(TOY_GFF),
+            "--no-progress"]
+    r = run(app, base)
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout.strip().splitlines()[-1])
+    assert {"acceptor", "donor"} <= set(metrics) and metrics["acceptor"]["sites"] > 0
+    assert (cwd / "eval-data" / "test.h5").read_text() == "the user's own file"
+    assert sorted(p.name for p in cwd.iterdir()) == ["eval-data"]
+    assert list((tmp_path / "tmp").iterdir()) == []  # the temporary windows are gone
+    work = tmp_path / "work"
+    r = run(app, base + ["--work-dir", str(work), "--json", str(tmp_path / "e.json")])
+    assert r.exit_code == 0, r.output
+    assert (work / "test.h5").is_file()
+    result = json.loads((tmp_path / "e.json").read_text())
+    assert result["data"] == str(work / "test.h5") and result["metrics"] == metrics
+    r = run(app, base + ["--work-dir", str(work)])  # never overwrites a window file
+    assert r.exit_code != 0 and "already holds test.h5" in str(r.exception)
