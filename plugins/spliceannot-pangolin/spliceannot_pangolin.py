@@ -64,7 +64,6 @@ TISSUES = ("heart", "liver", "brain", "testis")
 WEIGHT_FILES = tuple(f"final.{k}.{2 * t}.3.v2" for t in range(4) for k in (1, 2, 3))
 SOURCE = "https://github.com/tkzeng/Pangolin (pangolin/models/)"
 LICENSE = "GPL-3.0"
-FLANK = 5000  # context / 2
 BN_EPS = 1e-5  # nn.BatchNorm1d's default, which Pangolin keeps
 FILTER_TAG = "Ensembl_canonical"  # create_db.py's default --filter
 OUTPUT = Output(
@@ -111,20 +110,18 @@ def pangolin_options(options) -> tuple:
 # ---- the networks --------------------------------------------------------------------------------
 
 
-def network(state: dict = None):
-    """A SpliceNet shaped as one Pangolin network read for one tissue: its head is that
-    tissue's 2-class conv. ``state``: a Pangolin state dict (None: random weights, for tests)."""
-    import torch
+def network(context: int = 10000, width: int = 32):
+    """A SpliceNet shaped as one Pangolin network read for one tissue (its head is that tissue's
+    2-class conv), random weights. Pangolin's are 10,000 nt and 32 wide; smaller presets are the
+    same layout cut short (tests use them)."""
     from torch import nn
 
     from spliceannot.models.network import NetworkConfig, SpliceNet
 
-    config = NetworkConfig.preset(10000)
+    config = NetworkConfig.preset(context, width)
     config.bn_eps = BN_EPS
     net = SpliceNet(config)
     net.head = nn.Conv1d(config.width, 2, 1)
-    if state is not None:
-        net.load_state_dict(_our_keys(state))
     return net.eval()
 
 
@@ -155,7 +152,11 @@ def load_file(path: pathlib.Path):
     except Exception as exc:  # a truncated or foreign file: one line, the file named
         raise ModelFileError(f"{path}: not a Pangolin state dict ({type(exc).__name__})") from None
     tissue = 2 * (WEIGHT_FILES.index(path.name) // 3) + 1  # final.k.{2t} -> conv_last{2t + 1}
-    net = network()
+    units = len({k.split(".")[1] for k in state if k.startswith("resblocks.")})
+    contexts = {4: 80, 8: 400, 12: 2000, 16: 10000}  # Pangolin's units are SpliceAI-10k's
+    if units not in contexts or f"conv_last{tissue}.weight" not in state:
+        raise ModelFileError(f"{path}: not a Pangolin network ({units} residual units)")
+    net = network(contexts[units], state["conv1.weight"].shape[0])
     ours = _our_keys(state)
     ours["head.weight"] = state[f"conv_last{tissue}.weight"]
     ours["head.bias"] = state[f"conv_last{tissue}.bias"]
@@ -209,7 +210,9 @@ class PangolinModel(EnsembleModel):
         return [folder / f for f in WEIGHT_FILES]
 
     def load_networks(self):
-        return [load_file(p) for p in self.files()]
+        nets = [load_file(p) for p in self.files()]
+        self.context = nets[0].config.context  # 10,000 for Pangolin's own weights
+        return nets
 
     def inference_net(self, net, device=None):
         return _inference_class()(net, device)
@@ -234,6 +237,7 @@ class PangolinModel(EnsembleModel):
     def open(self, path):
         model = PangolinModel(path)
         model.files()  # incomplete: one line now, not at the first record
+        model.networks()  # and the context is the files' own
         return model
 
     def info(self):
@@ -385,8 +389,9 @@ def _contig(reference, chrom):
     return chrom if chrom in names else None
 
 
-def plan(variant: Variant, reference, genes: PangolinGenes, d: int) -> Plan:
-    """Pangolin's checks, in its order, and one task per strand holding a gene."""
+def plan(variant: Variant, reference, genes: PangolinGenes, d: int, flank: int = 5000) -> Plan:
+    """Pangolin's checks, in its order, and one task per strand holding a gene; ``flank`` is
+    the model's context / 2 (Pangolin: 5,000)."""
     out = Plan(variant)
     alt = variant.alts[0] if variant.alts else "None"  # PyVCF's str(None) for '.'
     out.alt_skips = [(a, FIRST_ALT_ONLY) for a in variant.alts[1:]]
@@ -403,7 +408,7 @@ def plan(variant: Variant, reference, genes: PangolinGenes, d: int) -> Plan:
         out.reason = delta.NO_CONTIG
         return out
     pos, n = variant.pos, len(ref)
-    lo, hi = pos - 1 - FLANK - d, pos - 1 + n + FLANK - 1 + d  # Pangolin's 0-based window
+    lo, hi = pos - 1 - flank - d, pos + n + flank - 1 + d  # Pangolin's 0-based window
     if lo < 0 or hi > reference.length(contig):
         out.reason = NO_SEQUENCE
         return out
@@ -411,7 +416,7 @@ def plan(variant: Variant, reference, genes: PangolinGenes, d: int) -> Plan:
     seq = reference.fetch(contig, lo - extra, hi)
     if lo - extra < 0:  # only the cropped outputs read these bases
         seq = "N" * (extra - lo) + reference.fetch(contig, 0, hi)
-    at = FLANK + d + extra
+    at = flank + d + extra
     if seq[at:at + n] != ref:
         out.reason = MISMATCH
         return out
@@ -578,7 +583,7 @@ class PangolinScorer(Scorer):
                 or s.mask_mode != "nearest":
             raise UsageError("the pangolin scorer takes -D and -M only (not --trim-alleles, "
                              "--pad-ends, --raw, --per-transcript, --mask-mode or --profile)")
-        return plan(variant, ctx.reference, ctx.genes, s.distance)
+        return plan(variant, ctx.reference, ctx.genes, s.distance, ctx.model.context // 2)
 
     def finish(self, task, y_ref, y_alt, ctx):
         cutoff, exons = pangolin_options(ctx.options)
