@@ -227,3 +227,156 @@ def test_options_function(monkeypatch):
     assert sp.pangolin_options(types.SimpleNamespace()) == (0.2, True)
     assert sp.pangolin_options(types.SimpleNamespace(score_cutoff=0.5, score_exons=False)) == \
         (0.5, False)
+
+
+# ---- the engine: the per-window path's bits ------------------------------------------------------
+
+
+def _variants(reference):
+    def v(pos, ref_len, alt):
+        ref = reference.fetch("chr16", pos - 1, pos - 1 + ref_len)
+        alt = alt.replace("@", ref[0])
+        return Variant("chr16", pos, ref, [alt])
+
+    return [v(62586, 1, "A"), v(62590, 1, "C"), v(82540, 1, "G"),  # '+', near it, both strands
+            v(82541, 1, "@GAC"), v(82535, 4, "@"), v(104330, 6, "@"),  # insertion, deletions
+            v(62690, 2, "TA"), v(94783, 1, "@T")]  # MNV, insertion on '+'
+
+
+def test_engine_equals_per_window(tiny_dir, reference, genes):
+    from spliceannot.scorer import ScoringContext
+    from spliceannot.delta import Settings
+
+    model = registry.model(str(tiny_dir))
+    scorer = registry.scorers().get("pangolin")
+    settings = Settings(distance=50, mask=True)
+    tasks = [t for v in _variants(reference)
+             for t in sp.plan(v, reference, genes, 50, model.context // 2).tasks()]
+    assert len(tasks) == 11 and {len(t.x_ref) for t in tasks} == {181, 183, 187, 191}
+
+    def run(which):
+        ctx = ScoringContext(reference, genes, model, settings,
+                             options=types.SimpleNamespace(scorer=which))
+        return scorer.run(tasks, ctx), ctx
+
+    (window, ctx), (engine, _) = run("delta"), run("fast")
+    assert scorer.engine(ctx).exact and scorer.timings()["alt windows"] == 11
+    for (r1, a1), (r2, a2), t in zip(window, engine, tasks):
+        assert r1.shape == (len(t.x_ref) - 80, 12) and a1.shape == (len(t.x_alt) - 80, 12)
+        assert np.array_equal(r1, r2) and np.array_equal(a1, a2)
+    texts = [e.format() for t, (r, a) in zip(tasks, engine) for e in scorer.finish(t, r, a, ctx)]
+    assert texts[0].startswith("PG_B|") and len(texts) == 11
+
+
+# ---- the command line and every writer -----------------------------------------------------------
+
+
+@pytest.fixture
+def vcf(tmp_path, reference):
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr16,length=210155>",
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for v in _variants(reference)[:4] + [Variant("chr16", 91000, "G", ["A"])]:
+        lines.append(f"chr16\t{v.pos}\t.\t{v.ref}\t{','.join(v.alts)}\t.\t.\t.")
+    b = reference.fetch("chr16", 62599, 62600)
+    lines.append(f"chr16\t62600\tmulti\t{b}\t{'T' if b != 'T' else 'C'},{b}AA\t.\t.\t.")
+    path = tmp_path / "in.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _score(args, capsys):
+    try:
+        main(["score", *args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def _info(path):
+    out = {}
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            f = line.split("\t")
+            out[f[1]] = dict(kv.split("=", 1) for kv in f[7].split(";") if "=" in kv).get("Pangolin")
+    return out
+
+
+def test_every_writer(tiny_dir, vcf, tmp_path, capsys):
+    base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "--model", str(tiny_dir), "-D", "50",
+            "-M", "1", "-q"]
+    code, err = _score(base + ["-o", str(tmp_path / "out.vcf")], capsys)
+    assert code == 0, err
+    text = (tmp_path / "out.vcf").read_text()
+    assert '##INFO=<ID=Pangolin,Number=.,Type=String,Description="Pangolin splice scores.' in text
+    assert "GPL-3.0" in text and "SpliceAI" not in text.split("#CHROM")[0].split("INFO=<")[-1]
+    info = _info(tmp_path / "out.vcf")
+    assert info["91000"] is None  # outside every gene: passes through unannotated
+    both = info["82540"].split(",")
+    assert [e.split("|")[0] for e in both] == ["PG_B", "PG_C"]
+    assert all(e.endswith("|Warnings:") and len(e.split("|")) == 4 for e in both)
+    assert info["62600"].startswith("PG_B|")  # ALT[0] only
+    # TSV: one row per gene, the same text in columns
+    code, err = _score(base + ["-o", str(tmp_path / "out.tsv")], capsys)
+    assert code == 0, err
+    rows = [r.split("\t") for r in (tmp_path / "out.tsv").read_text().splitlines()
+            if not r.startswith("##")]
+    assert rows[0] == ["CHROM", "POS", "ID", "REF", "ALLELE", "GENE", "SCORES", "WARNINGS",
+                       "STATUS"]
+    got = {(r[1], r[5]): f"{r[5]}|{r[6]}|Warnings:" for r in rows[1:] if r[-1] == "scored"}
+    assert got[("82540", "PG_C")] == both[1]
+    assert any(r[1] == "62600" and r[-1] == f"skipped: {sp.FIRST_ALT_ONLY}" for r in rows)
+    # JSONL
+    code, err = _score(base + ["-o", str(tmp_path / "out.jsonl")], capsys)
+    assert code == 0, err
+    recs = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()[1:]]
+    first = next(r for r in recs if r["pos"] == 82540)["scores"][1]
+    gain, loss = both[1].split("|")[1:3]
+    assert first["gene"] == "PG_C"
+    assert first["scores"][0] == {"pos": int(gain.split(":")[0]), "score": float(gain.split(":")[1])}
+    assert first["scores"][1]["pos"] == int(loss.split(":")[0])
+    # BGZF VCF and BCF: the same INFO
+    code, err = _score(base + ["-o", str(tmp_path / "out.vcf.gz")], capsys)
+    assert code == 0, err
+    with gzip.open(tmp_path / "out.vcf.gz", "rt") as handle:
+        (tmp_path / "gz.vcf").write_text(handle.read())
+    assert _info(tmp_path / "gz.vcf") == info
+    code, err = _score(base + ["-o", str(tmp_path / "out.bcf")], capsys)
+    assert code == 0, err
+    import pysam
+
+    with pysam.VariantFile(str(tmp_path / "out.bcf")) as bcf:
+        got = {str(r.pos): (",".join(r.info["Pangolin"]) if "Pangolin" in r.info else None)
+               for r in bcf}
+    assert got == info
+    # the per-window path writes the same bytes as the engine
+    code, err = _score(base + ["-o", str(tmp_path / "win.vcf"), "--scorer", "delta"], capsys)
+    assert code == 0, err
+    assert _info(tmp_path / "win.vcf") == info
+
+
+def test_refused_options(tiny_dir, vcf, tmp_path, capsys):
+    base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "--model", str(tiny_dir), "-q"]
+    code, err = _score(base + ["-o", str(tmp_path / "o.vep.json"), "--format", "vep"], capsys)
+    assert code != 0 and "writes SpliceAI entries only" in err and err.count("\n") == 1
+    code, err = _score(base + ["-o", str(tmp_path / "o.vcf"), "--score-cache",
+                               str(tmp_path / "c")], capsys)
+    assert code != 0 and "cannot use them" in err
+    code, err = _score(base + ["-o", str(tmp_path / "o.vcf"), "--transcripts", "mane"], capsys)
+    assert code != 0 and "Ensembl_canonical" in err
+
+
+def test_weights_missing_or_incomplete(tiny_dir, tmp_path, vcf, capsys, monkeypatch):
+    part = tmp_path / "part"
+    part.mkdir()
+    for name in sp.WEIGHT_FILES[:11]:
+        (part / name).write_bytes((tiny_dir / name).read_bytes())
+    base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "-o", str(tmp_path / "o.vcf"), "-q"]
+    code, err = _score(base + ["--model", str(part)], capsys)
+    assert code != 0 and err.count("\n") == 1
+    assert "lacks 1 of the 12 weight files (final.3.6.3.v2)" in err
+    assert "github.com/tkzeng/Pangolin" in err and "GPL-3.0" in err
+    monkeypatch.delenv(sp.DIR_ENV, raising=False)
+    code, err = _score(base + ["--model", "pangolin"], capsys)
+    assert code != 0 and err.count("\n") == 1 and sp.DIR_ENV in err
+    assert "github.com/tkzeng/Pangolin" in err
