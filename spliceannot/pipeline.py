@@ -169,6 +169,9 @@ def prepare(opts: Options, output_path: str) -> Run:
         model = registry.model(opts.model)
         if model.scorer:  # a model whose outputs need their own scorer (Pangolin's)
             scorer = registry.scorers().get(model.scorer)
+        elif scorer.output is not None:
+            raise UsageError(f"--scorer {scorer.name}: only for the models that name it "
+                             f"(--model {model.name} gives SpliceAI's scores)")
         transcripts = opts.transcripts
         if scorer.output is None and transcripts is None and opts.per_transcript \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:

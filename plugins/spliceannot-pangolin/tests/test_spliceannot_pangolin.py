@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import spliceannot_pangolin as sp
-from conftest import FASTA, GTF, tiny_state
+from pangolin_helpers import FASTA, GTF
 from spliceannot import registry
 from spliceannot.cli import main
 from spliceannot.genes import Gene
@@ -380,3 +380,12 @@ def test_weights_missing_or_incomplete(tiny_dir, tmp_path, vcf, capsys, monkeypa
     code, err = _score(base + ["--model", "pangolin"], capsys)
     assert code != 0 and err.count("\n") == 1 and sp.DIR_ENV in err
     assert "github.com/tkzeng/Pangolin" in err
+
+
+def test_pangolin_scorer_needs_a_pangolin_model(vcf, tmp_path, capsys):
+    from pangolin_helpers import REPO
+
+    table = REPO / "annotations" / "hg38_chr16_186964-397118.refseq.txt"
+    code, err = _score([str(vcf), "-R", str(FASTA), "-A", str(table), "--scorer", "pangolin",
+                        "-o", str(tmp_path / "o.vcf"), "-q"], capsys)
+    assert code != 0 and err.count("\n") == 1 and "--scorer pangolin: only for the models" in err
