@@ -44,7 +44,7 @@ Pangolin's own options (``-s/--score_cutoff``, ``--score_exons``) are read by
 
 import os
 import pathlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -287,7 +287,8 @@ class PangolinGenes:
         from spliceannot.io.files import open_text
 
         gff3 = is_gff3(path)
-        genes, order, exons, tagged = {}, [], {}, set()
+        genes, order, exons = {}, [], {}
+        tx_gene = {}  # GFF3: transcript ID -> gene_id, for transcripts kept by the tag filter
         with open_text(path) as handle:
             for line in handle:
                 if line.startswith("#") or not line.strip():
@@ -296,24 +297,22 @@ class PangolinGenes:
                 if len(f) < 9 or f[2] not in ("gene", "transcript", "mRNA", "exon"):
                     continue
                 attrs = _attributes(f[8], gff3)
-                tags = attrs.get("tag", [])
+                kept = tag is None or tag in attrs.get("tag", [])
                 if f[2] == "gene":
                     gid = (attrs.get("gene_id") or [_strip(attrs.get("ID", [""])[0])])[0]
                     if gid not in genes:
                         order.append(gid)
                     genes[gid] = (f[0], int(f[3]), int(f[4]), f[6])
-                elif f[2] in ("transcript", "mRNA") and gff3 and (tag is None or tag in tags):
-                    tagged.add(attrs.get("ID", [""])[0])
-                elif f[2] == "exon":
-                    if gff3:
-                        parents = attrs.get("Parent", [])
-                        if tag is not None and not tagged.intersection(parents):
-                            continue
-                        gid = (attrs.get("gene_id") or [""])[0] or _gene_of(parents, path)
-                    else:
-                        if tag is not None and tag not in tags:
-                            continue
-                        gid = (attrs.get("gene_id") or [""])[0]
+                elif f[2] != "exon":
+                    if gff3 and kept:
+                        gene = (attrs.get("gene_id") or [_strip(attrs.get("Parent", [""])[0])])
+                        tx_gene[attrs.get("ID", [""])[0]] = gene[0]
+                elif gff3:  # Ensembl GFF3: exons name their transcript, tags sit on it
+                    gid = next((tx_gene[t] for t in attrs.get("Parent", []) if t in tx_gene), None)
+                    if gid is not None:
+                        exons.setdefault(gid, []).append((int(f[3]), int(f[4])))
+                elif kept:  # GTF: each exon line carries its transcript's tags and gene_id
+                    gid = (attrs.get("gene_id") or [""])[0]
                     exons.setdefault(gid, []).append((int(f[3]), int(f[4])))
         if not genes:
             raise InputError(f"annotation {path}: no 'gene' lines; Pangolin needs gene features "
@@ -332,10 +331,6 @@ class PangolinGenes:
 
 def _strip(value: str) -> str:
     return value.split(":", 1)[1] if value.startswith(("gene:", "transcript:")) else value
-
-
-def _gene_of(parents, path):
-    raise InputError(f"annotation {path}: GFF3 exons need a gene_id attribute (Ensembl GFF3)")
 
 
 # ---- planning ------------------------------------------------------------------------------------
@@ -436,6 +431,8 @@ def plan(variant: Variant, reference, genes: PangolinGenes, d: int, flank: int =
         out.items.append(Task(Strand(strand), on, xr, xa, n, len(alt), extra,
                               (contig, strand, lo - extra, len(x)), (contig, strand, None, None),
                               start, pos, alt))
+    if not out.items:  # genes without a strand: Pangolin files them under neither
+        out.reason = delta.NO_GENE
     return out
 
 
@@ -443,8 +440,8 @@ def _dedupe(genes: list) -> list:
     """Pangolin keys genes by gene_id: a repeated ID keeps its first place, its last exons."""
     kept = {}
     for g in genes:
-        kept[g.name] = g if g.name not in kept else kept[g.name].__class__(
-            **{**kept[g.name].__dict__, "exon_starts": g.exon_starts, "exon_ends": g.exon_ends})
+        kept[g.name] = g if g.name not in kept else replace(
+            kept[g.name], exon_starts=g.exon_starts, exon_ends=g.exon_ends)
     return list(kept.values())
 
 

@@ -389,3 +389,32 @@ def test_pangolin_scorer_needs_a_pangolin_model(vcf, tmp_path, capsys):
     code, err = _score([str(vcf), "-R", str(FASTA), "-A", str(table), "--scorer", "pangolin",
                         "-o", str(tmp_path / "o.vcf"), "-q"], capsys)
     assert code != 0 and err.count("\n") == 1 and "--scorer pangolin: only for the models" in err
+
+
+def test_gff3_gives_the_gtf_s_genes(tmp_path):
+    """The golden GTF rewritten as Ensembl writes GFF3: the same genes, extents and sites."""
+    lines = ["##gff-version 3"]
+    for line in GTF.read_text().splitlines():
+        f = line.split("\t")
+        a = dict((k, v.strip('"')) for k, v in (p.strip().split(" ", 1) for p in f[8].split(";")
+                                               if p.strip()) if k != "tag")
+        tags = [p.strip().split(" ", 1)[1].strip('"') for p in f[8].split(";")
+                if p.strip().startswith("tag ")]
+        if f[2] == "gene":
+            attrs = f"ID=gene:{a['gene_id']};gene_id={a['gene_id']};Name={a['gene_name']}"
+            kind = "gene"
+        elif f[2] == "transcript":
+            attrs = (f"ID=transcript:{a['transcript_id']};Parent=gene:{a['gene_id']};"
+                     f"tag={','.join(tags)}")
+            kind = "mRNA"
+        else:
+            attrs = f"Parent=transcript:{a['transcript_id']};rank={a['exon_number']}"
+            kind = "exon"
+        lines.append("\t".join(f[:2] + [kind] + f[3:8] + [attrs]))
+    path = tmp_path / "genes.gff3"
+    path.write_text("\n".join(lines) + "\n")
+    gff3, gtf = sp.PangolinGenes.read(path), sp.PangolinGenes.read(GTF)
+    assert [(g.name, g.strand, g.tx_start, g.tx_end, g.exon_starts, g.exon_ends)
+            for g in gff3.genes] == [(g.name, g.strand, g.tx_start, g.tx_end, g.exon_starts,
+                                      g.exon_ends) for g in gtf.genes]
+    assert sum(len(g.exon_starts) for g in gff3.genes) > 80
