@@ -169,14 +169,19 @@ def prepare(opts: Options, output_path: str) -> Run:
     scorer = registry.scorers().get(opts.scorer)
     reference = Reference(opts.reference)
     try:
+        model = registry.model(opts.model)
+        if model.scorer:  # a model whose outputs need their own scorer (Pangolin's)
+            scorer = registry.scorers().get(model.scorer)
+        elif scorer.output is not None:
+            raise UsageError(f"--scorer {scorer.name}: only for the models that name it "
+                             f"(--model {model.name} gives SpliceAI's scores)")
         transcripts = opts.transcripts
-        if transcripts is None and opts.per_transcript \
+        if scorer.output is None and transcripts is None and opts.per_transcript \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:
             transcripts = "all"  # --per-transcript scores every transcript a GTF holds
-        genes = registry.load_annotation(opts.annotation, transcripts=transcripts)
+        genes = scorer.load_annotation(opts.annotation, transcripts=transcripts)
         if opts.mask and not genes.has_splice_sites:
             raise UsageError(f"-M 1 needs annotated splice sites; -A {opts.annotation} has none")
-        model = registry.model(opts.model)
         settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
                                   per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
                                   pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
@@ -190,6 +195,15 @@ def prepare(opts: Options, output_path: str) -> Run:
                     "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
+        if scorer.output is not None:  # entries other than SpliceAI's: writers ask the registry
+            run_info["info"] = scorer.output.info_id
+            if opts.precomputed or opts.score_cache:
+                raise UsageError(f"--precomputed and --score-cache hold SpliceAI scores; the "
+                                 f"{scorer.name} scorer's INFO/{scorer.output.info_id} cannot "
+                                 f"use them")
+            if not writer_cls.writes_any_output:
+                raise UsageError(f"the {writer_cls.name} writer writes SpliceAI entries only; "
+                                 f"use vcf, tsv or jsonl for INFO/{scorer.output.info_id}")
         lookups = open_lookups(opts, ctx, run_info)
         # Lookups first, as they are asked: "precomputed+cache+fast".
         run_info["scorer"] = "+".join([lookup.name for lookup in lookups] + [scorer.name])

@@ -1,10 +1,11 @@
 """The scoring stages after reading: plan -> lookups -> model run -> finish; the scorer contract.
 
 A :class:`Scorer` is the model-run stage: it gets planned tasks (each carrying its windows and
-geometry) and returns the model's REF and ALT tracks for each. Planning (:func:`delta.plan`) and
-finishing (:func:`delta.finish`) are the same for every scorer, so scorers differ only in how the
-model runs. Lookups (:mod:`spliceannot.lookup`) answer records from stored scores before any
-model runs.
+geometry) and returns the model's REF and ALT tracks for each. Planning and finishing default to
+SpliceAI's (:func:`delta.plan`, :func:`delta.finish`), so the built-in scorers differ only in how
+the model runs; a scorer for a model with other semantics (Pangolin's) overrides ``plan``,
+``finish`` and ``load_annotation`` and declares the ``output`` its entries are written as.
+Lookups (:mod:`spliceannot.lookup`) answer records from stored scores before any model runs.
 """
 
 from abc import ABC, abstractmethod
@@ -20,12 +21,43 @@ class ScoringContext:
     options: object = None  # scoring.Options of the run (device, batch size, ...), if any
 
 
+@dataclass(frozen=True)
+class Output:
+    """How a scorer's entries are written, where they are not SpliceAI's: the VCF INFO field
+    (``info_id``, ``description``) and the TSV columns one entry fills (``fields``). Entries then
+    provide ``format()`` (the INFO text of one entry), ``columns()`` (one value per field) and
+    ``as_dict()`` (JSON)."""
+
+    info_id: str
+    description: str
+    fields: tuple
+
+
 class Scorer(ABC):
     """A plugin contract: ``run`` turns tasks into (y_ref, y_alt) track pairs, in order, each
     (n, 3) in the task's strand orientation, as ``ctx.model.predict`` gives for one window."""
 
     name: str = ""
     description: str = ""
+    output: Output = None  # None: SpliceAI's INFO/SpliceAI entries (delta.DeltaScore)
+
+    def load_annotation(self, spec: str, **options):
+        """The gene table planning reads, from ``-A spec`` (default: the registered source)."""
+        from . import registry
+
+        return registry.load_annotation(spec, **options)
+
+    def plan(self, variant, ctx: "ScoringContext"):
+        """One record's plan: ``reason``, ``tasks()`` and ``result(scores)`` (a delta.Plan)."""
+        from . import delta
+
+        return delta.plan(variant, ctx.reference, ctx.genes, ctx.model.context, ctx.settings)
+
+    def finish(self, task, y_ref, y_alt, ctx: "ScoringContext"):
+        """One task's entry from its model tracks (a delta.DeltaScore)."""
+        from . import delta
+
+        return delta.finish(task, y_ref, y_alt, ctx.settings)
 
     @abstractmethod
     def run(self, tasks: list, ctx: ScoringContext) -> list:
@@ -58,10 +90,7 @@ def score_chunk(variants: list, ctx: ScoringContext, scorer: Scorer, lookups) ->
     """The pipeline on one chunk: plan each variant, let ``lookups`` answer what they can (in
     order), run the model on the rest, finish, and hand the model's results back to the lookups
     that store them. Returns one :class:`~spliceannot.delta.Result` per variant, in order."""
-    from . import delta
-
-    plans = [delta.plan(v, ctx.reference, ctx.genes, ctx.model.context, ctx.settings)
-             for v in variants]
+    plans = [scorer.plan(v, ctx) for v in variants]
     # Unscored records and those with nothing for a model (1.3.1's '.' MNVs) are final now.
     results = [p.result() if p.reason is not None or not p.tasks() else None for p in plans]
     for lookup in lookups:
@@ -74,7 +103,7 @@ def score_chunk(variants: list, ctx: ScoringContext, scorer: Scorer, lookups) ->
     tasks = [t for i in todo for t in plans[i].tasks()]
     tracks = iter(scorer.run(tasks, ctx) if tasks else ())
     for i in todo:
-        scores = [delta.finish(t, *next(tracks), ctx.settings) for t in plans[i].tasks()]
+        scores = [scorer.finish(t, *next(tracks), ctx) for t in plans[i].tasks()]
         results[i] = plans[i].result(scores)
     if todo:
         for lookup in lookups:

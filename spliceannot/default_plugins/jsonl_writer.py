@@ -4,7 +4,7 @@ import json
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.writer import TextWriter
+from spliceannot.io.writer import TextWriter, entry_output
 
 
 def entry_dict(score) -> dict:
@@ -28,9 +28,11 @@ class JsonlOutput(TextWriter):
     name = "jsonl"
     description = "JSON lines: a first line with the run settings, then one object per record"
     suffixes = (".jsonl", ".jsonl.gz", ".ndjson")
+    writes_any_output = True
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
+        self._entry = entry_dict if entry_output(run_info) is None else (lambda e: e.as_dict())
         self._handle.write(json.dumps({"spliceannot": run_info}) + "\n")
 
     @classmethod
@@ -42,7 +44,7 @@ class JsonlOutput(TextWriter):
         row = {"chrom": v.chrom, "pos": v.pos, "id": v.id, "ref": v.ref, "alts": v.alts}
         if result.reason is None:
             row["status"] = "scored"
-            row["scores"] = [entry_dict(e) for e in result.entries]
+            row["scores"] = [self._entry(e) for e in result.entries]
             if result.alt_skips:
                 row["skipped_alts"] = [{"allele": a, "reason": r} for a, r in result.alt_skips]
         else:

@@ -3,7 +3,7 @@
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.writer import TextWriter
+from spliceannot.io.writer import TextWriter, entry_output
 
 COLUMNS = ["CHROM", "POS", "ID", "REF"] + delta.FIELDS + ["STATUS"]
 
@@ -17,12 +17,15 @@ class TsvOutput(TextWriter):
     name = "tsv"
     description = "tab-separated, one row per record x ALT x gene, with a header line and a STATUS column"
     suffixes = (".tsv", ".tsv.gz", ".txt")
+    writes_any_output = True
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
         for key, value in run_info.items():
             self._handle.write(f"## spliceannot_{key}={value}\n")
-        self._columns = columns(bool(run_info.get("raw")))
+        self._output = entry_output(run_info)
+        self._columns = columns(bool(run_info.get("raw"))) if self._output is None else \
+            COLUMNS[:4] + list(self._output.fields) + COLUMNS[-1:]
         self._handle.write("\t".join(self._columns) + "\n")
 
     @classmethod
@@ -37,7 +40,8 @@ class TsvOutput(TextWriter):
         rows = []
         if result.reason is None:
             for entry in result.entries:
-                rows.append(head + entry.format().split("|") + ["scored"])
+                cells = entry.format().split("|") if self._output is None else entry.columns()
+                rows.append(head + cells + ["scored"])
             for alt, reason in result.alt_skips:
                 rows.append(head + [alt, "."] + blank + [f"skipped: {reason}"])
         else:

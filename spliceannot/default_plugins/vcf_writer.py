@@ -3,7 +3,7 @@
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
 from spliceannot.io.vcf import VcfWriter, output_mode
-from spliceannot.io.writer import Writer
+from spliceannot.io.writer import Writer, entry_output
 
 
 class VcfOutput(Writer):
@@ -13,18 +13,25 @@ class VcfOutput(Writer):
     resumable = True
     mergeable = True
     default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
+    writes_any_output = True
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
-        reader.add_info(delta.INFO_ID, ".", "String",
-                        delta.info_description(raw=bool(run_info.get("raw"))))
+        output = entry_output(run_info)
+        if output is None:
+            self._info = delta.INFO_ID
+            reader.add_info(delta.INFO_ID, ".", "String",
+                            delta.info_description(raw=bool(run_info.get("raw"))))
+        else:  # another scorer's entries (Pangolin's INFO/Pangolin)
+            self._info = output.info_id
+            reader.add_info(output.info_id, ".", "String", output.description)
         for key, value in run_info.items():
             reader.add_meta(f"spliceannot_{key}", str(value))
         self._out = VcfWriter(path, reader, output_mode(self.target))
 
     def write(self, record, result):
         entries = result.entries if result.reason is None else []
-        info = {delta.INFO_ID: ",".join(e.format() for e in entries)} if entries else {}
+        info = {self._info: ",".join(e.format() for e in entries)} if entries else {}
         self._out.write(record, info)
 
     @classmethod

@@ -37,8 +37,7 @@ import numpy as np
 import torch
 
 from .cone import Alt, Cone, build_tracks, split_alt
-from .inference import (CUDA_SHAPES, InferenceNet, ensemble_mean, position_invariant,
-                        predict_windows)
+from .inference import CUDA_SHAPES, position_invariant, predict_windows
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 EXACT_PRECISIONS = ("fp32", "tf32")  # tf32 is plain fp32 on CPU
@@ -64,7 +63,7 @@ class Engine:
         if next(nets[0].parameters()).device == self.device:
             self.nets = model.inference_nets()
         else:
-            self.nets = [InferenceNet(n, self.device) for n in nets]
+            self.nets = [model.inference_net(n, self.device) for n in nets]
         layout = self.nets[0].units_layout
         if any(n.units_layout != layout for n in self.nets):
             raise ValueError("ensemble members differ in layout")
@@ -79,6 +78,7 @@ class Engine:
                 net.set_fixed_shapes(CUDA_SHAPES)
             self.exact = position_invariant(self.nets[0])
         self.temperatures = model.temperatures
+        self.combine = model.combine  # members' outputs -> the model's (a mean for SpliceAI)
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
         self.span = span
@@ -179,7 +179,7 @@ class Engine:
         ti, off = (np.array([k[i] for k in keys]) for i in (0, 1))
         ref_rows = self._upload(((ti * length + off)[:, None] + np.arange(cov)[None]).ravel())
         # One head + softmax launch per member for all REF windows, and one per ALT batch.
-        ref_total, alt_total = None, [None] * len(batches)
+        ref_outs, alt_outs = [], [[] for _ in batches]
         self._set_tf32()
         with torch.inference_mode(), self._autocast():
             for net in self.nets:
@@ -187,21 +187,20 @@ class Engine:
                 skip, stages = net.forward(x, keep=True)
                 s = skip.reshape(-1, skip.shape[2]).index_select(0, ref_rows)
                 p = net.probs(s.view(len(keys), cov, -1), self.temperatures)
-                ref_total = p if ref_total is None else ref_total + p
+                ref_outs.append(p)
                 self.stats["ref seconds"] += time.perf_counter() - started
                 started = time.perf_counter()
                 for j, (cone, sub) in enumerate(batches):
                     p = net.probs(self._alt_pass(net, stages, sub, cone), self.temperatures)
-                    alt_total[j] = p if alt_total[j] is None else alt_total[j] + p
+                    alt_outs[j].append(p)
                 self.stats["alt seconds"] += time.perf_counter() - started
                 del stages, skip
-        members = len(self.nets)
-        y_ref = ensemble_mean(ref_total, members).float().cpu().numpy()
+        y_ref = self.combine(ref_outs).float().cpu().numpy()
         for k, key in enumerate(keys):
             for i in ref_windows[key]:
                 results[i][0] = y_ref[k]
-        for (_, sub), total in zip(batches, alt_total):
-            y_alt = ensemble_mean(total, members).float().cpu().numpy()
+        for (_, sub), outs in zip(batches, alt_outs):
+            y_alt = self.combine(outs).float().cpu().numpy()
             for b, first in enumerate(sub):
                 for alt in twins[id(first)]:
                     results[alt.index][1] = y_alt[b]
@@ -223,7 +222,8 @@ class Engine:
 
     def _window(self, x):
         xt = self._upload(np.asarray(x, dtype=np.float32)[None])
-        return predict_windows(self.nets, xt, self.temperatures).float().cpu().numpy()[0]
+        return predict_windows(self.nets, xt, self.temperatures,
+                               self.combine).float().cpu().numpy()[0]
 
     def _set_tf32(self):
         if self.device.type == "cuda":

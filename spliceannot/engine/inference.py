@@ -273,12 +273,16 @@ class InferenceNet:
         return torch.softmax(logits.contiguous(), dim=-1)
 
 
-def predict_windows(nets, x, temperatures=None):
+def predict_windows(nets, x, temperatures=None, combine=None):
     """Whole windows x (B, L, 4) on ``nets``' device -> the ensemble's mean probabilities
     (B, L - context, 3): softmaxes summed in member order, divided by the member count, as
-    :meth:`spliceannot.models.EnsembleModel.predict` defines them."""
+    :meth:`spliceannot.models.EnsembleModel.predict` defines them; or, given ``combine`` (the
+    model's :meth:`~spliceannot.models.EnsembleModel.combine`), what it makes of the members'
+    outputs."""
     if x.is_cuda:
         fp32_on_cuda()
+    if combine is not None:
+        return combine([net.probs(net.forward(x)[0], temperatures) for net in nets])
     total = None
     for net in nets:
         p = net.probs(net.forward(x)[0], temperatures)

@@ -23,6 +23,8 @@ class Writer(ABC):
     mergeable: bool = False  # implements header_length() (or merge()) for --engine ray
     minimal_alleles: bool = False  # the run scores ALTs in minimal spelling (Settings.minimal)
     default_format: bool = False  # chosen for stdout and unknown file names (one writer sets it)
+    # Writes the entries of any scorer's ``output`` (scorer.Output), not only SpliceAI's.
+    writes_any_output: bool = False
 
     def __init__(self, path: str, reader, run_info: dict, target: str = None):
         """``path`` is where to write ('-' is stdout); ``target`` the name the output will have
@@ -112,6 +114,21 @@ class Writer(ABC):
         header, then every part's body. Writers whose output is not in input order override it."""
         with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as out:
             out.writelines(cls.merged_lines(parts))
+
+
+def entry_output(run_info: dict):
+    """The :class:`~spliceannot.scorer.Output` of the run's entries, or None for SpliceAI's:
+    ``run_info["info"]`` names the INFO field, and the registered scorer declaring it says how
+    its entries are written."""
+    info = run_info.get("info")
+    if info is None:
+        return None
+    from .. import registry
+
+    for scorer in registry.scorers().values():
+        if scorer.output is not None and scorer.output.info_id == info:
+            return scorer.output
+    raise UsageError(f"no registered scorer writes INFO/{info}")
 
 
 def open_writer(cls, path: str, reader, run_info: dict, target: str):

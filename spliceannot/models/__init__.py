@@ -18,6 +18,9 @@ class Model(ABC):
     # True for backends whose networks the fast engine can take apart (``networks()`` returns
     # SpliceNets); others run window by window on ``predict``.
     runs_on_engine: bool = False
+    # The scorer this model's outputs need (a registered name), where SpliceAI's delta scores do
+    # not apply (Pangolin's usage tracks): the run then uses it whatever --scorer says.
+    scorer: str = None
 
     @abstractmethod
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -34,6 +37,26 @@ class Model(ABC):
     def info(self) -> dict:
         """What `spliceannot models` shows and the VCF header records."""
         return {"name": self.name, "context": self.context, "description": self.description}
+
+    # What the engine asks of a backend that ``runs_on_engine`` besides its networks.
+
+    def inference_net(self, net, device=None):
+        """One member frozen for inference on ``device`` (default: where its weights are); a
+        backend whose members end in another head (Pangolin's sigmoid) returns its subclass."""
+        from ..engine.inference import InferenceNet
+
+        return InferenceNet(net, device)
+
+    def combine(self, outputs: list):
+        """The members' per-window outputs (each (B, n, C), in member order) -> the model's:
+        their sum in member order divided by the count, the one expression both the engine and
+        ``predict`` use. A backend that keeps its members apart (Pangolin) overrides it."""
+        from ..engine.inference import ensemble_mean
+
+        total = outputs[0]
+        for p in outputs[1:]:
+            total = total + p
+        return ensemble_mean(total, len(outputs))
 
 
 class EnsembleModel(Model):
@@ -70,9 +93,7 @@ class EnsembleModel(Model):
     def inference_nets(self) -> list:
         """The members frozen for inference (:mod:`spliceannot.engine.inference`), built once."""
         if getattr(self, "_inference", None) is None:  # subclasses may skip __init__
-            from ..engine.inference import InferenceNet
-
-            self._inference = [InferenceNet(net) for net in self.networks()]
+            self._inference = [self.inference_net(net) for net in self.networks()]
         return self._inference
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -85,4 +106,5 @@ class EnsembleModel(Model):
             torch.backends.cuda.matmul.allow_tf32 = False
         with torch.inference_mode():
             xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
-            return predict_windows(nets, xt, self.temperatures).float().cpu().numpy()
+            return predict_windows(nets, xt, self.temperatures,
+                                   self.combine).float().cpu().numpy()
