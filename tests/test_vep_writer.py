@@ -412,3 +412,34 @@ def test_lines_are_keyed_as_worked_by_hand(shapes_vcf, tmp_path):
 
     p, r, (a,) = named["CTG>AAG"]  # a true MNV is unscored without --trim-alleles: no line
     assert (p, r, a) not in by and (p, r[:2], a[:2]) not in by
+
+
+def test_a_records_own_spelling_wins_over_anothers_key(shapes_vcf, tmp_path):
+    """CT>CTT at P is keyed T>TT at P+1; a record T>TT at P+1 in the same input is scored as
+    itself, so its line comes last at P+1 and is the one VEP (the last match) keeps for it."""
+    records, _, _, _, prev_base = shapes_vcf
+    p, r, (a,), _ = next(rec for rec in records if rec[3] == "CT>CTT in a run")
+    vcf = tmp_path / "both.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr16>\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   f"chr16\t{p}\tx\t{r}\t{a}\t.\t.\t.\n"
+                   f"chr16\t{p + 1}\tw\t{r[1]}\t{r[1] * 2}\t.\t.\t.\n")
+    undo = add_models(BaseCountModel())
+    try:
+        opts = dict(reference=str(CHR16_FASTA), annotation=str(CHR16_GTF),
+                    model=BaseCountModel.name)
+        export, plain = tmp_path / "out.vep.vcf.gz", tmp_path / "out.vcf"
+        score_file(str(vcf), str(export), Options(**opts))
+        score_file(str(vcf), str(plain), Options(**opts))
+    finally:
+        undo()
+    own = [l.rstrip("\n").split("\t")[7].split("SpliceAI=")[1] for l in open(plain)
+           if l.startswith("chr16") and "\tw\t" in l][0]
+    gene, values = own.split("|")[1], own.split("|")[2:]
+    body = [vep_parse(l) for l in pysam.BGZFile(str(export)).read().decode().splitlines()
+            if not l.startswith("#")]
+    at = [h["values"] for h in body if (h["pos"], h["ref"], h["alt"]) == (p + 1, r[1], r[1] * 2)]
+    assert len(at) == 2 and at[0] != at[1]  # x's key line first, then w's own
+    with pysam.TabixFile(str(export)) as tbx:
+        (found,) = emulate_vep(tbx, prev_base, "chr16", p + 1, r[1], [r[1] * 2])
+    assert found[gene] == (p + 1, values)

@@ -11,8 +11,8 @@ The key VEP compares (release 115, default options) is the record as VEP's VCF p
 compared as exact strings: no minimising, no left-aligning. The parser drops the first base of
 REF and every ALT (POS + 1) only when the record is an indel (some ALT's length differs from
 REF's) and that base is shared by REF and the ALT, or, in a multi-ALT record, by REF and *all*
-ALTs (``*`` aside). Where that leaves an allele empty the plugin puts the preceding base back,
-which gives the record as written. Equal-length records (SNVs, MNVs) are never changed. So:
+ALTs (``*`` aside). Where that leaves any allele empty the plugin puts the preceding base back
+on all of them, which gives the record as written. Equal-length records (SNVs, MNVs) are never changed. So:
 
     CT>CTT      at P  ->  T>TT at P+1       TT>TA, CTG>AAG   ->  as written at P
     TGGG>TGG    at P  ->  GGG>GG at P+1     C>CT, AGG>A      ->  as written at P
@@ -21,7 +21,7 @@ which gives the record as written. Equal-length records (SNVs, MNVs) are never c
 
 Each scored ALT x gene is written under that key, and under its normalized spelling too (the
 ALT alone with shared trailing, then leading, bases trimmed, one anchor kept: what ``bcftools
-norm -m -any`` leaves), so raw and normalized inputs both find it; one line where the two agree.
+norm -m -any`` leaves), so raw and normalized inputs both find it; one line where spellings agree.
 DP are relative to each line's POS. This writer declares ``minimal_alleles``, so the run scores
 every ALT as its normalized spelling with 1.3.1's rules (``CT>CTT`` gets ``C>CT``'s scores, an
 MNV with a shared base its SNV's, even without --trim-alleles), and both lines carry those
