@@ -416,7 +416,8 @@ def test_lines_are_keyed_as_worked_by_hand(shapes_vcf, tmp_path):
 
 def test_a_records_own_spelling_wins_over_anothers_key(shapes_vcf, tmp_path):
     """CT>CTT at P is keyed T>TT at P+1; a record T>TT at P+1 in the same input is scored as
-    itself, so its line comes last at P+1 and is the one VEP (the last match) keeps for it."""
+    itself: its own line stays and the other's key line goes, so VEP and --precomputed find
+    its own scores at that key."""
     records, _, _, _, prev_base = shapes_vcf
     p, r, (a,), _ = next(rec for rec in records if rec[3] == "CT>CTT in a run")
     vcf = tmp_path / "both.vcf"
@@ -439,7 +440,10 @@ def test_a_records_own_spelling_wins_over_anothers_key(shapes_vcf, tmp_path):
     body = [vep_parse(l) for l in pysam.BGZFile(str(export)).read().decode().splitlines()
             if not l.startswith("#")]
     at = [h["values"] for h in body if (h["pos"], h["ref"], h["alt"]) == (p + 1, r[1], r[1] * 2)]
-    assert len(at) == 2 and at[0] != at[1]  # x's key line first, then w's own
+    assert at == [values]
+    x = [h["values"] for h in body if (h["pos"], h["ref"], h["alt"]) == (p, r[0], r[:2])]
+    # x's scores, at P+1, would have been another value under the same key
+    assert len(x) == 1 and x[0][:4] + [str(int(d) - 1) for d in x[0][4:]] != values
     with pysam.TabixFile(str(export)) as tbx:
         (found,) = emulate_vep(tbx, prev_base, "chr16", p + 1, r[1], [r[1] * 2])
     assert found[gene] == (p + 1, values)

@@ -25,9 +25,10 @@ norm -m -any`` leaves), so raw and normalized inputs both find it; one line wher
 DP are relative to each line's POS. This writer declares ``minimal_alleles``, so the run scores
 every ALT as its normalized spelling with 1.3.1's rules (``CT>CTT`` gets ``C>CT``'s scores, an
 MNV with a shared base its SNV's, even without --trim-alleles), and both lines carry those
-scores. Where a different record is spelled as another's key at the same POS, its normalized
-line is written after the other's key line, so VEP, keeping the last match, gives it its own
-scores. Entries still without scores (a true MNV or delins without --trim-alleles) and unscored
+scores. Where another record's normalized spelling is this one's key, that record's own line
+is kept and the key line dropped, so a file never holds one key with two values (VEP and
+--precomputed both find the scores of the spelling itself); across Ray shards the own line
+comes after the key line at that POS, where VEP, keeping the last match, uses it. Entries still without scores (a true MNV or delins without --trim-alleles) and unscored
 records are left out, as in Illumina's precomputed files.
 
 VEP's ``--minimal`` re-spells each ALT before the lookup: shared leading, then trailing, bases
@@ -58,7 +59,9 @@ class VepOutput(Writer):
         if path == "-":
             raise UsageError("the vep writer makes a bgzip + tabix file; give -o NAME.vep.vcf.gz")
         self._order = {c: i for i, c in enumerate(reader.contigs)}
-        self._lines = []  # (contig rank, pos, kind, n, line): sorted at close, tabix needs order
+        # (contig rank, pos, kind, n, (REF, ALT, SYMBOL), line): sorted at close, tabix needs
+        # order; kind 1 is a record's own normalized spelling, 0 a key spelling only.
+        self._lines = []
 
     def write(self, record, result):
         if result.reason is not None:
@@ -71,8 +74,6 @@ class VepOutput(Writer):
                 continue
             shift, ref_len, alt = delta.trim_alleles(v.ref, entry.alt)
             normalized = (shift, v.ref[shift:shift + ref_len].upper(), alt.upper())
-            # Key-only spellings first: where another record's normalized spelling is this
-            # one's key, it comes after at that POS and is the one VEP (the last match) keeps.
             spellings = {k: 0 for k in (keys[entry.alt], minimal_key(v.ref, entry.alt)) if k}
             spellings.pop(normalized, None)
             spellings[normalized] = 1
@@ -81,7 +82,7 @@ class VepOutput(Writer):
                 pos = v.pos + offset
                 line = "\t".join([v.chrom, str(pos), v.id or ".", ref, alt, ".", ".",
                                   f"{delta.INFO_ID}={moved.format()}"])
-                self._lines.append((rank, pos, kind, len(self._lines), line))
+                self._lines.append((rank, pos, kind, len(self._lines), (ref, alt, entry.gene), line))
 
     def header(self) -> list:
         lines = ["##fileformat=VCFv4.2",
@@ -98,9 +99,12 @@ class VepOutput(Writer):
         from spliceannot.io.output import ByteSink, TextSink, write_error
 
         self._lines.sort()
+        own = {(rank, pos, key) for rank, pos, kind, _, key, _ in self._lines if kind}
+        body = [line for rank, pos, kind, _, key, line in self._lines
+                if kind or (rank, pos, key) not in own]
         handle = TextSink(ByteSink(self.path), compress=True)
         try:
-            handle.write("\n".join(self.header() + [line for *_, line in self._lines]) + "\n")
+            handle.write("\n".join(self.header() + body) + "\n")
         finally:
             handle.close()
         # The index is named for the final file: the pipeline renames OUT.partial to OUT.
