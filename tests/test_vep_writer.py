@@ -175,7 +175,8 @@ def test_lines_are_minimal_so_vep_finds_them(tmp_path, trim):
     ("CAG", ["CAGAG"], [(1, "AG", "AGAG")], [(2, "G", "GAG")]),
     # multi-ALT: the base shared by REF and every ALT; an emptied allele gives the record back
     ("GC", ["G", "GCC"], [(0, "GC", "G"), (0, "GC", "GCC")], [(0, "GC", "G"), (1, "C", "CC")]),
-    ("CAG", ["CAGAG", "CA"], [(1, "AG", "AGAG"), (1, "AG", "A")], [(2, "G", "GAG"), (1, "AG", "A")]),
+    ("CAG", ["CAGAG", "CA"], [(1, "AG", "AGAG"), (1, "AG", "A")],
+     [(2, "G", "GAG"), (1, "AG", "A")]),
     ("CA", ["C", "TA"], [(0, "CA", "C"), (0, "CA", "TA")], [(0, "CA", "C"), (0, "C", "T")]),
     ("A", ["C", "G"], [(0, "A", "C"), (0, "A", "G")], [(0, "A", "C"), (0, "A", "G")]),
     # MNVs stay as written (not even a shared base goes)

@@ -12,7 +12,7 @@ compared as exact strings: no minimising, no left-aligning. The parser drops the
 REF and every ALT (POS + 1) only when the record is an indel (some ALT's length differs from
 REF's) and that base is shared by REF and the ALT, or, in a multi-ALT record, by REF and *all*
 ALTs (``*`` aside). Where that leaves any allele empty the plugin puts the preceding base back
-on all of them, which gives the record as written. Equal-length records (SNVs, MNVs) are never changed. So:
+on all of them, which gives the record as written. SNVs and MNVs are never changed. So:
 
     CT>CTT      at P  ->  T>TT at P+1       TT>TA, CTG>AAG   ->  as written at P
     TGGG>TGG    at P  ->  GGG>GG at P+1     C>CT, AGG>A      ->  as written at P
@@ -21,15 +21,16 @@ on all of them, which gives the record as written. Equal-length records (SNVs, M
 
 Each scored ALT x gene is written under that key, and under its normalized spelling too (the
 ALT alone with shared trailing, then leading, bases trimmed, one anchor kept: what ``bcftools
-norm -m -any`` leaves), so raw and normalized inputs both find it; one line where spellings agree.
-DP are relative to each line's POS. This writer declares ``minimal_alleles``, so the run scores
-every ALT as its normalized spelling with 1.3.1's rules (``CT>CTT`` gets ``C>CT``'s scores, an
-MNV with a shared base its SNV's, even without --trim-alleles), and both lines carry those
-scores. Where another record's normalized spelling is this one's key, that record's own line
-is kept and the key line dropped, so a file never holds one key with two values (VEP and
---precomputed both find the scores of the spelling itself); across Ray shards the own line
-comes after the key line at that POS, where VEP, keeping the last match, uses it. Entries still without scores (a true MNV or delins without --trim-alleles) and unscored
-records are left out, as in Illumina's precomputed files.
+norm -m -any`` leaves), so raw and normalized inputs both find it; one line where spellings
+agree. DP are relative to each line's POS. This writer declares ``minimal_alleles``, so the run
+scores every ALT as its normalized spelling with 1.3.1's rules (``CT>CTT`` gets ``C>CT``'s
+scores, an MNV with a shared base its SNV's, even without --trim-alleles), and every line of the
+ALT carries those scores. Where another record's own spelling is this one's key (``T>TT`` at
+P+1 beside ``CT>CTT`` at P), the other's line is kept and the key line dropped, so a file holds
+one value per key and VEP and --precomputed find the scores of that spelling itself (a file
+merged from Ray shards can keep both when the two records fell in different shards). Entries
+still without scores (a true MNV or delins without --trim-alleles) and unscored records are
+left out, as in Illumina's precomputed files.
 
 VEP's ``--minimal`` re-spells each ALT before the lookup: shared leading, then trailing, bases
 trimmed (``TGGG>TGG`` is the deletion of the G at P+3), an emptied allele re-anchored on the
@@ -82,7 +83,8 @@ class VepOutput(Writer):
                 pos = v.pos + offset
                 line = "\t".join([v.chrom, str(pos), v.id or ".", ref, alt, ".", ".",
                                   f"{delta.INFO_ID}={moved.format()}"])
-                self._lines.append((rank, pos, kind, len(self._lines), (ref, alt, entry.gene), line))
+                self._lines.append((rank, pos, kind, len(self._lines), (ref, alt, entry.gene),
+                                    line))
 
     def header(self) -> list:
         lines = ["##fileformat=VCFv4.2",
