@@ -125,6 +125,31 @@ class Run:
         self.reference.close()
 
 
+def check_paths(input_path: str, output_path: str, opts: Options, extra_outputs=()) -> None:
+    """No output may name an input or another output (nor may their partials and locks):
+    refused up front, before an input is truncated. ``extra_outputs``: more ``(label, path)``."""
+    from .io.output import check_distinct, side_files
+
+    def with_index(label, path, suffixes):
+        yield label, path
+        for suffix in suffixes:
+            if os.path.exists(path + suffix):
+                yield f"{label} index", path + suffix
+
+    inputs = [("input VCF", input_path)]
+    inputs += with_index("-R", opts.reference, (".fai", ".gzi"))
+    for label, path in (("-A", opts.annotation), ("--model", opts.model)):
+        if path and os.path.exists(path):
+            inputs.append((label, path))
+    for path in opts.precomputed:
+        inputs += with_index("--precomputed", path, (".tbi", ".csi"))
+    outputs = [("-o", output_path, side_files(output_path))]
+    if opts.rejects:
+        outputs.append(("--rejects", opts.rejects, side_files(opts.rejects)))
+    outputs += [(label, path, []) for label, path in extra_outputs]
+    check_distinct(inputs, outputs)
+
+
 def check_options(opts: Options, output_path: str):
     """The checks that need nothing loaded; returns the writer class."""
     if opts.distance < 0:
@@ -199,6 +224,7 @@ def prepare(opts: Options, output_path: str) -> Run:
 def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     """Score ``input_path`` into ``output_path`` ('-' for stdin/stdout); returns the run summary."""
     check_options(opts, output_path)
+    check_paths(input_path, output_path, opts)
     target = OutputTarget(output_path)
     target.lock()  # before any work: a second run on this output stops here, at once
     try:

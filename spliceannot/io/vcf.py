@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 from ..errors import InputError
+from .output import _BGZF_EOF
 from .vcf_header import HeaderFixer, declared
 from .variant import Variant
 
@@ -44,18 +45,63 @@ def output_mode(path: str) -> str:
     return "w"
 
 
+# The empty block that ends every BGZF file (SAM/BAM spec section 4.1.2). A file cut exactly
+# at a block boundary inflates without error: only this missing marker tells it was cut.
+BGZF_EOF = _BGZF_EOF
+
+
+def is_bgzf(head: bytes) -> bool:
+    """Whether ``head`` (18+ bytes) starts a BGZF block: gzip with the "BC" extra subfield."""
+    return head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
+
+
+class _Tail:
+    """Reads through a stream, keeping its last 28 bytes (where the BGZF EOF block lies)."""
+
+    def __init__(self, stream):
+        self._stream, self.last = stream, b""
+
+    def read(self, size=-1):
+        data = self._stream.read(size)
+        if data:
+            self.last = (self.last + data)[-len(BGZF_EOF):]
+        return data
+
+    def close(self):
+        self._stream.close()
+
+
+def check_bgzf_eof(path: str, tail: bytes = None) -> None:
+    """A BGZF input must end with the EOF block; without it the file was cut short."""
+    if tail is None:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - len(BGZF_EOF)))
+            tail = handle.read()
+    if tail != BGZF_EOF:
+        raise InputError(f"input VCF {path}: BGZF input lacks its end-of-file block: the file "
+                         f"was cut short (a copy or download stopped early?); if it is complete, "
+                         f"recompress it with bgzip")
+
+
 def _open_input(path: str):
-    """A binary stream of the input and whether it is BCF."""
+    """A binary stream of the input, whether it is BCF, and (BGZF on stdin) the tail keeper."""
     raw = sys.stdin.buffer if path == "-" else open(path, "rb")
     stream = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
-    head = stream.peek(4)[:4]
+    head = stream.peek(18)[:18]
+    tail = None
     if head[:2] == b"\x1f\x8b":
+        if is_bgzf(head):
+            if path == "-" or not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+                stream = tail = _Tail(stream)  # checked when the stream ends
+            else:
+                check_bgzf_eof(path)  # before any output is opened
         stream = gzip.GzipFile(fileobj=stream)  # gzip and BGZF alike
         try:
             head = stream.peek(4)[:4]
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"input VCF {path}: corrupt compressed data ({exc})") from None
-    return stream, head[:3] == b"BCF"
+    return stream, head[:3] == b"BCF", tail
 
 
 def parse_line(line: str, number: int) -> Record:
@@ -83,7 +129,7 @@ class VcfReader:
             raise InputError(f"input VCF {path}: no such file")
         self.path = path
         try:
-            self._stream, self.is_bcf = _open_input(path)
+            self._stream, self.is_bcf, self._tail = _open_input(path)
         except OSError as exc:
             raise InputError(f"input VCF {path}: cannot read it ({exc})") from None
         self._added_info, self._added_meta, self._spool = {}, {}, None
@@ -130,6 +176,8 @@ class VcfReader:
             if self.path == "-":
                 with open(self._spool, "wb") as raw:
                     shutil.copyfileobj(self._stream, raw)  # inflated: htslib reads plain BCF
+                if self._tail is not None:
+                    check_bgzf_eof(self.path, self._tail.last)
                 source = self._spool + ".bcf"
                 os.replace(self._spool, source)
             self._stream.close()
@@ -147,15 +195,22 @@ class VcfReader:
 
     def _lines(self):
         number = 0
+        compressed = isinstance(self._stream, gzip.GzipFile)
         try:
             for raw in self._stream:
                 number += 1
+                if compressed and not raw.endswith(b"\n"):
+                    # The last line of a compressed file cut short: a record altered, not ended.
+                    raise InputError(f"input VCF {self.path}: line {number} ends without a line "
+                                     f"end: the compressed input was cut short")
                 # Bytes that are not UTF-8 (Latin-1 IDs, say) travel as surrogate escapes and
                 # are written back unchanged: the output holds the input's bytes.
                 yield raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
         except (EOFError, zlib.error, OSError) as exc:
             raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
                              f"after line {number} ({exc})") from None
+        if self._tail is not None and not self.is_bcf:
+            check_bgzf_eof(self.path, self._tail.last)
 
     @property
     def contigs(self) -> list:
@@ -284,9 +339,10 @@ class VcfWriter:
             self._to_bcf()
 
     def _rewrite_header(self) -> None:
-        from .output import Bgzf, ByteSink
+        from .output import Bgzf, ByteSink, temporary_beside
 
-        tmp = self._text_path + ".header"
+        # A name of our own (mkstemp), never a fixed one a link could already occupy.
+        tmp = temporary_beside(self._text_path, ".header")
         sink = ByteSink(tmp, name=self.path)
         try:
             head = ("\n".join(self.reader.output_header(self._fixer.lines)) + "\n").encode(
@@ -312,9 +368,9 @@ class VcfWriter:
         import pysam
 
         from ..errors import OutputError
-        from .output import write_error
+        from .output import temporary_beside, write_error
 
-        target = self.path if self.direct else self.path + ".bcf"
+        target = self.path if self.direct else temporary_beside(self.path, ".bcf")
         try:
             with pysam.VariantFile(self._text_path) as src:
                 header = src.header.copy()
@@ -331,6 +387,8 @@ class VcfWriter:
                 os.unlink(target)
             raise write_error(exc, self.path) from None
         except ValueError as exc:  # htslib refused a record the text output passed through
+            if not self.direct and os.path.exists(target):
+                os.unlink(target)
             raise OutputError(f"cannot write BCF {self.path}: {exc}") from None
         if self.direct:
             os.unlink(self._text_path)

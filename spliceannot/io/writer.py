@@ -110,7 +110,16 @@ class Writer(ABC):
     def merge(cls, parts: list, path: str, target: str) -> None:
         """Write ``parts`` (complete outputs of consecutive shards, in order) into ``path``: one
         header, then every part's body. Writers whose output is not in input order override it."""
-        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as out:
+        import os
+
+        from .output import PARTIAL_SUFFIX, create_fresh
+
+        if path.endswith(PARTIAL_SUFFIX):  # ours: made anew, never written through a link
+            out = os.fdopen(create_fresh(path), "w", newline="", encoding="utf-8",
+                            errors="surrogateescape")
+        else:
+            out = open(path, "w", newline="", encoding="utf-8", errors="surrogateescape")
+        with out:
             out.writelines(cls.merged_lines(parts))
 
 
