@@ -22,6 +22,7 @@ from . import __version__, delta, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .genes.assembly import check_assembly
 from .io.passthrough import GeneSpans
 from .progress import Progress
 from .io.reference import Reference
@@ -245,6 +246,11 @@ def _score(input_path, target, opts, run) -> Summary:
         torch.set_num_threads(opts.threads)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
+    try:
+        check_assembly(run.reference, run.genes, reader.contig_lengths)
+    except SpliceannotError:
+        reader.close()
+        raise
     output_path, working = target.path, target.working
     done = []
     if opts.resume and not target.direct and os.path.exists(working):

@@ -212,7 +212,8 @@ def test_dev_full_fails_clearly_and_stays_a_device(tmp_path):
     link.symlink_to("/dev/full")
     r = run(vcf, link, "-q", text=True)
     assert r.returncode == 7
-    assert "cannot write output /dev/full: " in error_line(r) and "--resume" not in error_line(r)
+    # a device is written through the name given (a link to /dev/stdout has no other name)
+    assert f"cannot write output {link}: " in error_line(r) and "--resume" not in error_line(r)
     assert link.is_symlink() and sorted(os.listdir(tmp_path)) == ["in.vcf", "o.bcf"]
 
 

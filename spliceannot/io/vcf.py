@@ -25,6 +25,7 @@ from .vcf_header import HeaderFixer, declared
 from .variant import Variant
 
 _POS = re.compile(r"^[0-9]+$")
+_CONTIG_LENGTH = re.compile(r"^##contig=<ID=([^,>]+),(?:.*,)?length=([0-9]+)")
 log = logging.getLogger("spliceannot")
 
 
@@ -215,6 +216,16 @@ class VcfReader:
     @property
     def contigs(self) -> list:
         return list(self._vcf.seqnames)
+
+    @property
+    def contig_lengths(self) -> dict:
+        """``{contig: length}`` as the header's ``##contig=<ID=..,length=..>`` lines state them."""
+        out = {}
+        for line in self.header:
+            m = _CONTIG_LENGTH.match(line)
+            if m:
+                out[m.group(1)] = int(m.group(2))
+        return out
 
     def has_info(self, info_id: str) -> bool:
         return info_id in self._added_info or info_id in declared(self.header)["INFO"]
