@@ -12,6 +12,7 @@ only when the run completes; after a failure or Ctrl-C the partial file stays un
 the error names it, and ``resume`` continues from its last complete record.
 """
 
+import itertools
 import logging
 import math
 import os
@@ -26,7 +27,7 @@ from .genes.assembly import check_assembly
 from .io.passthrough import GeneSpans
 from .progress import Progress
 from .io.reference import Reference
-from .io.resume import check_settings, replay
+from .io.resume import CountsLog, check_settings, reopen_rejects, replay, saved_point
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
@@ -163,7 +164,7 @@ def check_options(opts: Options, output_path: str):
     # Every output name is checked before any work: a missing directory is no reason to lose a run.
     OutputTarget(output_path)
     if opts.rejects:
-        check_writable_path(opts.rejects, "--rejects")
+        OutputTarget(opts.rejects, "--rejects")
     if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
         raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
                          f"created if missing)")
@@ -227,18 +228,23 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     check_options(opts, output_path)
     check_paths(input_path, output_path, opts)
     target = OutputTarget(output_path)
+    rejects = OutputTarget(opts.rejects, "--rejects") if opts.rejects else None
     target.lock()  # before any work: a second run on this output stops here, at once
     try:
+        if rejects:
+            rejects.lock()
         run = prepare(opts, output_path)
         try:
-            return _score(input_path, target, opts, run)
+            return _score(input_path, target, opts, run, rejects)
         finally:
             run.close()
     finally:
         target.unlock()
+        if rejects:
+            rejects.unlock()
 
 
-def _score(input_path, target, opts, run) -> Summary:
+def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     scorer = run.scorer
     if opts.threads:
         import torch
@@ -248,17 +254,18 @@ def _score(input_path, target, opts, run) -> Summary:
     check_contigs(reader, run.reference, run.genes)
     try:
         check_assembly(run.reference, run.genes, reader.contig_lengths)
+        point = _resume_point(target, opts, run, rejects_target)
     except SpliceannotError:
         reader.close()
         raise
     output_path, working = target.path, target.working
-    done = []
-    if opts.resume and not target.direct and os.path.exists(working):
-        done = run.writer_cls.completed(working)
-        check_settings(working, run.run_info)
+    done = ()
+    if point is not None:
         os.replace(working, working + ".old")
+        done = itertools.islice(run.writer_cls.completed(working + ".old"), point.records_out)
     writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
     rejects = None
+    counts_log = None
     complete = False
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on
@@ -267,11 +274,20 @@ def _score(input_path, target, opts, run) -> Summary:
     # Trimming can move POS into a gene: then every record is planned.
     spans = None if opts.trim_alleles else GeneSpans(run.genes, run.reference)
     try:
-        if opts.rejects:
-            rejects = RejectsWriter(opts.rejects)
-        if opts.resume and done:
-            records = replay(records, done, writer, summary)
+        if rejects_target:
+            rejects = RejectsWriter(rejects_target.working, target=rejects_target.path,
+                                    append=point is not None)
+        if run.writer_cls.resumable and not target.direct:
+            counts_log = CountsLog(working, point)
+        if point is not None:
+            replayed = Summary()
+            records = replay(records, done, writer, replayed, point.records_in)
+            if replayed.records_out != point.records_out:
+                raise InputError("--resume: the partial output holds fewer records than its "
+                                 "saved counts; remove it to start over")
             os.unlink(working + ".old")
+            summary = Summary.from_counts(point.counts)
+            summary.resumed = replayed.records_out
             log.info("resumed after %d completed records", summary.records_out)
         with Progress(enabled=opts.progress) as bar:
             chunk = []
@@ -281,10 +297,15 @@ def _score(input_path, target, opts, run) -> Summary:
                     _flush(chunk, run, writer, summary, rejects, opts, spans)
                     bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
                     chunk = []
+                    if counts_log:
+                        counts_log.save(summary, rejects)
             if chunk:
                 _flush(chunk, run, writer, summary, rejects, opts, spans)
                 bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
         writer.close()
+        if rejects:
+            rejects.close()
+            rejects = None
         complete = True
     except KeyboardInterrupt:
         raise Interrupted(_kept("interrupted", working, output_path)) from None
@@ -302,11 +323,40 @@ def _score(input_path, target, opts, run) -> Summary:
                 pass  # the first error is the one to report
         reader.close()
         if rejects:
-            rejects.close()
+            try:
+                rejects.close()
+            except (SpliceannotError, OSError):
+                pass
+        if counts_log:
+            counts_log.close(remove=complete)
         summary.seconds = time.perf_counter() - started
         summary.timings = {k: v - timings_before.get(k, 0) for k, v in _timings(run).items()}
     target.commit()
+    if rejects_target:
+        rejects_target.commit()
     return summary
+
+
+def _resume_point(target, opts, run, rejects_target):
+    """Where --resume continues: the saved point of the partial output (None: from the start,
+    with a fresh output), after checking that the partial and its rejects are this run's."""
+    working = target.working
+    if not opts.resume or target.direct or not os.path.exists(working):
+        return None
+    check_settings(working, run.run_info)
+    point = saved_point(working, run.writer_cls.completed(working))
+    if point is None:
+        log.warning("--resume: %s has no saved point with all its records complete; starting "
+                    "over", working)
+        return None
+    if rejects_target is not None:
+        if point.rejects is None:
+            log.warning("--resume: the interrupted run wrote no --rejects; starting over")
+            return None
+        if rejects_target.direct:
+            raise UsageError(f"--resume continues --rejects in a file; {opts.rejects} is not one")
+        reopen_rejects(rejects_target.working, point, RejectsWriter.HEADER)
+    return point
 
 
 def _timings(run) -> dict:

@@ -238,6 +238,9 @@ class TextSink:
     def flush(self) -> None:
         self._sink.flush()
 
+    def tell(self) -> int:
+        return self._sink.tell()
+
     def close(self) -> None:
         self._sink.close()
 

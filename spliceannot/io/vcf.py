@@ -407,14 +407,13 @@ class VcfWriter:
             os.replace(target, self.path)
 
 
-def read_bcf_lines(path: str) -> list:
-    """Records of a (possibly cut) BCF file as VCF text lines, up to the first unreadable one."""
+def read_bcf_lines(path: str):
+    """Records of a (possibly cut) BCF file as VCF text lines, up to the first unreadable one,
+    read as they are needed."""
     import cyvcf2
 
-    lines = []
     try:
         for raw in cyvcf2.VCF(path):
-            lines.append(str(raw).rstrip("\n"))
+            yield str(raw).rstrip("\n")
     except Exception:
-        pass
-    return lines
+        return

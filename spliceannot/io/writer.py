@@ -141,13 +141,14 @@ class TextWriter(Writer):
 
     mergeable = True
 
-    def __init__(self, path: str, reader, run_info: dict, target: str = None):
+    def __init__(self, path: str, reader, run_info: dict, target: str = None,
+                 append: bool = False):
         super().__init__(path, reader, run_info, target)
         from .output import ByteSink, TextSink
 
         # Every write error becomes one OutputError; a .gz target is BGZF (gzip readers read it).
         compress = path != "-" and self.target.endswith(".gz")
-        self._handle = TextSink(ByteSink(path), compress=compress)
+        self._handle = TextSink(ByteSink(path, append=append), compress=compress)
 
     @classmethod
     def can_merge(cls, target: str) -> bool:
@@ -166,9 +167,19 @@ class RejectsWriter(TextWriter):
     description = "TSV of unscored records and ALTs with their reasons"
     HEADER = "LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n"
 
-    def __init__(self, path: str, reader=None, run_info: dict = None, target: str = None):
-        super().__init__(path, reader, run_info or {}, target)
-        self._handle.write(self.HEADER)
+    def __init__(self, path: str, reader=None, run_info: dict = None, target: str = None,
+                 append: bool = False):
+        """``append``: continue the rejects of an interrupted run (--resume), header and all."""
+        super().__init__(path, reader, run_info or {}, target, append=append)
+        if not append:
+            self._handle.write(self.HEADER)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def tell(self) -> int:
+        """The bytes written so far (call after ``flush``)."""
+        return self._handle.tell()
 
     def write(self, record, result) -> None:
         from .. import delta
