@@ -48,8 +48,9 @@ class Writer(ABC):
     # ---- resume (resumable writers) -----------------------------------------------------------
 
     @classmethod
-    def completed(cls, path: str) -> list:
-        """The complete data lines of a partial output, in input order."""
+    def completed(cls, path: str):
+        """The complete data lines of a partial output, in input order: an iterable read as it
+        is consumed (a partial may be larger than memory)."""
         raise UsageError(f"--resume is not supported by the {cls.name} writer")
 
     def write_done(self, line: str) -> None:
