@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from . import __version__, delta, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
-from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .io.output import PARTIAL_SUFFIX, OutputTarget
 from .genes.assembly import check_assembly
 from .io.passthrough import GeneSpans
 from .progress import Progress
 from .io.reference import Reference
-from .io.resume import CountsLog, check_settings, reopen_rejects, replay, saved_point
+from .io.resume import CountsLog, replay, resume_point
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
@@ -254,7 +254,8 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     check_contigs(reader, run.reference, run.genes)
     try:
         check_assembly(run.reference, run.genes, reader.contig_lengths)
-        point = _resume_point(target, opts, run, rejects_target)
+        point = resume_point(target, run.writer_cls, run.run_info, opts.resume, rejects_target,
+                             RejectsWriter.HEADER)
     except SpliceannotError:
         reader.close()
         raise
@@ -335,28 +336,6 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     if rejects_target:
         rejects_target.commit()
     return summary
-
-
-def _resume_point(target, opts, run, rejects_target):
-    """Where --resume continues: the saved point of the partial output (None: from the start,
-    with a fresh output), after checking that the partial and its rejects are this run's."""
-    working = target.working
-    if not opts.resume or target.direct or not os.path.exists(working):
-        return None
-    check_settings(working, run.run_info)
-    point = saved_point(working, run.writer_cls.completed(working))
-    if point is None:
-        log.warning("--resume: %s has no saved point with all its records complete; starting "
-                    "over", working)
-        return None
-    if rejects_target is not None:
-        if point.rejects is None:
-            log.warning("--resume: the interrupted run wrote no --rejects; starting over")
-            return None
-        if rejects_target.direct:
-            raise UsageError(f"--resume continues --rejects in a file; {opts.rejects} is not one")
-        reopen_rejects(rejects_target.working, point, RejectsWriter.HEADER)
-    return point
 
 
 def _timings(run) -> dict:

@@ -18,6 +18,7 @@ import sys
 import zlib
 
 from ..errors import OutputError, UsageError
+from .files import BGZF_EOF
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -248,7 +249,7 @@ class TextSink:
 # BGZF (SAM/BAM spec section 4.1): a series of gzip members of at most 64 KiB each, carrying
 # their compressed size in a "BC" extra field, ended by an empty member. Written here rather than
 # by htslib so that every write error surfaces as an OSError we can report.
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_BGZF_EOF = BGZF_EOF  # the end-of-file block (io/files.py), written at close
 _BLOCK = 0xff00
 
 

@@ -13,6 +13,7 @@ uninterrupted run's.
 
 import gzip
 import json
+import logging
 import os
 import stat
 import time
@@ -24,6 +25,7 @@ from .files import is_gzip, open_binary
 from .output import COUNTS_SUFFIX, create_fresh
 from .vcf import read_bcf_lines
 
+log = logging.getLogger("spliceannot")
 SAVE_SECONDS = 1.0  # how often a running output saves its counts
 
 
@@ -214,3 +216,28 @@ def _same_bcf(line, record):
     f = line.split("\t", 5)
     return f[0] == v.chrom and f[1] == str(v.pos) and f[3] == v.ref and \
         f[4] == (",".join(v.alts) or ".")
+
+
+def resume_point(target, writer_cls, run_info: dict, resume: bool, rejects_target=None,
+                 rejects_header: str = None):
+    """Where --resume continues: the saved point of ``target``'s partial output (None: from the
+    start, into a fresh output), after checking that the partial and its rejects (the
+    :class:`OutputTarget` of --rejects, if any) are this run's."""
+    working = target.working
+    if not resume or target.direct or not os.path.exists(working):
+        return None
+    check_settings(working, run_info)
+    point = saved_point(working, writer_cls.completed(working))
+    if point is None:
+        log.warning("--resume: %s has no saved point with all its records complete; starting "
+                    "over", working)
+        return None
+    if rejects_target is not None:
+        if point.rejects is None:
+            log.warning("--resume: the interrupted run wrote no --rejects; starting over")
+            return None
+        if rejects_target.direct:
+            raise UsageError(f"--resume continues --rejects in a file; {rejects_target.path} is "
+                             f"not one")
+        reopen_rejects(rejects_target.working, point, rejects_header)
+    return point

@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .output import _BGZF_EOF
+from .files import Tail, check_bgzf_eof, is_bgzf
 from .vcf_header import HeaderFixer, declared
 from .variant import Variant
 
@@ -46,45 +46,6 @@ def output_mode(path: str) -> str:
     return "w"
 
 
-# The empty block that ends every BGZF file (SAM/BAM spec section 4.1.2). A file cut exactly
-# at a block boundary inflates without error: only this missing marker tells it was cut.
-BGZF_EOF = _BGZF_EOF
-
-
-def is_bgzf(head: bytes) -> bool:
-    """Whether ``head`` (18+ bytes) starts a BGZF block: gzip with the "BC" extra subfield."""
-    return head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
-
-
-class _Tail:
-    """Reads through a stream, keeping its last 28 bytes (where the BGZF EOF block lies)."""
-
-    def __init__(self, stream):
-        self._stream, self.last = stream, b""
-
-    def read(self, size=-1):
-        data = self._stream.read(size)
-        if data:
-            self.last = (self.last + data)[-len(BGZF_EOF):]
-        return data
-
-    def close(self):
-        self._stream.close()
-
-
-def check_bgzf_eof(path: str, tail: bytes = None) -> None:
-    """A BGZF input must end with the EOF block; without it the file was cut short."""
-    if tail is None:
-        with open(path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - len(BGZF_EOF)))
-            tail = handle.read()
-    if tail != BGZF_EOF:
-        raise InputError(f"input VCF {path}: BGZF input lacks its end-of-file block: the file "
-                         f"was cut short (a copy or download stopped early?); if it is complete, "
-                         f"recompress it with bgzip")
-
-
 def _open_input(path: str):
     """A binary stream of the input, whether it is BCF, and (BGZF on stdin) the tail keeper."""
     raw = sys.stdin.buffer if path == "-" else open(path, "rb")
@@ -94,7 +55,7 @@ def _open_input(path: str):
     if head[:2] == b"\x1f\x8b":
         if is_bgzf(head):
             if path == "-" or not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
-                stream = tail = _Tail(stream)  # checked when the stream ends
+                stream = tail = Tail(stream)  # checked when the stream ends
             else:
                 check_bgzf_eof(path)  # before any output is opened
         stream = gzip.GzipFile(fileobj=stream)  # gzip and BGZF alike
