@@ -333,6 +333,29 @@ def test_resume_without_saved_counts_starts_over(tmp_path):
     assert out.read_bytes() == full.read_bytes().replace(str(full).encode(), str(out).encode())
 
 
+def test_resume_stopped_while_replaying_continues_from_the_partial_it_read(tmp_path):
+    vcf = tmp_path / "in.vcf"
+    _resume_vcf(vcf, n=30)
+    full = tmp_path / "full.vcf"
+    assert run(score_cmd(vcf, full, "-q")).returncode == 0
+    lines = full.read_bytes().splitlines(keepends=True)
+    head = [l for l in lines if l.startswith(b"#")]
+    body = [l for l in lines if not l.startswith(b"#")]
+    # the first resume read o.vcf.partial (kept as .old), wrote 5 of its 20 records again, died
+    (tmp_path / "o.vcf.partial.old").write_bytes(b"".join(head + body[:20]))
+    (tmp_path / "o.vcf.partial").write_bytes(b"".join(head + body[:5]))
+    counts = {"records_in": 20, "records_out": 20, "scored": 0, "entries": 0, "resumed": 0,
+              "unscored": {}, "alt_skips": {}}
+    (tmp_path / "o.vcf.partial.counts").write_text(json.dumps(
+        {"records_out": 20, "records_in": 20, "counts": counts, "rejects": None}) + "\n")
+    out, summ = tmp_path / "o.vcf", tmp_path / "o.json"
+    r = run(score_cmd(vcf, out, "--resume", "--summary-json", str(summ)))
+    assert r.returncode == 0, r.stderr
+    assert "starting over" not in r.stderr and json.load(open(summ))["resumed"] == 20
+    assert out.read_bytes() == full.read_bytes().replace(str(full).encode(), str(out).encode())
+    assert sorted(os.listdir(tmp_path)) == ["full.vcf", "in.vcf", "o.json", "o.vcf"]
+
+
 def test_completed_records_streams_the_partial(tmp_path):
     from spliceannot.io.resume import completed_records
 

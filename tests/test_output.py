@@ -197,7 +197,8 @@ def test_disk_full_stops_and_never_renames_the_partial(tmp_path, suffix):
     assert r.returncode == 7, r.stderr
     assert "(disk full or file size limit)" in error_line(r)
     assert not out.exists()
-    assert set(os.listdir(outdir)) <= {f"o{suffix}.partial"}  # no lock or temporary left
+    # no lock or temporary left; the partial and (resumable writers) its saved counts are kept
+    assert set(os.listdir(outdir)) <= {f"o{suffix}.partial", f"o{suffix}.partial.counts"}
 
 
 def test_dev_full_fails_clearly_and_stays_a_device(tmp_path):

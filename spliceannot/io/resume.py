@@ -224,7 +224,13 @@ def resume_point(target, writer_cls, run_info: dict, resume: bool, rejects_targe
     start, into a fresh output), after checking that the partial and its rejects (the
     :class:`OutputTarget` of --rejects, if any) are this run's."""
     working = target.working
-    if not resume or target.direct or not os.path.exists(working):
+    if not resume or target.direct:
+        return None
+    if os.path.isfile(working + ".old") and not os.path.islink(working + ".old"):
+        # A resumed run stopped while it wrote the records again: its partial is a prefix of
+        # the one it read (kept as .old until replayed), and its counts name that one's point.
+        os.replace(working + ".old", working)
+    if not os.path.exists(working):
         return None
     check_settings(working, run_info)
     point = saved_point(working, writer_cls.completed(working))
