@@ -7,9 +7,10 @@ finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.io.writer.Writer`
 
 Every record the VCF parser can read is written, in input order, whatever happened to it;
 unscored ones pass through unannotated, each with one warning, a count by reason and (with
-``rejects``) a line in the rejects file. Output goes to ``OUT.partial`` and is renamed to ``OUT``
-only when the run completes; after a failure or Ctrl-C the partial file stays under that name,
-the error names it, and ``resume`` continues from its last complete record.
+``rejects``) a line in the rejects file. Output (and rejects) go to ``OUT.partial`` and are
+renamed to ``OUT`` only when the run completes; after a failure or Ctrl-C the partial file stays
+under that name, the error names it, and ``resume`` continues from the last point the run saved
+beside it (:mod:`spliceannot.io.resume`), rejects and counts included.
 """
 
 import itertools
