@@ -88,13 +88,17 @@ class DeltaScore:
     tracks: "Tracks" = field(default=None, compare=False, repr=False)
 
     def format(self) -> str:
+        """The entry as ``ALLELE|SYMBOL|DS_AG|...``; SYMBOL percent-encoded where it holds a
+        character with a meaning there (``;`` would end the INFO value, ``|`` a field)."""
+        from .io.vcf_header import encode_name
+
         extra = ""
         if self.raw is not None:
             extra = "|" + "|".join(f"{v:.4f}" for v in self.raw) if self.raw else "|." * 8
         if self.ds is None:
-            return f"{self.alt}|{self.gene}|.|.|.|.|.|.|.|." + extra
+            return f"{self.alt}|{encode_name(self.gene)}|.|.|.|.|.|.|.|." + extra
         scores = "|".join(f"{v:.2f}" for v in self.ds)
-        return f"{self.alt}|{self.gene}|{scores}|" + "|".join(str(p) for p in self.dp) + extra
+        return f"{self.alt}|{encode_name(self.gene)}|{scores}|" + "|".join(str(p) for p in self.dp) + extra
 
 
 @dataclass

@@ -7,11 +7,13 @@ finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.io.writer.Writer`
 
 Every record the VCF parser can read is written, in input order, whatever happened to it;
 unscored ones pass through unannotated, each with one warning, a count by reason and (with
-``rejects``) a line in the rejects file. Output goes to ``OUT.partial`` and is renamed to ``OUT``
-only when the run completes; after a failure or Ctrl-C the partial file stays under that name,
-the error names it, and ``resume`` continues from its last complete record.
+``rejects``) a line in the rejects file. Output (and rejects) go to ``OUT.partial`` and are
+renamed to ``OUT`` only when the run completes; after a failure or Ctrl-C the partial file stays
+under that name, the error names it, and ``resume`` continues from the last point the run saved
+beside it (:mod:`spliceannot.io.resume`), rejects and counts included.
 """
 
+import itertools
 import logging
 import math
 import os
@@ -21,11 +23,12 @@ from dataclasses import dataclass
 from . import __version__, delta, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
-from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
+from .io.output import PARTIAL_SUFFIX, OutputTarget
+from .genes.assembly import check_assembly
 from .io.passthrough import GeneSpans
 from .progress import Progress
 from .io.reference import Reference
-from .io.resume import check_settings, replay
+from .io.resume import CountsLog, replay, resume_point
 from .scorer import ScoringContext, score_chunk
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
@@ -127,6 +130,31 @@ class Run:
         self.reference.close()
 
 
+def check_paths(input_path: str, output_path: str, opts: Options, extra_outputs=()) -> None:
+    """No output may name an input or another output (nor may their partials and locks):
+    refused up front, before an input is truncated. ``extra_outputs``: more ``(label, path)``."""
+    from .io.output import check_distinct, side_files
+
+    def with_index(label, path, suffixes):
+        yield label, path
+        for suffix in suffixes:
+            if os.path.exists(path + suffix):
+                yield f"{label} index", path + suffix
+
+    inputs = [("input VCF", input_path)]
+    inputs += with_index("-R", opts.reference, (".fai", ".gzi"))
+    for label, path in (("-A", opts.annotation), ("--model", opts.model)):
+        if path and os.path.exists(path):
+            inputs.append((label, path))
+    for path in opts.precomputed:
+        inputs += with_index("--precomputed", path, (".tbi", ".csi"))
+    outputs = [("-o", output_path, side_files(output_path))]
+    if opts.rejects:
+        outputs.append(("--rejects", opts.rejects, side_files(opts.rejects)))
+    outputs += [(label, path, []) for label, path in extra_outputs]
+    check_distinct(inputs, outputs)
+
+
 def check_options(opts: Options, output_path: str):
     """The checks that need nothing loaded; returns the writer class."""
     if opts.distance < 0:
@@ -139,7 +167,7 @@ def check_options(opts: Options, output_path: str):
     # Every output name is checked before any work: a missing directory is no reason to lose a run.
     OutputTarget(output_path)
     if opts.rejects:
-        check_writable_path(opts.rejects, "--rejects")
+        OutputTarget(opts.rejects, "--rejects")
     if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
         raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
                          f"created if missing)")
@@ -216,19 +244,25 @@ def prepare(opts: Options, output_path: str) -> Run:
 def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     """Score ``input_path`` into ``output_path`` ('-' for stdin/stdout); returns the run summary."""
     check_options(opts, output_path)
+    check_paths(input_path, output_path, opts)
     target = OutputTarget(output_path)
+    rejects = OutputTarget(opts.rejects, "--rejects") if opts.rejects else None
     target.lock()  # before any work: a second run on this output stops here, at once
     try:
+        if rejects:
+            rejects.lock()
         run = prepare(opts, output_path)
         try:
-            return _score(input_path, target, opts, run)
+            return _score(input_path, target, opts, run, rejects)
         finally:
             run.close()
     finally:
         target.unlock()
+        if rejects:
+            rejects.unlock()
 
 
-def _score(input_path, target, opts, run) -> Summary:
+def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     scorer = run.scorer
     if opts.threads:
         import torch
@@ -236,14 +270,21 @@ def _score(input_path, target, opts, run) -> Summary:
         torch.set_num_threads(opts.threads)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
+    try:
+        check_assembly(run.reference, run.genes, reader.contig_lengths)
+        point = resume_point(target, run.writer_cls, run.run_info, opts.resume, rejects_target,
+                             RejectsWriter.HEADER)
+    except SpliceannotError:
+        reader.close()
+        raise
     output_path, working = target.path, target.working
-    done = []
-    if opts.resume and not target.direct and os.path.exists(working):
-        done = run.writer_cls.completed(working)
-        check_settings(working, run.run_info)
+    done = ()
+    if point is not None:
         os.replace(working, working + ".old")
+        done = itertools.islice(run.writer_cls.completed(working + ".old"), point.records_out)
     writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
     rejects = None
+    counts_log = None
     complete = False
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on
@@ -252,11 +293,20 @@ def _score(input_path, target, opts, run) -> Summary:
     # Trimming can move POS into a gene: then every record is planned.
     spans = None if opts.trim_alleles else GeneSpans(run.genes, run.reference)
     try:
-        if opts.rejects:
-            rejects = RejectsWriter(opts.rejects)
-        if opts.resume and done:
-            records = replay(records, done, writer, summary)
+        if rejects_target:
+            rejects = RejectsWriter(rejects_target.working, target=rejects_target.path,
+                                    append=point is not None)
+        if run.writer_cls.resumable and not target.direct:
+            counts_log = CountsLog(working, point)
+        if point is not None:
+            replayed = Summary()
+            records = replay(records, done, writer, replayed, point.records_in)
+            if replayed.records_out != point.records_out:
+                raise InputError("--resume: the partial output holds fewer records than its "
+                                 "saved counts; remove it to start over")
             os.unlink(working + ".old")
+            summary = Summary.from_counts(point.counts)
+            summary.resumed = replayed.records_out
             log.info("resumed after %d completed records", summary.records_out)
         with Progress(enabled=opts.progress) as bar:
             chunk = []
@@ -266,10 +316,15 @@ def _score(input_path, target, opts, run) -> Summary:
                     _flush(chunk, run, writer, summary, rejects, opts, spans)
                     bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
                     chunk = []
+                    if counts_log:
+                        counts_log.save(summary, rejects)
             if chunk:
                 _flush(chunk, run, writer, summary, rejects, opts, spans)
                 bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
         writer.close()
+        if rejects:
+            rejects.close()
+            rejects = None
         complete = True
     except KeyboardInterrupt:
         raise Interrupted(_kept("interrupted", working, output_path)) from None
@@ -287,10 +342,17 @@ def _score(input_path, target, opts, run) -> Summary:
                 pass  # the first error is the one to report
         reader.close()
         if rejects:
-            rejects.close()
+            try:
+                rejects.close()
+            except (SpliceannotError, OSError):
+                pass
+        if counts_log:
+            counts_log.close(remove=complete)
         summary.seconds = time.perf_counter() - started
         summary.timings = {k: v - timings_before.get(k, 0) for k, v in _timings(run).items()}
     target.commit()
+    if rejects_target:
+        rejects_target.commit()
     return summary
 
 

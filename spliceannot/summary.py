@@ -27,6 +27,19 @@ class Summary:
         for _, reason in result.alt_skips:
             self.alt_skips[reason] += 1
 
+    def counts(self) -> dict:
+        """The counts alone (what --resume saves and restores)."""
+        return {"records_in": self.records_in, "records_out": self.records_out,
+                "scored": self.scored, "entries": self.entries, "resumed": self.resumed,
+                "unscored": dict(self.unscored), "alt_skips": dict(self.alt_skips)}
+
+    @classmethod
+    def from_counts(cls, counts: dict) -> "Summary":
+        return cls(records_in=counts["records_in"], records_out=counts["records_out"],
+                   scored=counts["scored"], entries=counts["entries"],
+                   unscored=Counter(counts["unscored"]), alt_skips=Counter(counts["alt_skips"]),
+                   resumed=counts.get("resumed", 0))
+
     def lines(self) -> list:
         rate = self.records_in / self.seconds if self.seconds > 0 else 0.0
         out = [f"records read: {self.records_in}", f"records written: {self.records_out}",

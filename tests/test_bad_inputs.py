@@ -1,6 +1,7 @@
 """The bad-input corpus (tests/data/bad/README.md): message, exit code and passthrough of each case."""
 
 import gzip
+import os
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,15 @@ def test_skip_malformed_passes_the_rest(tmp_path, name):
 def test_truncated_compressed_input(tmp_path):
     out = tmp_path / "o.vcf"
     r = score(BAD / "truncated.vcf.gz", out)
+    assert r.returncode == 5
+    # A file is checked for BGZF's end-of-file block before any output is opened.
+    assert "BGZF input lacks its end-of-file block: the file was cut short" in error_line(r)
+    assert os.listdir(tmp_path) == []
+    # On stdin the cut is found where the stream ends: what came before is kept.
+    with open(BAD / "truncated.vcf.gz", "rb") as stdin:
+        r = subprocess.run([sys.executable, "-m", "spliceannot", "score", "-", "-o", str(out),
+                            "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE)], stdin=stdin,
+                           capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 5
     assert "compressed input is truncated or corrupt after line" in error_line(r)
     kept = body(f"{out}.partial")

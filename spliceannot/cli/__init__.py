@@ -33,9 +33,11 @@ def build_app() -> typer.Typer:
 
 
 def main(argv=None) -> None:
-    app = build_app()
     try:
-        app(args=argv, standalone_mode=False)
+        app = build_app()
+        # Out of standalone mode typer returns, not raises, the exit code of a ``typer.Exit`` and
+        # of a Ctrl-C (130) caught inside click; dropping it would exit 0 with nothing written.
+        code = app(args=argv, standalone_mode=False)
     except SpliceannotError as exc:
         print(f"spliceannot: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -48,4 +50,11 @@ def main(argv=None) -> None:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)
+        if type(exc).__name__ == "Abort":  # click's Abort: end of input at a prompt
+            print("spliceannot: aborted", file=sys.stderr)
+            sys.exit(1)
         raise
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        if code == 130:
+            print("spliceannot: interrupted", file=sys.stderr)
+        sys.exit(code)

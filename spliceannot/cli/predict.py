@@ -26,6 +26,7 @@ def predict(
 ):
     """Predict splice-site probabilities along a region, a BED of regions, genes or a whole FASTA."""
     session.start(quiet, plugins_dir)
+    check_paths(reference, annotation, regions, model, output or [])
     if threads:
         import torch
 
@@ -38,6 +39,30 @@ def predict(
     if not quiet:
         print(f"spliceannot: {counts['positions']} positions in {counts['regions']} regions",
               file=sys.stderr)
+
+
+def check_paths(reference, annotation, regions, model, outputs) -> None:
+    """No -o may name an input (-R and its index, -A, --regions, --model) or another -o."""
+    import os
+
+    from ..io.output import check_distinct
+    from ..tracks.output import KINDS, kind_of, track_paths
+
+    inputs = [("-R", reference), ("-R index", reference + ".fai"), ("-R index", reference + ".gzi")]
+    inputs = [(label, p) for label, p in inputs if label == "-R" or os.path.exists(p)]
+    for label, path in (("-A", annotation), ("--regions", regions), ("--model", model)):
+        if path and os.path.exists(path):
+            inputs.append((label, path))
+    outs = []
+    for path in outputs:
+        if not path.lower().endswith(tuple(KINDS)):
+            continue  # refused with its own message where the writers are chosen
+        kind = kind_of(path)
+        extra = list(track_paths(path, "+-").values()) if kind in ("bigwig", "bedgraph") else []
+        if path.lower().endswith(".gz"):
+            extra += [path + ".tbi"]
+        outs.append(("-o", path, extra))
+    check_distinct(inputs, outs)
 
 
 def register(app: typer.Typer) -> None:

@@ -68,7 +68,7 @@ def score(
         check_writable_path(summary_json, "--summary-json")
     session.start(quiet, plugins_dir)
     from ..profiles import expand
-    from ..pipeline import Options, score_file
+    from ..pipeline import Options, check_paths, score_file
 
     chosen = expand(profile, {"distance": distance, "mask": None if mask is None else bool(mask),
                               "per_transcript": per_transcript or None,
@@ -87,6 +87,7 @@ def score(
                    trim_alleles=trim_alleles, raw=raw, score_cache=score_cache,
                    rejects=rejects, skip_malformed=skip_malformed, resume=resume,
                    progress=False if quiet else None)
+    check_paths(source, output, opts, [("--summary-json", summary_json)] if summary_json else [])
     if engine == "ray":
         from ..scale.distributed import score_distributed
 

@@ -14,7 +14,13 @@ class PackagedTable(AnnotationSource):
     def load(self, spec):
         from spliceannot.models import spliceai_package
 
-        return read_table(spliceai_package.annotation_path(self.name), name=self.name)
+        from spliceannot.genes.assembly import assembly_lengths
+
+        table = read_table(spliceai_package.annotation_path(self.name), name=self.name)
+        # Its coordinates are of this assembly: a FASTA of another is caught before scoring.
+        table.assembly = {"grch37": "GRCh37", "grch38": "GRCh38"}[self.name]
+        table.contig_lengths = assembly_lengths(table.assembly)
+        return table
 
 
 class TableFile(AnnotationSource):

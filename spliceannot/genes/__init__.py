@@ -54,6 +54,8 @@ class GeneTable:
     """Genes in file order, with an overlap query by contig and position."""
 
     has_splice_sites = True  # False: no annotated exons, so -M 1 has nothing to mask with
+    assembly = None  # the assembly the coordinates are of, where known ("GRCh38")
+    contig_lengths = None  # {canonical contig: length} of that assembly (genes.assembly)
 
     def __init__(self, genes, name: str = ""):
         self.name = name

@@ -18,6 +18,7 @@ import sys
 import zlib
 
 from ..errors import OutputError, UsageError
+from .files import BGZF_EOF
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -38,35 +39,48 @@ def check_writable_path(path: str, what: str) -> None:
 class OutputTarget:
     """One ``-o`` of a run: ``working`` is where writers write, ``commit`` publishes it."""
 
-    def __init__(self, path: str):
-        check_writable_path(path, "output")
-        self.path = path
-        self.real = path if path == "-" else os.path.realpath(path)
+    def __init__(self, path: str, what: str = "output"):
+        check_writable_path(path, what)
+        self.path, self.what = path, what
         self.direct = path == "-"
-        if not self.direct and os.path.exists(self.real):
-            mode = os.stat(self.real).st_mode
+        self.real = path
+        if not self.direct and os.path.exists(path):
+            mode = os.stat(path).st_mode
             if stat.S_ISDIR(mode):
-                raise UsageError(f"output {path}: is a directory; give a file name")
-            self.direct = not stat.S_ISREG(mode)  # a device or FIFO: write it, never rename
+                raise UsageError(f"{what} {path}: is a directory; give a file name")
+            # A device, FIFO or /dev/stdout (a link to a pipe, whose target has no path): written
+            # through the name given, never renamed over and never locked beside.
+            self.direct = not stat.S_ISREG(mode)
+        if not self.direct:
+            self.real = os.path.realpath(path)
         self.working = self.real if self.direct else self.real + PARTIAL_SUFFIX
+        if not self.direct and os.path.lexists(self.working) \
+                and not stat.S_ISREG(os.lstat(self.working).st_mode):
+            raise UsageError(f"{what} {path}: {self.working} exists and is not a regular file "
+                             f"(a symbolic link?); remove it")
         self._lock = None
+
+    @property
+    def lock_path(self):
+        return None if self.direct else self.real + ".lock"
 
     def lock(self) -> None:
         """Hold ``OUT.lock`` for the run; a second run on the same output is refused."""
         if self.direct:
             return
-        name = self.real + ".lock"
+        name = self.lock_path
         while True:
             try:
-                fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o644)
+                fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             except OSError as exc:
-                raise UsageError(f"output {self.path}: cannot create the lock {name} "
-                                 f"({exc.strerror})") from None
+                why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+                raise UsageError(f"{self.what} {self.path}: cannot create the lock {name} "
+                                 f"({why})") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 os.close(fd)
-                raise UsageError(f"output {self.path}: another spliceannot run is writing it "
+                raise UsageError(f"{self.what} {self.path}: another spliceannot run is writing it "
                                  f"(lock {name} is held); wait for it or choose another -o") from None
             # The holder before us may have removed the file between our open and flock: then
             # we locked a deleted inode and must lock the file that is there now.
@@ -95,12 +109,40 @@ class OutputTarget:
             return
         try:
             if os.path.exists(self.real) and not stat.S_ISREG(os.stat(self.real).st_mode):
-                raise OutputError(f"output {self.path} is no longer a regular file; the complete "
+                raise OutputError(f"{self.what} {self.path} is no longer a regular file; the complete "
                                   f"output is kept in {self.working}")
             os.replace(self.working, self.real)
         except OSError as exc:
             raise OutputError(f"cannot rename {self.working} to {self.real} ({exc.strerror}); "
                               f"the complete output is kept in {self.working}") from None
+
+
+def create_fresh(path: str) -> int:
+    """A new file at ``path`` opened for writing, never through a link: a regular file there
+    (a stale partial or temporary of ours) is removed first; anything else stops the run."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise OutputError(f"{path} exists and is not a regular file (a symbolic link?); "
+                              f"remove it")
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    except FileExistsError:  # made again between the unlink and the open: not ours
+        raise OutputError(f"{path} was created by someone else while this run started; "
+                          f"remove it") from None
+
+
+def temporary_beside(path: str, suffix: str) -> str:
+    """A new, empty file in ``path``'s directory with a name of its own (mkstemp: O_EXCL, a
+    random name), for temporaries that must be renamed over ``path``."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix=os.path.basename(path) + ".",
+                                dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
+    return name
 
 
 def write_error(exc: OSError, path: str) -> OutputError:
@@ -127,12 +169,22 @@ def _silence_stdout() -> None:
 class ByteSink:
     """A binary output stream whose every failure is an :class:`OutputError`."""
 
-    def __init__(self, path: str, name: str = None, append: bool = False):
+    def __init__(self, path: str, name: str = None, append: bool = False, fresh: bool = None):
+        """``fresh`` (the default for names ending in ``.partial``): a file of our own, made
+        anew with O_EXCL|O_NOFOLLOW: a stale regular file is removed first, and a symbolic link
+        there is never followed (the run stops instead of writing through it)."""
         self.name = name or path
         self._owned = path != "-"
+        if fresh is None:
+            fresh = path.endswith(PARTIAL_SUFFIX) and not append
         try:
             if path == "-":
                 self._handle = sys.stdout.buffer
+            elif fresh:
+                self._handle = os.fdopen(create_fresh(path), "wb", buffering=1 << 16)
+            elif append and path.endswith(PARTIAL_SUFFIX):
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+                self._handle = os.fdopen(fd, "ab", buffering=1 << 16)
             else:
                 self._handle = open(path, "ab" if append else "wb", buffering=1 << 16)
         except OSError as exc:
@@ -187,6 +239,9 @@ class TextSink:
     def flush(self) -> None:
         self._sink.flush()
 
+    def tell(self) -> int:
+        return self._sink.tell()
+
     def close(self) -> None:
         self._sink.close()
 
@@ -194,7 +249,7 @@ class TextSink:
 # BGZF (SAM/BAM spec section 4.1): a series of gzip members of at most 64 KiB each, carrying
 # their compressed size in a "BC" extra field, ended by an empty member. Written here rather than
 # by htslib so that every write error surfaces as an OSError we can report.
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_BGZF_EOF = BGZF_EOF  # the end-of-file block (io/files.py), written at close
 _BLOCK = 0xff00
 
 
@@ -239,3 +294,64 @@ class Bgzf:
     @property
     def failed(self) -> bool:
         return self._sink.failed
+
+
+def side_files(path: str) -> list:
+    """The files a run makes beside output ``path`` besides ``path`` itself (its partial, lock
+    and the partial's counts); none for stdout, a device or a FIFO."""
+    if path == "-" or (os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)):
+        return []
+    real = os.path.realpath(path)
+    return [real + PARTIAL_SUFFIX, real + ".lock", real + PARTIAL_SUFFIX + COUNTS_SUFFIX]
+
+
+COUNTS_SUFFIX = ".counts"
+
+
+def _identity(path: str) -> set:
+    keys = {("path", os.path.realpath(path))}
+    try:
+        st = os.stat(path)
+    except OSError:
+        return keys
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        return set()  # /dev/null twice, a FIFO: not a file one output could destroy
+    keys.add(("inode", st.st_dev, st.st_ino))
+    return keys
+
+
+def check_distinct(inputs, outputs) -> None:
+    """Refuse, before any work, an output that names an input or another output.
+
+    ``inputs``: ``(label, path)`` pairs; ``outputs``: ``(label, path, side_files)`` triples.
+    Paths are compared resolved (links followed) and, for existing files, by (device, inode),
+    so a hard link or another spelling is caught too. An output's side files (its partial and
+    lock) count as that output. ``-`` as an input is stdin and never clashes with an output;
+    as two outputs it is stdout twice."""
+    seen = []  # (keys, label, path, what it is of that output)
+    for label, path in inputs:
+        if path and path != "-":
+            seen.append((_identity(path), label, path, None))
+    stdout = None
+    for label, path, extra in outputs:
+        if not path:
+            continue
+        if path == "-":
+            if stdout:
+                raise UsageError(f"{label} - and {stdout} - both write to stdout; give one a "
+                                 f"file name")
+            stdout = label
+            continue
+        names = [(path, None)] + [(p, path) for p in extra]
+        mine = []
+        for name, of in names:
+            keys = _identity(name)
+            for other_keys, other_label, other_path, other_of in seen:
+                if keys & other_keys:
+                    what = f"{label} {path}" if of is None else f"{label} {path} (its {name})"
+                    other = other_label + " " + (other_path if other_of is None
+                                                 else f"{other_of} (its {other_path})")
+                    raise UsageError(f"{what} is the same file as {other}: it would be "
+                                     f"overwritten; choose another name")
+            mine.append((keys, label, name, of))
+        seen += mine

@@ -20,10 +20,12 @@ import zlib
 from dataclasses import dataclass
 
 from ..errors import InputError
+from .files import Tail, check_bgzf_eof, is_bgzf
 from .vcf_header import HeaderFixer, declared
 from .variant import Variant
 
 _POS = re.compile(r"^[0-9]+$")
+_CONTIG_LENGTH = re.compile(r"^##contig=<ID=([^,>]+),(?:.*,)?length=([0-9]+)")
 log = logging.getLogger("spliceannot")
 
 
@@ -45,17 +47,23 @@ def output_mode(path: str) -> str:
 
 
 def _open_input(path: str):
-    """A binary stream of the input and whether it is BCF."""
+    """A binary stream of the input, whether it is BCF, and (BGZF on stdin) the tail keeper."""
     raw = sys.stdin.buffer if path == "-" else open(path, "rb")
     stream = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
-    head = stream.peek(4)[:4]
+    head = stream.peek(18)[:18]
+    tail = None
     if head[:2] == b"\x1f\x8b":
+        if is_bgzf(head):
+            if path == "-" or not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+                stream = tail = Tail(stream)  # checked when the stream ends
+            else:
+                check_bgzf_eof(path)  # before any output is opened
         stream = gzip.GzipFile(fileobj=stream)  # gzip and BGZF alike
         try:
             head = stream.peek(4)[:4]
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"input VCF {path}: corrupt compressed data ({exc})") from None
-    return stream, head[:3] == b"BCF"
+    return stream, head[:3] == b"BCF", tail
 
 
 def parse_line(line: str, number: int) -> Record:
@@ -83,7 +91,7 @@ class VcfReader:
             raise InputError(f"input VCF {path}: no such file")
         self.path = path
         try:
-            self._stream, self.is_bcf = _open_input(path)
+            self._stream, self.is_bcf, self._tail = _open_input(path)
         except OSError as exc:
             raise InputError(f"input VCF {path}: cannot read it ({exc})") from None
         self._added_info, self._added_meta, self._spool = {}, {}, None
@@ -130,6 +138,8 @@ class VcfReader:
             if self.path == "-":
                 with open(self._spool, "wb") as raw:
                     shutil.copyfileobj(self._stream, raw)  # inflated: htslib reads plain BCF
+                if self._tail is not None:
+                    check_bgzf_eof(self.path, self._tail.last)
                 source = self._spool + ".bcf"
                 os.replace(self._spool, source)
             self._stream.close()
@@ -147,19 +157,36 @@ class VcfReader:
 
     def _lines(self):
         number = 0
+        compressed = isinstance(self._stream, gzip.GzipFile)
         try:
             for raw in self._stream:
                 number += 1
+                if compressed and not raw.endswith(b"\n"):
+                    # The last line of a compressed file cut short: a record altered, not ended.
+                    raise InputError(f"input VCF {self.path}: line {number} ends without a line "
+                                     f"end: the compressed input was cut short")
                 # Bytes that are not UTF-8 (Latin-1 IDs, say) travel as surrogate escapes and
                 # are written back unchanged: the output holds the input's bytes.
                 yield raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
         except (EOFError, zlib.error, OSError) as exc:
             raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
                              f"after line {number} ({exc})") from None
+        if self._tail is not None and not self.is_bcf:
+            check_bgzf_eof(self.path, self._tail.last)
 
     @property
     def contigs(self) -> list:
         return list(self._vcf.seqnames)
+
+    @property
+    def contig_lengths(self) -> dict:
+        """``{contig: length}`` as the header's ``##contig=<ID=..,length=..>`` lines state them."""
+        out = {}
+        for line in self.header:
+            m = _CONTIG_LENGTH.match(line)
+            if m:
+                out[m.group(1)] = int(m.group(2))
+        return out
 
     def has_info(self, info_id: str) -> bool:
         return info_id in self._added_info or info_id in declared(self.header)["INFO"]
@@ -284,9 +311,10 @@ class VcfWriter:
             self._to_bcf()
 
     def _rewrite_header(self) -> None:
-        from .output import Bgzf, ByteSink
+        from .output import Bgzf, ByteSink, temporary_beside
 
-        tmp = self._text_path + ".header"
+        # A name of our own (mkstemp), never a fixed one a link could already occupy.
+        tmp = temporary_beside(self._text_path, ".header")
         sink = ByteSink(tmp, name=self.path)
         try:
             head = ("\n".join(self.reader.output_header(self._fixer.lines)) + "\n").encode(
@@ -312,9 +340,9 @@ class VcfWriter:
         import pysam
 
         from ..errors import OutputError
-        from .output import write_error
+        from .output import temporary_beside, write_error
 
-        target = self.path if self.direct else self.path + ".bcf"
+        target = self.path if self.direct else temporary_beside(self.path, ".bcf")
         try:
             with pysam.VariantFile(self._text_path) as src:
                 header = src.header.copy()
@@ -331,6 +359,8 @@ class VcfWriter:
                 os.unlink(target)
             raise write_error(exc, self.path) from None
         except ValueError as exc:  # htslib refused a record the text output passed through
+            if not self.direct and os.path.exists(target):
+                os.unlink(target)
             raise OutputError(f"cannot write BCF {self.path}: {exc}") from None
         if self.direct:
             os.unlink(self._text_path)
@@ -338,14 +368,13 @@ class VcfWriter:
             os.replace(target, self.path)
 
 
-def read_bcf_lines(path: str) -> list:
-    """Records of a (possibly cut) BCF file as VCF text lines, up to the first unreadable one."""
+def read_bcf_lines(path: str):
+    """Records of a (possibly cut) BCF file as VCF text lines, up to the first unreadable one,
+    read as they are needed."""
     import cyvcf2
 
-    lines = []
     try:
         for raw in cyvcf2.VCF(path):
-            lines.append(str(raw).rstrip("\n"))
+            yield str(raw).rstrip("\n")
     except Exception:
-        pass
-    return lines
+        return

@@ -11,6 +11,29 @@ _INFO_KEYS = re.compile(r"(?:^|;)([^;=]+)")
 _DECLARED_BY_US = 'Description="Used by records but absent from the input header; declared by spliceannot"'
 
 
+# VCF 4.3 section 1.2: characters with a meaning in INFO/FORMAT are written percent-encoded;
+# "|" too, as it separates the fields of a SpliceAI entry. "%" first, so it is encoded once.
+_ENCODE = {"%": "%25", ":": "%3A", ";": "%3B", "=": "%3D", ",": "%2C", "\r": "%0D",
+           "\n": "%0A", "\t": "%09", "|": "%7C"}
+_SPECIAL = re.compile("[%:;=,\r\n\t|]")
+_ENCODED = re.compile("%(25|3A|3B|3D|2C|0D|0A|09|7C)")
+
+
+def encode_name(name: str) -> str:
+    """A gene or transcript name made safe inside an INFO value (VCF 4.3 percent-encoding);
+    ordinary names come back unchanged."""
+    if not _SPECIAL.search(name):
+        return name
+    return _SPECIAL.sub(lambda m: _ENCODE[m.group(0)], name)
+
+
+def decode_name(text: str) -> str:
+    """The inverse of :func:`encode_name`."""
+    if "%" not in text:
+        return text
+    return _ENCODED.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def declared(header: list) -> dict:
     """The IDs a header declares: ``{"INFO": {...}, "FORMAT": ..., "FILTER": ..., "contig": ...}``."""
     out = {"INFO": set(), "FORMAT": set(), "FILTER": {"PASS"}, "contig": set()}

@@ -50,8 +50,9 @@ class Writer(ABC):
     # ---- resume (resumable writers) -----------------------------------------------------------
 
     @classmethod
-    def completed(cls, path: str) -> list:
-        """The complete data lines of a partial output, in input order."""
+    def completed(cls, path: str):
+        """The complete data lines of a partial output, in input order: an iterable read as it
+        is consumed (a partial may be larger than memory)."""
         raise UsageError(f"--resume is not supported by the {cls.name} writer")
 
     def write_done(self, line: str) -> None:
@@ -112,7 +113,16 @@ class Writer(ABC):
     def merge(cls, parts: list, path: str, target: str) -> None:
         """Write ``parts`` (complete outputs of consecutive shards, in order) into ``path``: one
         header, then every part's body. Writers whose output is not in input order override it."""
-        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as out:
+        import os
+
+        from .output import PARTIAL_SUFFIX, create_fresh
+
+        if path.endswith(PARTIAL_SUFFIX):  # ours: made anew, never written through a link
+            out = os.fdopen(create_fresh(path), "w", newline="", encoding="utf-8",
+                            errors="surrogateescape")
+        else:
+            out = open(path, "w", newline="", encoding="utf-8", errors="surrogateescape")
+        with out:
             out.writelines(cls.merged_lines(parts))
 
 
@@ -149,13 +159,14 @@ class TextWriter(Writer):
 
     mergeable = True
 
-    def __init__(self, path: str, reader, run_info: dict, target: str = None):
+    def __init__(self, path: str, reader, run_info: dict, target: str = None,
+                 append: bool = False):
         super().__init__(path, reader, run_info, target)
         from .output import ByteSink, TextSink
 
         # Every write error becomes one OutputError; a .gz target is BGZF (gzip readers read it).
         compress = path != "-" and self.target.endswith(".gz")
-        self._handle = TextSink(ByteSink(path), compress=compress)
+        self._handle = TextSink(ByteSink(path, append=append), compress=compress)
 
     @classmethod
     def can_merge(cls, target: str) -> bool:
@@ -174,9 +185,19 @@ class RejectsWriter(TextWriter):
     description = "TSV of unscored records and ALTs with their reasons"
     HEADER = "LINE\tCHROM\tPOS\tID\tREF\tALT\tREASON\n"
 
-    def __init__(self, path: str, reader=None, run_info: dict = None, target: str = None):
-        super().__init__(path, reader, run_info or {}, target)
-        self._handle.write(self.HEADER)
+    def __init__(self, path: str, reader=None, run_info: dict = None, target: str = None,
+                 append: bool = False):
+        """``append``: continue the rejects of an interrupted run (--resume), header and all."""
+        super().__init__(path, reader, run_info or {}, target, append=append)
+        if not append:
+            self._handle.write(self.HEADER)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def tell(self) -> int:
+        """The bytes written so far (call after ``flush``)."""
+        return self._handle.tell()
 
     def write(self, record, result) -> None:
         from .. import delta

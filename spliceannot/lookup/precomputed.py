@@ -8,6 +8,7 @@ hold at exactly that POS and REF; the first file that has an entry wins.
 import os
 
 from ..io.contig import ContigMap
+from ..io.vcf_header import decode_name
 from ..delta import INFO_ID, DeltaScore
 from ..errors import InputError
 
@@ -18,7 +19,7 @@ def parse_entry(text: str):
     fields = text.split("|")
     if len(fields) not in (10, 18):
         return None
-    alt, gene = fields[0], fields[1]
+    alt, gene = fields[0], decode_name(fields[1])  # names are written percent-encoded
     if "." in fields[2:10]:
         return DeltaScore(alt, gene)
     try:

@@ -281,6 +281,10 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
         genes = registry.load_annotation(annotation_spec, transcripts=transcripts)
         if not genes.has_splice_sites:  # e.g. -A both-strands: no transcripts, both strands
             genes = None
+        else:
+            from ..genes.assembly import check_assembly
+
+            check_assembly(reference, genes)  # -A grch38 with a FASTA of another assembly
     elif transcripts:
         raise UsageError("--transcripts needs a GTF/GFF3 annotation (-A)")
     only = None
