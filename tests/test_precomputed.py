@@ -75,7 +75,7 @@ def test_misses_are_computed(full_export, tmp_path):
     first, second = split_input(tmp_path)
     run(first, tmp_path / "first.vep.vcf.gz", BaseCountModel.name)
     BaseCountModel.calls = 0
-    run(second, tmp_path / "second.vcf", BaseCountModel.name)
+    run(second, tmp_path / "second.scored.vcf", BaseCountModel.name)
     calls_for_second_half = BaseCountModel.calls
     BaseCountModel.calls = 0
     out = tmp_path / "mixed.vcf"
