@@ -9,7 +9,7 @@ from conftest import CHR16_FASTA, CHR16_TABLE, DATA, GOLDEN
 
 pytest.importorskip("ray", reason="needs Ray: pip install 'spliceannot[ray]'")
 
-from spliceannot import distributed  # noqa: E402
+from spliceannot.scale import distributed  # noqa: E402
 from spliceannot.plugins import load_plugins_dir  # noqa: E402
 from spliceannot.pipeline import Options, score_file  # noqa: E402
 
