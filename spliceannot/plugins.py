@@ -33,6 +33,7 @@ DEFAULT_PLUGINS = (
     "spliceannot.default_plugins.tsv_writer",
     "spliceannot.default_plugins.vep_writer",
     "spliceannot.default_plugins.jsonl_writer",
+    "spliceannot.default_plugins.track_writers",
 )
 
 

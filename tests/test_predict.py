@@ -10,7 +10,8 @@ from spliceannot import genes as annotation, delta, registry
 from spliceannot.cli import main
 from spliceannot.engine import Engine
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir
-from spliceannot.tracks import predict_chunks, top_k_accuracy
+from spliceannot.tracks.accuracy import top_k_accuracy
+from spliceannot.tracks.prediction import predict_chunks
 from spliceannot.io.reference import Reference
 from spliceannot.io.variant import Variant
 
@@ -158,6 +159,42 @@ def test_outputs_read_back(tiny, tmp_path):
     first = lines[1].split("\t")
     assert first[:3] == ["chr16", "100476", "100477"]
     assert float(first[3]) == pytest.approx(tsv_vals[(100477, "-")][0], rel=1e-5)
+
+
+# Every registered predict writer, with the -o names it is tested under here.
+TRACK_WRITER_FILES = {"bigwig": ("s.bw", "s.bigwig"), "bedgraph": ("s.bedgraph", "s.bg"),
+                      "bed": ("s.bed", "s.bed.gz"), "tsv": ("s.tsv", "s.tsv.gz")}
+
+
+def test_every_track_writer_follows_the_one_naming_rule(tiny, tmp_path):
+    pytest.importorskip("pysam")
+    pytest.importorskip("pyBigWig")
+    assert set(registry.track_writers().names()) == set(TRACK_WRITER_FILES)
+    for name, outputs in TRACK_WRITER_FILES.items():
+        for out in outputs:
+            d = tmp_path / out.replace(".", "_")
+            d.mkdir()
+            assert registry.track_writer_for(str(d / out)).name == name
+            assert run(cli(tmp_path, "chr16:99001-99010", "-o", str(d / out))) == 0
+            stem, suffix = out.split(".", 1)
+            if name in ("bigwig", "bedgraph"):  # one track per file: OUT.CLASS_STRAND.SUFFIX
+                expected = {f"{stem}.{c}_{s}.{suffix}" for c in ("acceptor", "donor")
+                            for s in ("plus", "minus")}
+            else:  # rows carry class and strand: the file named (and its index)
+                expected = {out} | ({out + ".tbi"} if out.endswith(".bed.gz") else set())
+            assert {p.name for p in d.iterdir()} == expected, out
+
+
+def test_predict_help_states_the_naming_rule():
+    from typer.testing import CliRunner
+
+    from spliceannot.cli import build_app
+    from spliceannot.tracks import NAMING_RULE
+
+    result = CliRunner().invoke(build_app(), ["predict", "--help"], env={"COLUMNS": "2000"})
+    assert result.exit_code == 0
+    assert " ".join(NAMING_RULE.split()) in " ".join(result.stdout.split())
+    assert "s.acceptor_plus.bw" in NAMING_RULE and ".bedgraph" in NAMING_RULE
 
 
 def test_regions_bed_and_gene(tiny, tmp_path):

@@ -24,7 +24,7 @@ from conftest import CHR16_FASTA, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import genes as annotation, registry  # noqa: E402
 from spliceannot.cli import main  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402
-from spliceannot.tracks import predict_chunks  # noqa: E402
+from spliceannot.tracks.prediction import predict_chunks  # noqa: E402
 from spliceannot.serve.app import create_app  # noqa: E402
 from spliceannot.serve.service import Service  # noqa: E402
 

@@ -260,7 +260,8 @@ class Service:
     def region(self, text) -> dict:
         """``predict`` tracks of a region (transcript-masked, as :mod:`spliceannot.tracks`)."""
         from ..errors import UsageError
-        from ..tracks import parse_region, predict_chunks
+        from ..tracks.prediction import predict_chunks
+        from ..tracks.regions import parse_region
 
         try:
             contig, start, end = parse_region(str(text), self.reference)

@@ -1,58 +1,27 @@
-"""Writers of ``predict`` tracks, chosen by file name: bigWig, bedGraph, BED of sites, TSV.
+"""Built-in ``predict`` writers ``bigwig``, ``bedgraph``, ``bed``, ``tsv``, chosen by the ``-o`` suffix.
 
 Each takes :class:`~spliceannot.tracks.Chunk` objects in genome order. bigWig and bedGraph hold
-one track each, so ``OUT.bw`` becomes ``OUT.acceptor_plus.bw``, ``OUT.donor_minus.bw``, ... (one
-per class and strand predicted). The BED lists positions whose probability is at least the
-threshold as 0-based half-open single-base intervals with the class as name, round(1000 * p) as
-score, the strand, and the probability itself in a seventh column; ``.bed.gz`` is bgzip-compressed
-and tabix-indexed. The TSV has one row per position and transcript (CHROM, POS 1-based, STRAND,
-GENE, ACCEPTOR, DONOR) with probabilities printed to float32 precision (``%.9g``).
+one track each (``one_track``), so they follow the naming rule of
+:data:`spliceannot.tracks.NAMING_RULE`: ``OUT.bw`` becomes ``OUT.acceptor_plus.bw``,
+``OUT.donor_minus.bw``, ... (one per class and strand predicted). The BED lists positions whose
+probability is at least the threshold as 0-based half-open single-base intervals with the class
+as name, round(1000 * p) as score, the strand, and the probability itself in a seventh column;
+``.bed.gz`` is bgzip-compressed and tabix-indexed. The TSV has one row per position and
+transcript (CHROM, POS 1-based, STRAND, GENE, ACCEPTOR, DONOR) with probabilities printed to
+float32 precision (``%.9g``).
 """
-
-import os
 
 import numpy as np
 
-from ..errors import UsageError
-
-CLASSES = ("acceptor", "donor")
-STRAND_NAMES = {"+": "plus", "-": "minus"}
-KINDS = {".bw": "bigwig", ".bigwig": "bigwig", ".bedgraph": "bedgraph", ".bg": "bedgraph",
-         ".bed": "bed", ".bed.gz": "bed", ".tsv": "tsv", ".tsv.gz": "tsv"}
+from spliceannot.errors import UsageError
+from spliceannot.hookspecs import hookimpl
+from spliceannot.tracks import CLASSES, TrackWriter
 
 
-def kind_of(path: str) -> str:
-    name = path.lower()
-    for suffix in sorted(KINDS, key=len, reverse=True):
-        if name.endswith(suffix):
-            return KINDS[suffix]
-    raise UsageError(f"-o {path}: the output type follows the name: "
-                     f"{', '.join(sorted(KINDS))}")
-
-
-def track_paths(path: str, strands) -> dict:
-    """(class, strand) -> file of a one-track format (OUT.acceptor_plus.bw, ...)."""
-    lower = path.lower()
-    suffix = next(s for s in sorted(KINDS, key=len, reverse=True) if lower.endswith(s))
-    stem = path[:len(path) - len(suffix)]
-    return {(c, s): f"{stem}.{c}_{STRAND_NAMES[s]}{path[len(stem):]}"
-            for c in CLASSES for s in strands}
-
-
-def open_writers(paths, contigs, strands, threshold: float) -> list:
-    """Writers for every output path; ``contigs``: [(name, length)] in processing order."""
-    writers = []
-    for path in paths:
-        kind = kind_of(path)
-        if kind == "bigwig":
-            writers.append(BigWigWriter(path, contigs, strands))
-        elif kind == "bedgraph":
-            writers.append(BedGraphWriter(path, strands))
-        elif kind == "bed":
-            writers.append(BedWriter(path, threshold, strands))
-        else:
-            writers.append(TsvWriter(path))
-    return writers
+@hookimpl
+def register_track_writers(register):
+    for cls in (BigWigWriter, BedGraphWriter, BedWriter, TsvWriter):
+        register(cls)
 
 
 def _covered(values: np.ndarray):
@@ -64,19 +33,23 @@ def _covered(values: np.ndarray):
     return list(zip(edges[::2], edges[1::2] - 1))
 
 
-class BigWigWriter:
-    def __init__(self, path, contigs, strands):
+class BigWigWriter(TrackWriter):
+    name = "bigwig"
+    description = "bigWig, one file per class and strand"
+    suffixes = (".bw", ".bigwig")
+    one_track = True
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
         try:
             import pyBigWig
         except ImportError:
             raise UsageError("bigWig output needs pyBigWig: pip install pyBigWig") from None
-        self.strands = strands
-        self.files = {}
-        self.paths = track_paths(path, strands)
-        for key, p in self.paths.items():
+        self.handles = {}
+        for key, p in self.track_paths(path, strands).items():
             bw = pyBigWig.open(p, "w")
             bw.addHeader([(c, int(n)) for c, n in contigs], maxZooms=10)
-            self.files[key] = bw
+            self.handles[key] = bw
 
     def write(self, chunk):
         for strand in self.strands:
@@ -84,43 +57,55 @@ class BigWigWriter:
             for ci, cls in enumerate(CLASSES):
                 for a, b in _covered(track[:, ci]):
                     values = track[a:b + 1, ci].astype(np.float64)
-                    self.files[(cls, strand)].addEntries(chunk.contig, int(chunk.start - 1 + a),
-                                                         values=values.tolist(), span=1, step=1)
+                    self.handles[(cls, strand)].addEntries(chunk.contig, int(chunk.start - 1 + a),
+                                                           values=values.tolist(), span=1, step=1)
 
     def close(self):
-        for bw in self.files.values():
+        for bw in self.handles.values():
             bw.close()
 
 
-class BedGraphWriter:
-    def __init__(self, path, strands):
-        self.strands = strands
-        self.paths = track_paths(path, strands)
-        self.files = {}
-        for (cls, strand), p in self.paths.items():
+class BedGraphWriter(TrackWriter):
+    name = "bedgraph"
+    description = "bedGraph, one file per class and strand, covered positions only"
+    suffixes = (".bedgraph", ".bg")
+    one_track = True
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
+        self.handles = {}
+        for (cls, strand), p in self.track_paths(path, strands).items():
             handle = open(p, "w")
             handle.write(f'track type=bedGraph name="{cls} {strand}" '
                          f'description="spliceannot predict: P({cls}) on the {strand} strand"\n')
-            self.files[(cls, strand)] = handle
+            self.handles[(cls, strand)] = handle
 
     def write(self, chunk):
         for strand in self.strands:
             track = chunk.track(strand)
             for ci, cls in enumerate(CLASSES):
-                handle = self.files[(cls, strand)]
+                handle = self.handles[(cls, strand)]
                 for a, b in _covered(track[:, ci]):
                     starts = np.arange(a, b + 1) + chunk.start - 1
                     handle.writelines(f"{chunk.contig}\t{s}\t{s + 1}\t{v:.6g}\n"
                                       for s, v in zip(starts.tolist(), track[a:b + 1, ci].tolist()))
 
     def close(self):
-        for handle in self.files.values():
+        for handle in self.handles.values():
             handle.close()
 
 
-class BedWriter:
-    def __init__(self, path, threshold, strands):
-        self.path, self.threshold, self.strands = path, threshold, strands
+class BedWriter(TrackWriter):
+    name = "bed"
+    description = "BED of sites >= --threshold (.gz: bgzip + tabix index)"
+    suffixes = (".bed", ".bed.gz")
+
+    @classmethod
+    def files(cls, path, strands):
+        return [path, path + ".tbi"] if path.lower().endswith(".gz") else [path]
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
         self.compressed = path.lower().endswith(".gz")
         if self.compressed:
             from pysam.libcbgzf import BGZFile
@@ -151,10 +136,14 @@ class BedWriter:
             pysam.tabix_index(self.path, preset="bed", force=True)
 
 
-class TsvWriter:
+class TsvWriter(TrackWriter):
+    name = "tsv"
+    description = "one row per position and transcript (gzip for .gz)"
+    suffixes = (".tsv", ".tsv.gz")
     HEADER = "CHROM\tPOS\tSTRAND\tGENE\tACCEPTOR\tDONOR\n"
 
-    def __init__(self, path):
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
         if path.lower().endswith(".gz"):
             import gzip
 
@@ -175,13 +164,3 @@ class TsvWriter:
 
     def close(self):
         self.handle.close()
-
-
-def remove_outputs(paths, strands):
-    """Take partial outputs away after a failure, so none is mistaken for a finished one."""
-    for path in paths:
-        kind = kind_of(path)
-        targets = track_paths(path, strands).values() if kind in ("bigwig", "bedgraph") else [path]
-        for p in list(targets) + [path + ".tbi"]:
-            if os.path.exists(p):
-                os.unlink(p)
