@@ -22,7 +22,7 @@ from . import __version__, delta, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
-from .io.passthrough import GeneSpans
+from .passthrough import GeneSpans
 from .progress import Progress
 from .io.reference import Reference
 from .io.resume import check_settings, replay

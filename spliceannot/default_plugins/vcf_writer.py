@@ -2,7 +2,7 @@
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.vcf import VcfWriter, output_mode
+from spliceannot.io.vcf import VcfSink, output_mode
 from spliceannot.io.writer import Writer
 
 
@@ -20,7 +20,7 @@ class VcfOutput(Writer):
                         delta.info_description(raw=bool(run_info.get("raw"))))
         for key, value in run_info.items():
             reader.add_meta(f"spliceannot_{key}", str(value))
-        self._out = VcfWriter(path, reader, output_mode(self.target))
+        self._out = VcfSink(path, reader, output_mode(self.target))
 
     def write(self, record, result):
         entries = result.entries if result.reason is None else []

@@ -212,7 +212,7 @@ class MalformedLine(InputError):
     """A body line the writer cannot take apart."""
 
 
-class VcfWriter:
+class VcfSink:
     """Writes each record as its input text with INFO edited: the output keeps the input's bytes.
 
     The INFO IDs the run declares (``reader.add_info``) are removed from every record and the

@@ -7,8 +7,8 @@ bisection, lets them skip the planner and the scorer, which is most of their cos
 
 import bisect
 
-from .. import delta
-from ..genes import GeneTable
+from . import delta
+from .genes import GeneTable
 
 
 class GeneSpans:
