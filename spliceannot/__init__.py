@@ -24,6 +24,7 @@ _EXPORTS = {
     "Variant": "io.variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
     # plugin authors
     "hookimpl": "hookspecs", "Model": "models", "EnsembleModel": "models",
+    "NamedCheckpoint": "models.checkpoint",
     "AnnotationSource": "genes", "GeneTable": "genes", "Gene": "genes",
     "Scorer": "scorer", "ScoringContext": "scorer", "Lookup": "lookup",
     "Writer": "io.writer", "TextWriter": "io.writer",
