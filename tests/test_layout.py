@@ -5,6 +5,7 @@ import ast
 import importlib
 import pathlib
 import re
+import subprocess
 import sys
 
 import pytest
@@ -118,3 +119,29 @@ def test_public_paths_import():
     assert spliceannot.UsageError is errors.UsageError
     for name in spliceannot.__all__:
         assert getattr(spliceannot, name) is not None
+
+
+def test_file_tree_mirrors_the_package():
+    """tests/<subpackage>/ only for subpackages that exist; helpers come from support/, not
+    from a conftest imported by name."""
+    tests = REPO / "tests"
+    for d in tests.iterdir():
+        if d.is_dir() and list(d.glob("test_*.py")):
+            assert (PKG / d.name / "__init__.py").exists(), f"tests/{d.name}/ mirrors no subpackage"
+    for path in tests.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not names & {"conftest", "toy", "fakes", "fuzzing"}, path
+
+
+def test_every_test_file_collects_alone():
+    """``pytest --collect-only FILE`` works for each test file by itself (forked children of one
+    warm interpreter: tests/support/collect_alone.py)."""
+    files = sorted(str(p.relative_to(REPO)) for p in (REPO / "tests").rglob("test_*.py"))
+    files += sorted(str(p.relative_to(REPO)) for p in (REPO / "plugins").rglob("test_*.py"))
+    names = [pathlib.Path(f).name for f in files]
+    assert len(set(names)) == len(names), "two test files share a name"
+    result = subprocess.run([sys.executable, "tests/support/collect_alone.py", *files], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr[-2000:]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CHR16_FASTA, CHR16_TABLE
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_TABLE
+from support.fakes import BaseCountModel, add_models
 from spliceannot import genes as annotation, delta
 from spliceannot.cli import build_app
 from spliceannot.plot import plot_variant

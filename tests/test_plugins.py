@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CHR16_FASTA, CHR16_TABLE, EXAMPLES
+from support.paths import CHR16_FASTA, CHR16_TABLE, EXAMPLES
 from spliceannot import hookspecs, registry
 from spliceannot.cli import build_app
 from spliceannot.errors import PluginError, UnknownName

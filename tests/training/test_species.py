@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from typer.testing import CliRunner
 
-from toy import REPO, TOY_FA, TOY_GFF
+from support.paths import REPO, TOY_FA, TOY_GFF
 from spliceannot.models import checkpoint
 from spliceannot.cli import build_app
 from spliceannot.errors import ModelFileError, UsageError

@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from toy import TOY_FA, TOY_GFF
+from support.paths import TOY_FA, TOY_GFF
 from spliceannot.cli import build_app
 
 

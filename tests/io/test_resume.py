@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA, REPO
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO
 
 
 def make_vcf(path, n=2500):

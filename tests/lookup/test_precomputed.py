@@ -2,8 +2,8 @@
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
-from fakes import BaseCountModel, ExplodingModel, add_models
+from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
+from support.fakes import BaseCountModel, ExplodingModel, add_models
 from spliceannot.errors import InputError, UsageError
 from spliceannot.lookup.precomputed import ScoreFile, parse_entry
 from spliceannot.pipeline import Options, score_file

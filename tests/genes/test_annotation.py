@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from conftest import CHR16_TABLE
+from support.paths import CHR16_TABLE
 from spliceannot import genes as annotation, registry
 from spliceannot.errors import InputError
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
+from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
 from spliceannot import genes as annotation, registry
 from spliceannot.genes import gtf
 from spliceannot.errors import UsageError

@@ -2,8 +2,8 @@
 
 import json
 
-from conftest import CHR16_FASTA, CHR16_GTF, GOLDEN
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_GTF, GOLDEN
+from support.fakes import BaseCountModel, add_models
 from spliceannot.pipeline import Options, score_file
 
 

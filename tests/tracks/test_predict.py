@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA
 from spliceannot import genes as annotation, delta, registry
 from spliceannot.cli import main
 from spliceannot.engine import Engine
@@ -270,7 +270,7 @@ def test_top_k_on_annotated_sites(tiny):
 def test_any_backend_and_temperatures(tiny):
     """A backend that is not a SpliceNet ensemble, and a calibrated one (temperatures divide the
     logits): predict still gives the scoring path's REF."""
-    from fakes import BaseCountModel
+    from support.fakes import BaseCountModel
 
     reference = Reference(str(CHR16_FASTA))
     genes = registry.load_annotation(str(CHR16_TABLE))

@@ -8,7 +8,7 @@ The H200 figures and the check script: benchmarks/gpu.sh, benchmarks/RESULTS.i13
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, GOLDEN
+from support.paths import CHR16_FASTA, GOLDEN
 
 torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.gpu,

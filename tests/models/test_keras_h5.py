@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import CHR16_FASTA, GOLDEN
+from support.paths import CHR16_FASTA, GOLDEN
 from spliceannot.models import keras_h5
 from spliceannot.models.network import UNITS_10K
 from spliceannot.sequence import one_hot, reverse_complement_onehot

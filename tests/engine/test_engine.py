@@ -12,7 +12,7 @@ import random
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
+from support.paths import CHR16_FASTA, CHR16_TABLE, GOLDEN
 from spliceannot import delta, registry
 from spliceannot.engine.cone import Cone, build_tracks, split_alt, stage_radii
 from spliceannot.models.network import UNITS_10K

@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA  # noqa: E402
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import genes as annotation, registry  # noqa: E402
 from spliceannot.cli import main  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402

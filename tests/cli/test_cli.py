@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from conftest import CHR16_FASTA, CHR16_TABLE, EXAMPLES, REPO
+from support.paths import CHR16_FASTA, CHR16_TABLE, EXAMPLES, REPO
 
 INTERGENIC = ("##fileformat=VCFv4.2\n##contig=<ID=chr16,length=210155>\n"
               "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"

@@ -5,8 +5,8 @@ import re
 import pysam
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_GTF, GOLDEN
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_GTF, GOLDEN
+from support.fakes import BaseCountModel, add_models
 from spliceannot import registry
 from spliceannot.errors import UsageError
 from spliceannot.pipeline import Options, score_file

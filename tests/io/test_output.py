@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA, REPO
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO
 
 pysam = pytest.importorskip("pysam")
 BAD = DATA / "bad"

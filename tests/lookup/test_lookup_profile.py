@@ -13,8 +13,8 @@ import random
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA
-from fakes import add_models
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA
+from support.fakes import add_models
 from spliceannot import delta
 from spliceannot.cli import main
 from spliceannot.models import Model

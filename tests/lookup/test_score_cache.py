@@ -1,7 +1,7 @@
 """The persistent score cache: a second identical run computes nothing; other settings miss."""
 
-from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_TABLE, GOLDEN
+from support.fakes import BaseCountModel, add_models
 from spliceannot.pipeline import Options, score_file
 
 

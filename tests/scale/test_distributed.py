@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA, GOLDEN
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, GOLDEN
 
 pytest.importorskip("ray", reason="needs Ray: pip install 'spliceannot[ray]'")
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA, REPO
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO
 
 BAD = DATA / "bad"
 

@@ -1,6 +1,6 @@
 """The inference kernels: an output's bits never depend on the crop, batch or tiling computing it.
 
-This is the premise of the engine's exactness (tests/test_engine.py checks the engine itself);
+This is the premise of the engine's exactness (tests/engine/test_engine.py checks the engine itself);
 here it is checked layer by layer and for a whole network, on random weights and inputs, with
 the layer shapes of SpliceAI-10k.
 """

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA
 
 from spliceannot.scale import precompute
 from spliceannot import registry
