@@ -3,12 +3,21 @@
 Most records of a genome-wide call set lie outside every gene. 1.3.1 checks the gene overlap
 first and leaves such records as they are; doing that check here, on merged gene spans with a
 bisection, lets them skip the planner and the scorer, which is most of their cost.
+
+Two levels. :class:`GeneSpans` answers for a parsed record (``pipeline._flush``). When the
+writer takes raw lines (``Writer.raw_lines``) and the run keeps no per-record list (no
+``--rejects``, no resume), :func:`sort_lines` goes further: it looks at a text line's CHROM and
+POS only, and a well-formed line outside every gene on a contig of the FASTA goes to the writer
+as its bytes, in a :class:`RawLines` run, without a Record, Variant or Result being made; every
+other line is parsed into a Record and takes the ordinary path. The bytes written are the same
+either way.
 """
 
 import bisect
 
 from . import delta
 from .genes import GeneTable
+from .io.vcf import parse_line
 
 
 class GeneSpans:
@@ -18,6 +27,7 @@ class GeneSpans:
     def __init__(self, genes, reference):
         self._genes, self._reference = genes, reference
         self._spans = {}  # VCF contig name -> (starts, ends) of merged spans, or None
+        self._raw = {}  # CHROM bytes -> (starts, ends), or None: the contig is not in the FASTA
         # A table that computes overlaps its own way (both strands everywhere) is always planned.
         self.enabled = type(genes).overlapping is GeneTable.overlapping
 
@@ -45,3 +55,55 @@ class GeneSpans:
         if i >= 0 and pos <= ends[i]:
             return None
         return delta.NO_CONTIG if absent else delta.NO_GENE
+
+    def raw(self, chrom: bytes):
+        """(starts, ends) of a CHROM as bytes, or None where a record there needs a closer look
+        (a contig the FASTA lacks is reported per record)."""
+        try:
+            return self._raw[chrom]
+        except KeyError:
+            starts, ends, absent = self._for(chrom.decode("utf-8", "surrogateescape"))
+            self._raw[chrom] = None if absent else (starts, ends)
+            return self._raw[chrom]
+
+
+class RawLines(list):
+    """Consecutive records that pass through as read: (line number, line without its line end,
+    ``line.split(b"\\t", 9)``), for ``Writer.write_raw``."""
+
+
+RUN = 4096  # lines per RawLines run at most
+
+
+def sort_lines(reader, spans: GeneSpans):
+    """The reader's body in input order, as :class:`RawLines` runs of records outside every gene
+    and :class:`~spliceannot.io.vcf.Record` s of everything else (blank lines skipped)."""
+    bisect_right = bisect.bisect_right
+    run = RawLines()
+    for number, raw in reader.raw_body():
+        line = raw[:-1] if raw[-1:] == b"\n" else raw
+        if line[-1:] == b"\r":
+            line = line.rstrip(b"\r\n")  # as the text path reads it: the line end goes
+        fields = line.split(b"\t", 9)
+        if len(fields) >= 8 and fields[1].isdigit() and fields[3] not in (b"", b"."):
+            found = spans.raw(fields[0])
+            pos = int(fields[1])
+            if found is not None and pos > 0:
+                starts, ends = found
+                i = bisect_right(starts, pos) - 1
+                if i < 0 or pos > ends[i]:  # outside every gene: as read
+                    run.append((number, line, fields))
+                    if len(run) >= RUN:
+                        yield run
+                        run = RawLines()
+                    continue
+        elif not line.strip():
+            continue  # a blank line is no record (and ends no run)
+        if run:
+            yield run
+            run = RawLines()
+        text = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
+        if text.strip():
+            yield parse_line(text, number)
+    if run:
+        yield run

@@ -22,7 +22,7 @@ from . import __version__, delta, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
-from .passthrough import GeneSpans
+from .passthrough import GeneSpans, RawLines, sort_lines
 from .progress import Progress
 from .io.reference import Reference
 from .io.resume import check_settings, replay
@@ -35,6 +35,7 @@ log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
 NONFINITE = "model output not finite"
 TELOMERE = "POS 0 (a telomere) cannot be scored"
+RAW_CHUNK = 65536  # pass-through lines held at most while a chunk of planned records fills
 
 
 class Interrupted(SpliceannotError):
@@ -231,9 +232,13 @@ def _score(input_path, target, opts, run) -> Summary:
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
-    records = iter(reader)
     # Trimming can move POS into a gene: then every record is planned.
     spans = None if opts.trim_alleles else GeneSpans(run.genes, run.reference)
+    # Records outside every gene go through as lines (passthrough.sort_lines) where the writer
+    # takes them and no per-record list is kept (rejects, the records a resume replays).
+    by_line = spans is not None and spans.enabled and writer.raw_lines and not opts.rejects \
+        and not (opts.resume and done)
+    records = sort_lines(reader, spans) if by_line else iter(reader)
     try:
         if opts.rejects:
             rejects = RejectsWriter(opts.rejects)
@@ -242,16 +247,24 @@ def _score(input_path, target, opts, run) -> Summary:
             os.unlink(working + ".old")
             log.info("resumed after %d completed records", summary.records_out)
         with Progress(enabled=opts.progress) as bar:
-            chunk = []
+            chunk, planned, lines = [], 0, 0  # chunk: Records and RawLines runs, in input order
             for record in records:
                 chunk.append(record)
-                if len(chunk) >= opts.chunk_size:
+                if type(record) is RawLines:
+                    lines += len(record)
+                else:
+                    planned += 1
+                if planned >= opts.chunk_size or lines >= RAW_CHUNK:
+                    before = summary.records_in
                     _flush(chunk, run, writer, summary, rejects, opts, spans)
-                    bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
-                    chunk = []
+                    bar.advance(summary.records_in - before, summary.records_in,
+                                time.perf_counter() - started)
+                    chunk, planned, lines = [], 0, 0
             if chunk:
+                before = summary.records_in
                 _flush(chunk, run, writer, summary, rejects, opts, spans)
-                bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
+                bar.advance(summary.records_in - before, summary.records_in,
+                            time.perf_counter() - started)
         writer.close()
         complete = True
     except KeyboardInterrupt:
@@ -292,19 +305,24 @@ def _kept(message, working, output_path):
 
 
 def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
-    # Records outside every gene skip planning and the model (1.3.1 leaves them as they are).
+    # Records outside every gene skip planning and the model (1.3.1 leaves them as they are);
+    # RawLines runs of them were recognised from their text already and are written as read.
     bypass = {}
     if spans is not None:
         for i, r in enumerate(chunk):
-            if r.malformed is None and r.variant.pos > 0:
+            if type(r) is not RawLines and r.malformed is None and r.variant.pos > 0:
                 why = spans.reason(r.variant.chrom, r.variant.pos)
                 if why is not None:
                     bypass[i] = why
-    good = [r for i, r in enumerate(chunk)
-            if r.malformed is None and r.variant.pos > 0 and i not in bypass]
+    good = [r for i, r in enumerate(chunk) if type(r) is not RawLines
+            and r.malformed is None and r.variant.pos > 0 and i not in bypass]
     results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups)
                    if good else ())
     for i, record in enumerate(chunk):
+        if type(record) is RawLines:
+            writer.write_raw(record)
+            summary.add_passed(len(record), delta.NO_GENE)
+            continue
         if record.malformed is not None:
             result = delta.Result(record.variant, MALFORMED, detail=record.malformed)
         elif record.variant.pos < 1:

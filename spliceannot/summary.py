@@ -27,6 +27,12 @@ class Summary:
         for _, reason in result.alt_skips:
             self.alt_skips[reason] += 1
 
+    def add_passed(self, n: int, reason: str) -> None:
+        """Count ``n`` records written as read, each unscored for ``reason`` (no ALT skips)."""
+        self.records_in += n
+        self.records_out += n
+        self.unscored[reason] += n
+
     def lines(self) -> list:
         rate = self.records_in / self.seconds if self.seconds > 0 else 0.0
         out = [f"records read: {self.records_in}", f"records written: {self.records_out}",

@@ -13,6 +13,7 @@ class VcfOutput(Writer):
     resumable = True
     mergeable = True
     default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
+    raw_lines = True
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
@@ -32,6 +33,9 @@ class VcfOutput(Writer):
         from spliceannot.io.resume import completed_records
 
         return completed_records(path)
+
+    def write_raw(self, batch):
+        self._out.write_raw(batch)
 
     def write_done(self, line):
         self._out.write_line(line)

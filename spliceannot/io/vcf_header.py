@@ -37,6 +37,21 @@ class HeaderFixer:
         self.known = declared(header)
         self.lines = []
         self._last = [None, None, None]  # CHROM, FILTER, FORMAT of the record checked last
+        self._info_raw = (-1, None)  # (known INFO count, matcher of INFO columns of known keys)
+
+    def info_known_raw(self, info: bytes) -> bool:
+        """Whether an INFO column (bytes) uses only declared keys (or is '.'): ``check`` has
+        nothing to declare for it. False means "look closer", not "undeclared"."""
+        if info == b".":
+            return True
+        count, match = self._info_raw
+        if count != len(self.known["INFO"]):
+            keys = b"|".join(re.escape(k.encode("utf-8", "surrogateescape"))
+                             for k in sorted(self.known["INFO"], key=len, reverse=True))
+            item = b"(?:" + keys + b")(?:=[^;]*)?"
+            match = re.compile(item + b"(?:;" + item + b")*").fullmatch if keys else None
+            self._info_raw = (len(self.known["INFO"]), match)
+        return match is not None and match(info) is not None
 
     def check(self, fields: list, line_number) -> None:
         """``fields``: a body line split on tabs (FORMAT, if any, is ``fields[8]``'s first part).

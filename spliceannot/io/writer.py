@@ -23,6 +23,7 @@ class Writer(ABC):
     mergeable: bool = False  # implements header_length() (or merge()) for --engine ray
     minimal_alleles: bool = False  # the run scores ALTs in minimal spelling (Settings.minimal)
     default_format: bool = False  # chosen for stdout and unknown file names (one writer sets it)
+    raw_lines: bool = False  # implements write_raw(): records no gene touches, as read
 
     def __init__(self, path: str, reader, run_info: dict, target: str = None):
         """``path`` is where to write ('-' is stdout); ``target`` the name the output will have
@@ -59,6 +60,14 @@ class Writer(ABC):
     def can_write(self, record) -> bool:
         """Whether ``record`` can be written at all (a first run left out those that cannot)."""
         return True
+
+    # ---- pass-through (raw_lines writers) -----------------------------------------------------
+
+    def write_raw(self, batch: list) -> None:
+        """Write records that no gene touches, unannotated, exactly as ``write`` would with a
+        ``no gene`` result, but from their bytes: ``batch`` is a list of (line number, line
+        without its line end, ``line.split(b"\\t", 9)``) of well-formed body lines."""
+        raise NotImplementedError
 
     # ---- merge (mergeable writers) ------------------------------------------------------------
 
