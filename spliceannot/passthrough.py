@@ -68,8 +68,8 @@ class GeneSpans:
 
 
 class RawLines(list):
-    """Consecutive records that pass through as read: (line number, line without its line end,
-    ``line.split(b"\\t", 9)``), for ``Writer.write_raw``."""
+    """Consecutive records that pass through as read: (line number, line ending in one b"\\n",
+    ``line.split(b"\\t", 9)`` with no line end in any field), for ``Writer.write_raw``."""
 
 
 RUN = 4096  # lines per RawLines run at most
@@ -79,25 +79,30 @@ def sort_lines(reader, spans: GeneSpans):
     """The reader's body in input order, as :class:`RawLines` runs of records outside every gene
     and :class:`~spliceannot.io.vcf.Record` s of everything else (blank lines skipped)."""
     bisect_right = bisect.bisect_right
+    contigs = {}  # CHROM bytes -> spans.raw(CHROM), looked up once per contig
     run = RawLines()
     for number, raw in reader.raw_body():
-        line = raw[:-1] if raw[-1:] == b"\n" else raw
-        if line[-1:] == b"\r":
-            line = line.rstrip(b"\r\n")  # as the text path reads it: the line end goes
-        fields = line.split(b"\t", 9)
+        if not raw.endswith(b"\n") or b"\r" in raw:
+            raw = raw.rstrip(b"\r\n") + b"\n"  # as the text path reads it: one LF ends it
+        fields = raw.split(b"\t", 9)
         if len(fields) >= 8 and fields[1].isdigit() and fields[3] not in (b"", b"."):
-            found = spans.raw(fields[0])
+            chrom = fields[0]
+            found = contigs.get(chrom, 0)
+            if found == 0:
+                found = contigs[chrom] = spans.raw(chrom)
             pos = int(fields[1])
             if found is not None and pos > 0:
                 starts, ends = found
                 i = bisect_right(starts, pos) - 1
                 if i < 0 or pos > ends[i]:  # outside every gene: as read
-                    run.append((number, line, fields))
+                    if len(fields) < 10:
+                        fields[-1] = fields[-1][:-1]  # the line end is no part of a field
+                    run.append((number, raw, fields))
                     if len(run) >= RUN:
                         yield run
                         run = RawLines()
                     continue
-        elif not line.strip():
+        elif not raw.strip():
             continue  # a blank line is no record (and ends no run)
         if run:
             yield run

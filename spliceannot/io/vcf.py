@@ -275,24 +275,26 @@ class VcfSink:
         its INFO holds an ID this run replaces."""
         fixer, last, out = self._fixer, self._last_raw, []
         replace = self._replace_raw
+        one = replace[0] if len(replace) == 1 else None  # the usual case: SpliceAI alone
+        known_info = fixer.info_matcher()
         for number, line, fields in batch:
             fmt = fields[8] if len(fields) > 8 else None
+            info = fields[7]
             if fields[0] != last[0] or fields[6] != last[1] or fmt != last[2] \
-                    or not fixer.info_known_raw(fields[7]):
+                    or not (info == b"." or known_info is not None and known_info(info)):
                 fixer.check([f.decode("utf-8", "surrogateescape") for f in fields[:9]], number)
                 last[:] = fields[0], fields[6], fmt
-            if replace and any(key in fields[7] for key in replace):
+                known_info = fixer.info_matcher()
+            if (one in info) if one is not None else (replace and any(k in info for k in replace)):
                 if out:  # in order: what came before goes first
-                    out.append(b"")
-                    self._out.write_bytes(b"\n".join(out))
+                    self._out.write_bytes(b"".join(out))
                     out = []
-                text = line.decode("utf-8", "surrogateescape")
+                text = line.decode("utf-8", "surrogateescape").rstrip("\n")
                 self.write(Record(text, Variant("", 0, "", [], ".", number)), {})
                 continue
             out.append(line)
         if out:
-            out.append(b"")
-            self._out.write_bytes(b"\n".join(out))
+            self._out.write_bytes(b"".join(out))
 
     def write(self, record: Record, info: dict) -> None:
         fields = record.raw.split("\t", 8)

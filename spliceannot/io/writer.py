@@ -66,7 +66,8 @@ class Writer(ABC):
     def write_raw(self, batch: list) -> None:
         """Write records that no gene touches, unannotated, exactly as ``write`` would with a
         ``no gene`` result, but from their bytes: ``batch`` is a list of (line number, line
-        without its line end, ``line.split(b"\\t", 9)``) of well-formed body lines."""
+        ending in one ``b"\\n"``, ``line.split(b"\\t", 9)`` without the line end) of well-formed
+        body lines (:class:`spliceannot.passthrough.RawLines`)."""
         raise NotImplementedError
 
     # ---- merge (mergeable writers) ------------------------------------------------------------
