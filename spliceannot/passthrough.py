@@ -17,6 +17,7 @@ import bisect
 
 from . import delta
 from .genes import GeneTable
+from .errors import InputError
 from .io.vcf import parse_line
 
 
@@ -78,10 +79,19 @@ RUN = 4096  # lines per RawLines run at most
 def sort_lines(reader, spans: GeneSpans):
     """The reader's body in input order, as :class:`RawLines` runs of records outside every gene
     and :class:`~spliceannot.io.vcf.Record` s of everything else (blank lines skipped)."""
+    run = RawLines()  # filled by _sorted, yielded (and emptied) by it as runs complete
+    try:
+        yield from _sorted(reader.raw_body(), spans, run)
+    except InputError:
+        if run:  # what was read before the input broke off goes first
+            yield run
+        raise
+
+
+def _sorted(body, spans, run):
     bisect_right = bisect.bisect_right
     contigs = {}  # CHROM bytes -> spans.raw(CHROM), looked up once per contig
-    run = RawLines()
-    for number, raw in reader.raw_body():
+    for number, raw in body:
         if not raw.endswith(b"\n") or b"\r" in raw:
             raw = raw.rstrip(b"\r\n") + b"\n"  # as the text path reads it: one LF ends it
         fields = raw.split(b"\t", 9)
@@ -99,16 +109,17 @@ def sort_lines(reader, spans: GeneSpans):
                         fields[-1] = fields[-1][:-1]  # the line end is no part of a field
                     run.append((number, raw, fields))
                     if len(run) >= RUN:
-                        yield run
-                        run = RawLines()
+                        yield RawLines(run)
+                        run.clear()
                     continue
         elif not raw.strip():
             continue  # a blank line is no record (and ends no run)
         if run:
-            yield run
-            run = RawLines()
+            yield RawLines(run)
+            run.clear()
         text = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
         if text.strip():
             yield parse_line(text, number)
     if run:
-        yield run
+        yield RawLines(run)
+        run.clear()

@@ -248,7 +248,8 @@ def _score(input_path, target, opts, run) -> Summary:
             log.info("resumed after %d completed records", summary.records_out)
         with Progress(enabled=opts.progress) as bar:
             chunk, planned, lines = [], 0, 0  # chunk: Records and RawLines runs, in input order
-            for record in records:
+            broken = []  # the input's error, raised once what was read before it is written
+            for record in _until_broken(records, broken):
                 chunk.append(record)
                 if type(record) is RawLines:
                     lines += len(record)
@@ -265,6 +266,8 @@ def _score(input_path, target, opts, run) -> Summary:
                 _flush(chunk, run, writer, summary, rejects, opts, spans)
                 bar.advance(summary.records_in - before, summary.records_in,
                             time.perf_counter() - started)
+            if broken:
+                raise broken[0]
         writer.close()
         complete = True
     except KeyboardInterrupt:
@@ -288,6 +291,15 @@ def _score(input_path, target, opts, run) -> Summary:
         summary.timings = {k: v - timings_before.get(k, 0) for k, v in _timings(run).items()}
     target.commit()
     return summary
+
+
+def _until_broken(records, broken: list):
+    """The records, ending early where the input breaks off (a truncated file): the error goes
+    to ``broken`` so that the records read before it are written (and kept) first."""
+    try:
+        yield from records
+    except InputError as exc:
+        broken.append(exc)
 
 
 def _timings(run) -> dict:
