@@ -10,7 +10,9 @@ import json
 import time
 
 from spliceannot import registry
-from spliceannot.tracks import merge_regions, predict_chunks, top_k_accuracy
+from spliceannot.tracks.accuracy import top_k_accuracy
+from spliceannot.tracks.prediction import predict_chunks
+from spliceannot.tracks.regions import merge_regions
 from spliceannot.io.reference import Reference
 
 FASTA = "examples/data/hg38_chr16_186964-397118.fa"

@@ -13,10 +13,7 @@ spliceannot`` (and ``spliceannot --help``) stays instant: nothing imports torch 
 
 import importlib
 
-from . import _moved
-
 __version__ = "0.1.0"
-_moved.install(__name__)  # the module paths from before the subpackages keep working
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -27,6 +24,7 @@ _EXPORTS = {
     "Variant": "io.variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
     # plugin authors
     "hookimpl": "hookspecs", "Model": "models", "EnsembleModel": "models",
+    "NamedCheckpoint": "models.checkpoint",
     "AnnotationSource": "genes", "GeneTable": "genes", "Gene": "genes",
     "Scorer": "scorer", "ScoringContext": "scorer", "Lookup": "lookup",
     "Writer": "io.writer", "TextWriter": "io.writer",

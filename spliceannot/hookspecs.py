@@ -76,6 +76,19 @@ def register_writers(register):
 
 
 @hookspec
+def register_track_writers(register):
+    """Register ``predict`` output writers (bigWig, bedGraph, BED, TSV, ...).
+
+    Called when ``predict`` resolves an ``-o`` name to a writer by its suffix.
+
+    :param register: call ``register(writer_class)`` with a subclass of
+        :class:`spliceannot.tracks.TrackWriter`; the host instantiates it per output and names
+        the files it writes with :meth:`~spliceannot.tracks.TrackWriter.files`.
+    :return: nothing.
+    """
+
+
+@hookspec
 def register_commands(app):
     """Add commands to the ``spliceannot`` command line.
 

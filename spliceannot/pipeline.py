@@ -25,7 +25,7 @@ from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, OutputTarget
 from .genes.assembly import check_assembly
-from .io.passthrough import GeneSpans
+from .passthrough import GeneSpans, RawLines, sort_lines
 from .progress import Progress
 from .io.reference import Reference
 from .io.resume import CountsLog, replay, resume_point
@@ -39,6 +39,7 @@ MALFORMED = "malformed VCF line"
 NONFINITE = "model output not finite"
 TELOMERE = "POS 0 (a telomere) cannot be scored"
 DELINS_RULES = ("pair", "strongest-ref", "first-base")  # see delta.Settings.delins_rule
+RAW_CHUNK = 65536  # pass-through lines held at most while a chunk of planned records fills
 
 
 class Interrupted(SpliceannotError):
@@ -289,9 +290,13 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     summary = Summary()
     timings_before = _timings(run)  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
-    records = iter(reader)
     # Trimming can move POS into a gene: then every record is planned.
     spans = None if opts.trim_alleles else GeneSpans(run.genes, run.reference)
+    # Records outside every gene go through as lines (passthrough.sort_lines) where the writer
+    # takes them and no per-record list is kept (rejects, the records a resume replays).
+    by_line = spans is not None and spans.enabled and writer.raw_lines and not opts.rejects \
+        and point is None
+    records = sort_lines(reader, spans) if by_line else iter(reader)
     try:
         if rejects_target:
             rejects = RejectsWriter(rejects_target.working, target=rejects_target.path,
@@ -309,18 +314,29 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
             summary.resumed = replayed.records_out
             log.info("resumed after %d completed records", summary.records_out)
         with Progress(enabled=opts.progress) as bar:
-            chunk = []
-            for record in records:
+            chunk, planned, lines = [], 0, 0  # chunk: Records and RawLines runs, in input order
+            broken = []  # the input's error, raised once what was read before it is written
+            for record in _until_broken(records, broken):
                 chunk.append(record)
-                if len(chunk) >= opts.chunk_size:
+                if type(record) is RawLines:
+                    lines += len(record)
+                else:
+                    planned += 1
+                if planned >= opts.chunk_size or lines >= RAW_CHUNK:
+                    before = summary.records_in
                     _flush(chunk, run, writer, summary, rejects, opts, spans)
-                    bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
-                    chunk = []
+                    bar.advance(summary.records_in - before, summary.records_in,
+                                time.perf_counter() - started)
+                    chunk, planned, lines = [], 0, 0
                     if counts_log:
                         counts_log.save(summary, rejects)
             if chunk:
+                before = summary.records_in
                 _flush(chunk, run, writer, summary, rejects, opts, spans)
-                bar.advance(len(chunk), summary.records_in, time.perf_counter() - started)
+                bar.advance(summary.records_in - before, summary.records_in,
+                            time.perf_counter() - started)
+            if broken:
+                raise broken[0]
         writer.close()
         if rejects:
             rejects.close()
@@ -356,6 +372,15 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     return summary
 
 
+def _until_broken(records, broken: list):
+    """The records, ending early where the input breaks off (a truncated file): the error goes
+    to ``broken`` so that the records read before it are written (and kept) first."""
+    try:
+        yield from records
+    except InputError as exc:
+        broken.append(exc)
+
+
 def _timings(run) -> dict:
     out = dict(run.scorer.timings())
     for lookup in run.lookups:
@@ -371,19 +396,24 @@ def _kept(message, working, output_path):
 
 
 def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
-    # Records outside every gene skip planning and the model (1.3.1 leaves them as they are).
+    # Records outside every gene skip planning and the model (1.3.1 leaves them as they are);
+    # RawLines runs of them were recognised from their text already and are written as read.
     bypass = {}
     if spans is not None:
         for i, r in enumerate(chunk):
-            if r.malformed is None and r.variant.pos > 0:
+            if type(r) is not RawLines and r.malformed is None and r.variant.pos > 0:
                 why = spans.reason(r.variant.chrom, r.variant.pos)
                 if why is not None:
                     bypass[i] = why
-    good = [r for i, r in enumerate(chunk)
-            if r.malformed is None and r.variant.pos > 0 and i not in bypass]
+    good = [r for i, r in enumerate(chunk) if type(r) is not RawLines
+            and r.malformed is None and r.variant.pos > 0 and i not in bypass]
     results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups)
                    if good else ())
     for i, record in enumerate(chunk):
+        if type(record) is RawLines:
+            writer.write_raw(record)
+            summary.add_passed(len(record), delta.NO_GENE)
+            continue
         if record.malformed is not None:
             result = delta.Result(record.variant, MALFORMED, detail=record.malformed)
         elif record.variant.pos < 1:

@@ -22,6 +22,7 @@ from .errors import PluginError
 DEFAULT_PLUGINS = (
     "spliceannot.default_plugins.spliceai_model",
     "spliceannot.default_plugins.checkpoint_model",
+    "spliceannot.default_plugins.openspliceai_files",
     "spliceannot.default_plugins.table_annotation",
     "spliceannot.default_plugins.gtf_annotation",
     "spliceannot.default_plugins.both_strands_annotation",
@@ -33,6 +34,7 @@ DEFAULT_PLUGINS = (
     "spliceannot.default_plugins.tsv_writer",
     "spliceannot.default_plugins.vep_writer",
     "spliceannot.default_plugins.jsonl_writer",
+    "spliceannot.default_plugins.track_writers",
 )
 
 

@@ -1,4 +1,4 @@
-"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, lookups, writers.
+"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, lookups, writers, predict outputs.
 
 The host hands each hook a ``register`` callback that type-checks what it is given and refuses a
 name already taken; a lookup that misses names what does exist (as llm's model lookup does).
@@ -101,6 +101,13 @@ def _writers(loaded) -> Registry:
     return _fill("writer", "register_writers", Writer, is_class=True)
 
 
+@lru_cache(maxsize=4)
+def _track_writers(loaded) -> Registry:
+    from .tracks import TrackWriter
+
+    return _fill("predict output", "register_track_writers", TrackWriter, is_class=True)
+
+
 def models() -> Registry:
     return _models(_loaded())
 
@@ -121,9 +128,13 @@ def writers() -> Registry:
     return _writers(_loaded())
 
 
+def track_writers() -> Registry:
+    return _track_writers(_loaded())
+
+
 def reset() -> None:
     """Forget filled registries (plugins re-registered under the same names)."""
-    for fn in (_models, _annotation_sources, _scorers, _lookups, _writers):
+    for fn in (_models, _annotation_sources, _scorers, _lookups, _writers, _track_writers):
         fn.cache_clear()
 
 
@@ -193,3 +204,14 @@ def writer_for(fmt, output: str):
         raise UsageError(f"no output format for {output!r}: give --format "
                          f"({', '.join(found.names())})")
     return fallback[0]
+
+
+def track_writer_for(output: str):
+    """The ``predict`` writer class whose longest suffix ends the ``-o`` name."""
+    found = track_writers()
+    name = output.lower()
+    matches = [(len(s), w) for w in found.values() for s in w.suffixes if name.endswith(s)]
+    if not matches:
+        suffixes = sorted(s for w in found.values() for s in w.suffixes)
+        raise UsageError(f"-o {output}: the output type follows the name: {', '.join(suffixes)}")
+    return max(matches, key=lambda m: m[0])[1]

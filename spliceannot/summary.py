@@ -39,6 +39,11 @@ class Summary:
                    scored=counts["scored"], entries=counts["entries"],
                    unscored=Counter(counts["unscored"]), alt_skips=Counter(counts["alt_skips"]),
                    resumed=counts.get("resumed", 0))
+    def add_passed(self, n: int, reason: str) -> None:
+        """Count ``n`` records written as read, each unscored for ``reason`` (no ALT skips)."""
+        self.records_in += n
+        self.records_out += n
+        self.unscored[reason] += n
 
     def lines(self) -> list:
         rate = self.records_in / self.seconds if self.seconds > 0 else 0.0

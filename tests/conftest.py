@@ -1,27 +1,10 @@
-"""Shared fixtures: the bundled hg38 chr16 example, the installed spliceai weights, ../shared data."""
+"""Shared fixtures: the installed spliceai weights, ../shared data (paths: ``support.paths``)."""
 
-import importlib.metadata
 import os
-import pathlib
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-CHR16_FASTA = EXAMPLES / "data" / "hg38_chr16_186964-397118.fa"
-CHR16_GTF = EXAMPLES / "data" / "hg38_chr16_186964-397118.refseq.gtf"
-CHR16_TABLE = REPO / "annotations" / "hg38_chr16_186964-397118.refseq.txt"
-GOLDEN = REPO / "tests" / "golden"
-DATA = REPO / "tests" / "data"
-SHARED = REPO.parent / "shared" / "data"
-
-
-def spliceai_installed() -> bool:
-    try:
-        importlib.metadata.distribution("spliceai")
-        return True
-    except importlib.metadata.PackageNotFoundError:
-        return False
+from support.paths import SHARED, spliceai_installed
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN, REPO
+from support.paths import CHR16_FASTA, CHR16_TABLE, GOLDEN, REPO
 import spliceannot
 from spliceannot.errors import UsageError
 
@@ -40,7 +40,7 @@ def test_readme_example_runs_and_matches_spliceai_131(spliceai_model, tmp_path, 
 
 
 def test_score_variants_keeps_order_and_reasons():
-    from fakes import BaseCountModel, add_models
+    from support.fakes import BaseCountModel, add_models
 
     remove = add_models(BaseCountModel())
     try:

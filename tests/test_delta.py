@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE
+from support.paths import CHR16_FASTA, CHR16_TABLE
 from spliceannot import genes as annotation, delta
 from spliceannot.genes import Gene
 from spliceannot.io.reference import Reference

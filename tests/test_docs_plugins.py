@@ -5,8 +5,8 @@ import re
 
 from typer.testing import CliRunner
 
-from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN, REPO
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_TABLE, GOLDEN, REPO
+from support.fakes import BaseCountModel, add_models
 from spliceannot import hookspecs, registry
 from spliceannot.cli import build_app
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir

@@ -10,8 +10,8 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA
-from fuzzing import random_vcf
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA
+from support.fuzzing import random_vcf
 from spliceannot import registry
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir
 from spliceannot.pipeline import MALFORMED, Options, score_file

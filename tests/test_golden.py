@@ -12,7 +12,7 @@ import hashlib
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, GOLDEN
+from support.paths import CHR16_FASTA, CHR16_TABLE, GOLDEN
 from spliceannot import registry
 from spliceannot.hookspecs import hookimpl
 from spliceannot.models import Model

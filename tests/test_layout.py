@@ -1,10 +1,12 @@
 """The tree reads as the pipeline: the README's layout table matches it, no two modules import each
-other, and the module paths plugins imported before the subpackages still work."""
+other, and the module paths from before the subpackages are gone (CHANGELOG.md says where)."""
 
 import ast
 import importlib
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -78,24 +80,68 @@ def test_readme_layout_table_matches_the_tree():
         assert (REPO / path.rstrip("/")).exists(), f"README layout names {path}, absent from the tree"
     top = {p.name for p in PKG.iterdir()
            if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
-           and p.name not in ("__init__.py", "__main__.py", "_moved.py")}
+           and p.name not in ("__init__.py", "__main__.py")}
     named = {pathlib.PurePosixPath(p.rstrip("/")).name for p in listed}
     missing = sorted(n for n in top if n not in named)
     assert missing == [], f"spliceannot/ entries missing from the README layout table: {missing}"
 
 
-@pytest.mark.parametrize("old, new", [
-    ("spliceannot.scoring", "spliceannot.pipeline"), ("spliceannot.model", "spliceannot.models"),
-    ("spliceannot.annotation", "spliceannot.genes"), ("spliceannot.vcf", "spliceannot.io.vcf"),
-    ("spliceannot.writer", "spliceannot.io.writer"), ("spliceannot.network", "spliceannot.models.network"),
-    ("spliceannot.checkpoint", "spliceannot.models.checkpoint"),
-    ("spliceannot.distributed", "spliceannot.scale.distributed"),
-])
-def test_old_module_paths_are_the_same_modules(old, new):
-    assert importlib.import_module(old) is importlib.import_module(new)
-    old_class = {"spliceannot.model": "Model", "spliceannot.writer": "Writer",
-                 "spliceannot.annotation": "AnnotationSource"}.get(old)
-    if old_class:
-        ns = {}
-        exec(f"from {old} import {old_class} as cls", ns)
-        assert ns["cls"] is getattr(importlib.import_module(new), old_class)
+def changelog_moves() -> dict:
+    """The old path -> new home table of CHANGELOG.md's deprecation note."""
+    text = (REPO / "CHANGELOG.md").read_text()
+    return dict(re.findall(r"^\| `(spliceannot\.[a-z0-9_]+)` \| `(spliceannot[a-z0-9_.]*)`", text, re.M))
+
+
+def test_changelog_lists_every_old_path_with_a_real_new_home():
+    moves = changelog_moves()
+    assert len(moves) == 21
+    for old, new in moves.items():
+        assert (PKG / old.split(".", 1)[1]).with_suffix(".py").exists() is False
+        assert new in modules(), f"CHANGELOG sends {old} to {new}, absent from the tree"
+
+
+@pytest.mark.parametrize("old", sorted(changelog_moves()))
+def test_old_module_paths_no_longer_import(old):
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(old)
+
+
+def test_no_import_hook_is_installed():
+    import spliceannot
+    spliceannot.Model  # loads a submodule through the facade
+    assert not [f for f in sys.meta_path if type(f).__module__.startswith("spliceannot")]
+
+
+def test_public_paths_import():
+    import spliceannot
+    from spliceannot import errors, hookspecs
+    assert spliceannot.hookimpl is hookspecs.hookimpl
+    assert spliceannot.UsageError is errors.UsageError
+    for name in spliceannot.__all__:
+        assert getattr(spliceannot, name) is not None
+
+
+def test_file_tree_mirrors_the_package():
+    """tests/<subpackage>/ only for subpackages that exist; helpers come from support/, not
+    from a conftest imported by name."""
+    tests = REPO / "tests"
+    for d in tests.iterdir():
+        if d.is_dir() and list(d.glob("test_*.py")):
+            assert (PKG / d.name / "__init__.py").exists(), f"tests/{d.name}/ mirrors no subpackage"
+    for path in tests.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not names & {"conftest", "toy", "fakes", "fuzzing"}, path
+
+
+def test_every_test_file_collects_alone():
+    """``pytest --collect-only FILE`` works for each test file by itself (forked children of one
+    warm interpreter: tests/support/collect_alone.py)."""
+    files = sorted(str(p.relative_to(REPO)) for p in (REPO / "tests").rglob("test_*.py"))
+    files += sorted(str(p.relative_to(REPO)) for p in (REPO / "plugins").rglob("test_*.py"))
+    names = [pathlib.Path(f).name for f in files]
+    assert len(set(names)) == len(names), "two test files share a name"
+    result = subprocess.run([sys.executable, "tests/support/collect_alone.py", *files], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr[-2000:]

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA
+from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA
 from spliceannot import registry
 from spliceannot.errors import UsageError
 from spliceannot.plugins import load_plugins_dir

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CHR16_FASTA, CHR16_TABLE
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_TABLE
+from support.fakes import BaseCountModel, add_models
 from spliceannot import genes as annotation, delta
 from spliceannot.cli import build_app
 from spliceannot.plot import plot_variant
@@ -55,7 +55,7 @@ def test_cli_output_directory_missing_is_one_line(tmp_path, where):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from support.paths import REPO
 
     (tmp_path / "afile").write_text("x")
     r = subprocess.run([sys.executable, "-m", "spliceannot", "plot", "chr16:97424:A:T", "-o",

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CHR16_FASTA, CHR16_TABLE, EXAMPLES
+from support.paths import CHR16_FASTA, CHR16_TABLE, EXAMPLES
 from spliceannot import hookspecs, registry
 from spliceannot.cli import build_app
 from spliceannot.errors import PluginError, UnknownName
+from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
 from spliceannot.models import EnsembleModel
 from spliceannot.plugins import DEFAULT_PLUGINS, get_plugin_manager
@@ -161,7 +162,8 @@ HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
 
 def test_hooks_exist():
     assert set(HOOKS) == {"register_models", "register_annotation_sources", "register_scorers",
-                          "register_lookups", "register_writers", "register_commands"}
+                          "register_lookups", "register_writers", "register_track_writers",
+                          "register_commands"}
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -202,6 +204,17 @@ def test_hook_register_lookups():
 
 def test_hook_register_writers():
     assert {"vcf", "tsv"} <= set(registry.writers().names())
+
+
+def test_hook_register_track_writers():
+    from spliceannot.tracks import TrackWriter
+
+    found = registry.track_writers()
+    assert {"bigwig", "bedgraph", "bed", "tsv"} <= set(found.names())
+    assert all(issubclass(cls, TrackWriter) for cls in found.values())
+    assert registry.track_writer_for("x.BED.GZ").name == "bed"  # the longest suffix wins
+    with pytest.raises(UsageError, match="output type follows the name"):
+        registry.track_writer_for("x.vcf")
 
 
 class CommandPlugin:

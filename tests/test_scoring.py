@@ -5,7 +5,7 @@ import gzip
 import pysam
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_TABLE, DATA
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA
 from spliceannot import delta
 from spliceannot.models import Model
 from spliceannot.pipeline import Options, score_file

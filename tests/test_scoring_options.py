@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from conftest import CHR16_FASTA, CHR16_GTF, CHR16_TABLE
-from fakes import BaseCountModel, add_models
+from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE
+from support.fakes import BaseCountModel, add_models
 from spliceannot import genes as annotation, delta
 from spliceannot.genes import Gene, GeneTable
 from spliceannot.io.reference import Reference

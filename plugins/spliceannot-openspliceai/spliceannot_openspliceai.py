@@ -21,9 +21,9 @@ and the softmax over classes are as in SpliceAI; the ensemble averages member pr
 import os
 import pathlib
 
+from spliceannot import EnsembleModel
 from spliceannot.errors import ModelFileError
 from spliceannot.hookspecs import hookimpl
-from spliceannot.models import EnsembleModel
 
 DIR_ENV = "SPLICEANNOT_OPENSPLICEAI_DIR"
 SPECIES = ("mane", "mouse", "zebrafish", "honeybee", "arabidopsis")

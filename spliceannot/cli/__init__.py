@@ -17,12 +17,14 @@ from . import precompute as precompute_cmd
 from . import predict as predict_cmd
 from . import score as score_cmd
 from . import serve as serve_cmd
+from . import species as species_cmd
 from . import train as train_cmd
 
 
 def build_app() -> typer.Typer:
     app = typer.Typer(name="spliceannot", no_args_is_help=True, add_completion=False,
                       help="Splice-altering variant annotation with SpliceAI-family models.")
+    species_cmd.register(train_cmd.app)  # train species, train package: under `train`
     for module in (score_cmd, plugins_cmd, models_cmd, train_cmd, plot_cmd, precompute_cmd,
                    predict_cmd, serve_cmd):
         module.register(app)

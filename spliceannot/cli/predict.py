@@ -5,12 +5,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..tracks import NAMING_RULE
 from . import session
+
+OUTPUT_HELP = ("output file, repeatable; the writer follows the suffix: .bw/.bigwig, "
+               ".bedgraph/.bg, .bed/.bed.gz (sites >= --threshold; .gz: bgzip + tabix), "
+               ".tsv/.tsv.gz (or a plugin's); naming: " + NAMING_RULE)
 
 
 def predict(
     region: Annotated[Optional[str], typer.Argument(metavar="[REGION]", help="CHROM:START-END (1-based, inclusive) or CHROM; default: the whole FASTA")] = None,
-    output: Annotated[Optional[list[str]], typer.Option("-o", "--output", help="output file, repeatable; the type follows the name: .bw (one file per class and strand), .bedgraph, .bed / .bed.gz (sites >= --threshold; .gz: bgzip + tabix), .tsv")] = None,
+    output: Annotated[Optional[list[str]], typer.Option("-o", "--output", help=OUTPUT_HELP)] = None,
     reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
     annotation: Annotated[Optional[str], typer.Option("-A", "--annotation", help="gene annotation: predict each transcript on its strand, bases outside it read as N (as 'score' does); without it (or 'both-strands'): both strands, unmasked")] = None,
     regions: Annotated[Optional[str], typer.Option("--regions", help="BED file of regions (0-based, half-open)")] = None,
@@ -31,7 +36,7 @@ def predict(
         import torch
 
         torch.set_num_threads(threads)
-    from ..tracks import predict_to_files
+    from ..tracks.outputs import predict_to_files
 
     counts = predict_to_files(reference, output or [], model, annotation, region, regions,
                               gene or (), transcripts, threshold, tile, batch_size,

@@ -6,7 +6,6 @@ torch and h5py are imported inside the commands, so ``--help`` stays instant.
 
 import json
 import pathlib
-from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
@@ -67,74 +66,45 @@ def create_data(
                                           "donors"], rows)
 
 
-@dataclass
-class TrainRequest:
-    """The options of ``train`` and ``transfer`` as given on the command line (strings unparsed)."""
-
-    data: Optional[str]
-    out: str
-    preset: Optional[str] = None
-    context: int = 10000
-    width: int = 32
-    epochs: int = 10
-    batch_size: int = 18
-    lr: float = 1e-3
-    weight_decay: float = 0.01
-    schedule: str = "multistep"
-    gamma: float = 0.5
-    milestones: Optional[str] = None
-    restart_epochs: int = 2
-    warmup_steps: int = 0
-    loss: str = "ce"
-    focal_gamma: float = 2.0
-    class_weights: Optional[str] = None
-    steps_per_epoch: Optional[int] = None
-    val_windows: Optional[int] = None
-    patience: int = 3
-    seeds: Optional[str] = None
-    device: str = "auto"
-    amp: bool = True
-    init: Optional[str] = None
-    trainable_units: Optional[int] = None
-    species: Optional[str] = None
-    resume: bool = False
-    progress: bool = True
+# Options of ``train`` and ``transfer`` that are not TrainConfig fields as given: every other
+# parameter of those two commands is passed to TrainConfig under its own name.
+RUN_OPTIONS = ("preset", "seeds", "resume", "progress")
 
 
-def _train_config(r: TrainRequest):
+def _train_config(opts: dict, preset, resume: bool):
+    """TrainConfig from the command's parameters (named as its fields), parsed and checked."""
     from ..training import trainer
 
-    if r.resume:
-        cfg = trainer.saved_config(r.out)
+    if resume:
+        cfg = trainer.saved_config(opts["out"])
         cfg.halt_after_steps = None
         return cfg
-    context, width = r.context, r.width
-    if r.preset:
-        if r.preset not in trainer.PRESETS:
-            raise UsageError(f"--preset {r.preset!r}: choose {', '.join(trainer.PRESETS)}")
-        p = trainer.PRESETS[r.preset]
-        context, width = p.get("context", context), p.get("width", width)
-    if r.schedule not in ("multistep", "cosine", "exponential", "constant"):
-        raise UsageError(f"--schedule {r.schedule!r}: multistep, cosine, exponential or constant")
-    if r.loss not in ("ce", "focal"):
-        raise UsageError(f"--loss {r.loss!r}: ce or focal")
-    return trainer.TrainConfig(
-        data=r.data, out=r.out, context=context, width=width, epochs=r.epochs,
-        batch_size=r.batch_size, lr=r.lr, weight_decay=r.weight_decay, schedule=r.schedule,
-        gamma=r.gamma, milestones=[int(m) for m in _floats(r.milestones) or []] or None,
-        restart_epochs=r.restart_epochs, warmup_steps=r.warmup_steps, loss=r.loss,
-        focal_gamma=r.focal_gamma, class_weights=_floats(r.class_weights, 3, "--class-weights"),
-        steps_per_epoch=r.steps_per_epoch, val_windows=r.val_windows, patience=r.patience,
-        device=r.device, amp=r.amp, init=r.init, trainable_units=r.trainable_units,
-        species=r.species, extra={"preset": r.preset} if r.preset else {})
+    if preset:
+        if preset not in trainer.PRESETS:
+            raise UsageError(f"--preset {preset!r}: choose {', '.join(trainer.PRESETS)}")
+        p = trainer.PRESETS[preset]
+        opts["context"], opts["width"] = p.get("context", opts["context"]), p.get("width", opts["width"])
+        opts["extra"] = {"preset": preset}
+    if opts["schedule"] not in ("multistep", "cosine", "exponential", "constant"):
+        raise UsageError(f"--schedule {opts['schedule']!r}: multistep, cosine, exponential or constant")
+    if opts["loss"] not in ("ce", "focal"):
+        raise UsageError(f"--loss {opts['loss']!r}: ce or focal")
+    if "milestones" in opts:
+        opts["milestones"] = [int(m) for m in _floats(opts["milestones"]) or []] or None
+    if "class_weights" in opts:
+        opts["class_weights"] = _floats(opts["class_weights"], 3, "--class-weights")
+    return trainer.TrainConfig(**opts)
 
 
-def _train(r: TrainRequest):
+def _train(params: dict):
+    """Run ``train`` or ``transfer`` from the command's parameters (``locals()``)."""
     from ..training import trainer
     from ..training.reporting import print_table
 
-    cfg = _train_config(r)
-    seeds = ([cfg.seed] if not r.seeds else r.seeds) if r.resume else r.seeds
+    opts = dict(params)
+    preset, seeds, resume, progress = (opts.pop(k, None) for k in RUN_OPTIONS)
+    cfg = _train_config(opts, preset, resume)
+    seeds = ([cfg.seed] if not seeds else seeds) if resume else seeds
     if isinstance(seeds, str):
         try:
             seed_list = [int(s) for s in seeds.split(",") if s.strip()]
@@ -142,7 +112,7 @@ def _train(r: TrainRequest):
             raise UsageError(f"--seeds: expected comma-separated integers, got {seeds!r}") from None
     else:
         seed_list = list(seeds or [0])
-    states = trainer.train_ensemble(cfg, seed_list, resume=r.resume, progress=r.progress)
+    states = trainer.train_ensemble(cfg, seed_list, resume=resume, progress=progress)
     rows = [[s, st["epoch"], st["step"], f"{st.get('best_val_loss') or float('nan'):.5f}",
              st.get("last_metrics", {}).get("positions_per_s", "")]
             for s, st in zip(seed_list, states)]
@@ -180,20 +150,15 @@ def train(
     progress: Progress = True,
 ):
     """Train SpliceAI-architecture networks from scratch (one per seed)."""
+    params = dict(locals())  # every parameter, by name: TrainConfig fields and RUN_OPTIONS
     if not resume and not data:
         raise UsageError("--data is required (unless --resume)")
-    _train(TrainRequest(
-        data=data, out=out, preset=preset, context=context, width=width, epochs=epochs,
-        batch_size=batch_size, lr=lr, weight_decay=weight_decay, schedule=schedule, gamma=gamma,
-        milestones=milestones, restart_epochs=restart_epochs, warmup_steps=warmup_steps,
-        loss=loss, focal_gamma=focal_gamma, class_weights=class_weights,
-        steps_per_epoch=steps_per_epoch, val_windows=val_windows, patience=patience, seeds=seeds,
-        device=device, amp=amp, species=species, resume=resume, progress=progress))
+    _train(params)
 
 
 @app.command("transfer")
 def transfer(
-    source: Annotated[str, typer.Option("--from", help="'spliceai' (human weights), a checkpoint/ensemble dir, or OpenSpliceAI .pt file/dir")],
+    init: Annotated[str, typer.Option("--from", help="'spliceai' (human weights), a checkpoint/ensemble dir, or OpenSpliceAI .pt file/dir")],
     data: Annotated[str, typer.Option("-d", "--data", help="create-data output directory")],
     out: Annotated[str, typer.Option("-o", "--out", help="checkpoint (or ensemble) directory")],
     trainable_units: Annotated[Optional[int], typer.Option("--trainable-units", help="train only the last k residual units (+ head); default: all")] = None,
@@ -214,12 +179,7 @@ def transfer(
     progress: Progress = True,
 ):
     """Fine-tune from existing weights (human SpliceAI, a checkpoint or OpenSpliceAI)."""
-    _train(TrainRequest(
-        data=data, out=out, context=context, epochs=epochs, batch_size=batch_size, lr=lr,
-        schedule=schedule, restart_epochs=restart_epochs, loss=loss,
-        steps_per_epoch=steps_per_epoch, val_windows=val_windows, patience=patience, seeds=seeds,
-        device=device, init=source, trainable_units=trainable_units, species=species,
-        resume=resume, progress=progress))
+    _train(dict(locals()))  # every parameter, by name: TrainConfig fields and RUN_OPTIONS
 
 
 @app.command("calibrate")
@@ -304,7 +264,4 @@ def convert(
 
 
 def register(root: typer.Typer) -> None:
-    from . import species
-
-    species.register(app)
     root.add_typer(app, name="train")

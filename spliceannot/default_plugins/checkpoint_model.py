@@ -12,6 +12,7 @@ import pathlib
 
 from spliceannot.hookspecs import hookimpl
 from spliceannot.models import Model
+from spliceannot.models.checkpoint import NamedCheckpoint
 
 MODELS_PATH_ENV = "SPLICEANNOT_MODELS_PATH"
 
@@ -47,42 +48,6 @@ class CheckpointBackend(Model):
 
     def info(self) -> dict:
         return dict(super().info(), search_path=[str(d) for d in model_dirs()])
-
-
-class NamedCheckpoint(Model):
-    """A checkpoint found in a models directory, opened lazily on first ``predict``."""
-
-    def __init__(self, name: str, path: pathlib.Path, meta: dict):
-        self.name = name
-        self.path = path
-        self.context = int(meta.get("context", 0))
-        self.description = f"spliceannot checkpoint ({meta.get('species') or 'unknown species'})" \
-                           f" at {path}"
-        self._model = None
-
-    def model(self):
-        if self._model is None:
-            from spliceannot.models.checkpoint import CheckpointModel
-
-            self._model = CheckpointModel(self.path, name=self.name)
-        return self._model
-
-    def predict(self, x):
-        return self.model().predict(x)
-
-    # What the fast engine takes apart, from the opened checkpoint.
-    def networks(self) -> list:
-        return self.model().networks()
-
-    def inference_nets(self) -> list:
-        return self.model().inference_nets()
-
-    @property
-    def temperatures(self):
-        return self.model().temperatures
-
-    def info(self) -> dict:
-        return self.model().info()
 
 
 def discovered() -> list:

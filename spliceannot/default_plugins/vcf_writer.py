@@ -2,7 +2,7 @@
 
 from spliceannot import delta
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.vcf import VcfWriter, output_mode
+from spliceannot.io.vcf import VcfSink, output_mode
 from spliceannot.io.writer import Writer, entry_output
 
 
@@ -14,6 +14,7 @@ class VcfOutput(Writer):
     mergeable = True
     default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
     writes_any_output = True
+    raw_lines = True
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
@@ -27,7 +28,7 @@ class VcfOutput(Writer):
             reader.add_info(output.info_id, ".", "String", output.description)
         for key, value in run_info.items():
             reader.add_meta(f"spliceannot_{key}", str(value))
-        self._out = VcfWriter(path, reader, output_mode(self.target))
+        self._out = VcfSink(path, reader, output_mode(self.target))
 
     def write(self, record, result):
         entries = result.entries if result.reason is None else []
@@ -39,6 +40,9 @@ class VcfOutput(Writer):
         from spliceannot.io.resume import completed_records
 
         return completed_records(path)
+
+    def write_raw(self, batch):
+        self._out.write_raw(batch)
 
     def write_done(self, line):
         self._out.write_line(line)

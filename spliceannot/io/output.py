@@ -236,6 +236,9 @@ class TextSink:
     def write(self, text: str) -> None:
         self._sink.write(text.encode("utf-8", "surrogateescape"))
 
+    def write_bytes(self, data: bytes) -> None:
+        self._sink.write(data)
+
     def flush(self) -> None:
         self._sink.flush()
 

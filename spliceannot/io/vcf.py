@@ -210,6 +210,23 @@ class VcfReader:
         added += [f"##{k}={v}" for k, v in self._added_meta.items()]
         return kept + added + self.header[-1:]
 
+    def raw_body(self):
+        """(line number, line as read, line end included) of every body line, in order, nothing
+        decoded or parsed: the pass-through path's input (:func:`parse_line` makes a Record)."""
+        number = self.header_lines
+        if self._first is not None:
+            number += 1
+            yield number, self._first.encode("utf-8", "surrogateescape") + b"\n"
+        count = 0
+        try:
+            for raw in self._stream:
+                count += 1
+                number += 1
+                yield number, raw
+        except (EOFError, zlib.error, OSError) as exc:
+            raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
+                             f"after line {count} ({exc})") from None
+
     def __iter__(self):
         number = self.header_lines
         lines = self._lines()
@@ -239,7 +256,7 @@ class MalformedLine(InputError):
     """A body line the writer cannot take apart."""
 
 
-class VcfWriter:
+class VcfSink:
     """Writes each record as its input text with INFO edited: the output keeps the input's bytes.
 
     The INFO IDs the run declares (``reader.add_info``) are removed from every record and the
@@ -258,6 +275,8 @@ class VcfWriter:
         self._fixer = HeaderFixer(reader.header)
         self._replace = tuple(reader._added_info)
         self._fixer.known["INFO"].update(self._replace)
+        self._replace_raw = tuple(key.encode() for key in self._replace)
+        self._last_raw = [None, None, None]  # CHROM, FILTER, FORMAT bytes write_raw checked last
         self._text_path = path
         if mode == "wb" and self.direct:  # a device or FIFO: the text waits in a temporary file
             fd, self._text_path = tempfile.mkstemp(suffix=".vcf")
@@ -276,6 +295,33 @@ class VcfWriter:
         """Write an already annotated text line (used by --resume)."""
         self._fixer.check(line.split("\t", 8), "?")
         self._out.write(line + "\n")
+
+    def write_raw(self, batch: list) -> None:
+        """Records that pass through unannotated, from their bytes (see ``Writer.write_raw``):
+        each is checked against the header as ``write`` checks it, and written as read unless
+        its INFO holds an ID this run replaces."""
+        fixer, last, out = self._fixer, self._last_raw, []
+        replace = self._replace_raw
+        one = replace[0] if len(replace) == 1 else None  # the usual case: SpliceAI alone
+        known_info = fixer.info_matcher()
+        for number, line, fields in batch:
+            fmt = fields[8] if len(fields) > 8 else None
+            info = fields[7]
+            if fields[0] != last[0] or fields[6] != last[1] or fmt != last[2] \
+                    or not (info == b"." or known_info is not None and known_info(info)):
+                fixer.check([f.decode("utf-8", "surrogateescape") for f in fields[:9]], number)
+                last[:] = fields[0], fields[6], fmt
+                known_info = fixer.info_matcher()
+            if (one in info) if one is not None else (replace and any(k in info for k in replace)):
+                if out:  # in order: what came before goes first
+                    self._out.write_bytes(b"".join(out))
+                    out = []
+                text = line.decode("utf-8", "surrogateescape").rstrip("\n")
+                self.write(Record(text, Variant("", 0, "", [], ".", number)), {})
+                continue
+            out.append(line)
+        if out:
+            self._out.write_bytes(b"".join(out))
 
     def write(self, record: Record, info: dict) -> None:
         fields = record.raw.split("\t", 8)

@@ -60,6 +60,20 @@ class HeaderFixer:
         self.known = declared(header)
         self.lines = []
         self._last = [None, None, None]  # CHROM, FILTER, FORMAT of the record checked last
+        self._info_raw = (-1, None)  # (known INFO count, matcher of INFO columns of known keys)
+
+    def info_matcher(self):
+        """A test of an INFO column (bytes, not '.') that is true when every key is declared, so
+        ``check`` has nothing to declare for it (false means "look closer"); None while no INFO
+        is declared. Rebuilt when a declaration is added."""
+        count, match = self._info_raw
+        if count != len(self.known["INFO"]):
+            keys = b"|".join(re.escape(k.encode("utf-8", "surrogateescape"))
+                             for k in sorted(self.known["INFO"], key=len, reverse=True))
+            item = b"(?:" + keys + b")(?:=[^;]*)?"
+            match = re.compile(item + b"(?:;" + item + b")*").fullmatch if keys else None
+            self._info_raw = (len(self.known["INFO"]), match)
+        return match
 
     def check(self, fields: list, line_number) -> None:
         """``fields``: a body line split on tabs (FORMAT, if any, is ``fields[8]``'s first part).

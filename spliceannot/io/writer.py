@@ -25,6 +25,7 @@ class Writer(ABC):
     default_format: bool = False  # chosen for stdout and unknown file names (one writer sets it)
     # Writes the entries of any scorer's ``output`` (scorer.Output), not only SpliceAI's.
     writes_any_output: bool = False
+    raw_lines: bool = False  # implements write_raw(): records no gene touches, as read
 
     def __init__(self, path: str, reader, run_info: dict, target: str = None):
         """``path`` is where to write ('-' is stdout); ``target`` the name the output will have
@@ -62,6 +63,15 @@ class Writer(ABC):
     def can_write(self, record) -> bool:
         """Whether ``record`` can be written at all (a first run left out those that cannot)."""
         return True
+
+    # ---- pass-through (raw_lines writers) -----------------------------------------------------
+
+    def write_raw(self, batch: list) -> None:
+        """Write records that no gene touches, unannotated, exactly as ``write`` would with a
+        ``no gene`` result, but from their bytes: ``batch`` is a list of (line number, line
+        ending in one ``b"\\n"``, ``line.split(b"\\t", 9)`` without the line end) of well-formed
+        body lines (:class:`spliceannot.passthrough.RawLines`)."""
+        raise NotImplementedError
 
     # ---- merge (mergeable writers) ------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import time
 
 from .. import __version__
 from ..errors import ModelFileError
-from . import EnsembleModel
+from . import EnsembleModel, Model
 
 FORMAT = "spliceannot-model"
 FORMAT_VERSION = 1
@@ -192,3 +192,38 @@ class CheckpointModel(EnsembleModel):
                     members=len(member_dirs(self.path)), temperatures=self.temperatures,
                     metrics=self.meta.get("metrics") or {})
         return info
+
+
+class NamedCheckpoint(Model):  # registered by name: the built-in search path, packaged models
+    """A checkpoint found in a models directory, opened lazily on first ``predict``."""
+
+    def __init__(self, name: str, path: pathlib.Path, meta: dict = None):
+        self.name = name
+        self.path = path
+        meta = read_meta(path) if meta is None else meta
+        self.context = int(meta.get("context", 0))
+        self.description = f"spliceannot checkpoint ({meta.get('species') or 'unknown species'})" \
+                           f" at {path}"
+        self._model = None
+
+    def model(self):
+        if self._model is None:
+            self._model = CheckpointModel(self.path, name=self.name)
+        return self._model
+
+    def predict(self, x):
+        return self.model().predict(x)
+
+    # What the fast engine takes apart, from the opened checkpoint.
+    def networks(self) -> list:
+        return self.model().networks()
+
+    def inference_nets(self) -> list:
+        return self.model().inference_nets()
+
+    @property
+    def temperatures(self):
+        return self.model().temperatures
+
+    def info(self) -> dict:
+        return self.model().info()

@@ -320,7 +320,7 @@ class Service:
 
     def region(self, text) -> dict:
         """``predict`` tracks of a region (transcript-masked, as :mod:`spliceannot.tracks`)."""
-        from ..tracks import predict_chunks
+        from ..tracks.prediction import predict_chunks
 
         m = re.fullmatch(r"\s*([^\s:]+)(?::([0-9][0-9,]{0,14})-([0-9][0-9,]{0,14}))?\s*", str(text))
         contig = self.reference.resolve(m.group(1)) if m else None

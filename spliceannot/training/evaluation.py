@@ -97,13 +97,11 @@ def model_predictor(model):
 
 
 def resolve_model(spec: str):
-    """A checkpoint/ensemble path, else a registered backend name (``spliceai``, plugins)."""
-    from ..models import checkpoint
+    """The model for ``--model``, through the registry: a registered name (``spliceai``,
+    plugins), else a path a backend claims (a checkpoint or ensemble directory, .pt files)."""
     from .. import registry
 
-    if checkpoint.is_model(spec):
-        return checkpoint.CheckpointModel(spec)
-    return registry.models().get(spec)
+    return registry.model(spec)
 
 
 def evaluate(model_spec, data=None, reference=None, annotation=None, out_json=None,

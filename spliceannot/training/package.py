@@ -24,16 +24,14 @@ PLUGIN = '''{doc}
 
 import pathlib
 
-from spliceannot.models import checkpoint
-from spliceannot.default_plugins.checkpoint_model import NamedCheckpoint
-from spliceannot.hookspecs import hookimpl
+from spliceannot import NamedCheckpoint, hookimpl
 
 MODEL = pathlib.Path(__file__).resolve().parent / "model"
 
 
 @hookimpl
 def register_models(register):
-    register(NamedCheckpoint({name!r}, MODEL, checkpoint.read_meta(MODEL)))
+    register(NamedCheckpoint({name!r}, MODEL))
 '''
 
 PYPROJECT = '''[build-system]

@@ -11,25 +11,25 @@ arbitrary pickles.
 
 import pathlib
 
-from ..errors import ModelFileError
-from ..models import openspliceai
+from ..errors import ModelFileError, UsageError
+from ..models import EnsembleModel
 from ..models.network import PRESET_UNITS, NetworkConfig, SpliceNet
 
+
 def source_networks(source) -> list:
-    """Every network of a source: 'spliceai', a checkpoint/ensemble directory or OpenSpliceAI."""
-    from ..models import checkpoint
+    """Fresh copies of every network of a source, found through the registry as ``--model`` is:
+    a registered name ('spliceai', a plugin's backend), else a path a backend claims (a
+    checkpoint or ensemble directory, OpenSpliceAI .pt files)."""
+    from .. import registry
 
-    if source == "spliceai":
-        from ..models import spliceai_package
-
-        return spliceai_package.networks()
-    if checkpoint.is_model(source):
-        return checkpoint.load_networks(source)
-    p = pathlib.Path(source)
-    if p.exists():
-        return [openspliceai.load(f) for f in openspliceai.files(p)]
-    raise ModelFileError(f"transfer source {source!r}: not 'spliceai', a checkpoint or "
-                         f"ensemble directory, or OpenSpliceAI .pt file(s)")
+    try:
+        model = registry.model(str(source))
+    except UsageError as exc:
+        raise ModelFileError(f"transfer source {source!r}: {exc}") from None
+    if not isinstance(model, EnsembleModel):
+        raise ModelFileError(f"transfer source {source!r}: model {model.name!r} holds no "
+                             f"SpliceNet networks to start from")
+    return model.load_networks()  # not the model's cached, frozen inference copies
 
 
 def cut_to_context(net: SpliceNet, context: int) -> SpliceNet:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from toy import CHR16_FASTA, CHR16_GTF
+from support.paths import CHR16_FASTA, CHR16_GTF
 
 
 @pytest.fixture(scope="session")

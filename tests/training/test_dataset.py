@@ -6,7 +6,8 @@ import h5py
 import numpy as np
 import pytest
 
-from toy import TOY_FA, TOY_GFF, toy_seq
+from support.paths import TOY_FA, TOY_GFF
+from support.toy import toy_seq
 from spliceannot.errors import UsageError
 from spliceannot.training import labels as L
 from spliceannot.training.dataset import WindowData, create_data, one_hot

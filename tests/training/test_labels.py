@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from toy import TOY_GFF, toy_seq
+from support.paths import TOY_GFF
+from support.toy import toy_seq
 from spliceannot.training import labels as L
 from spliceannot.training.transcripts import load_genes
 

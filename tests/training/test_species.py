@@ -11,7 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from toy import REPO, TOY_FA, TOY_GFF
+from support.paths import REPO, TOY_FA, TOY_GFF
 from spliceannot.models import checkpoint
 from spliceannot.cli import build_app
 from spliceannot.errors import ModelFileError, UsageError

@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from toy import TOY_FA, TOY_GFF
+from support.paths import TOY_FA, TOY_GFF
 from spliceannot.cli import build_app
 
 
@@ -96,3 +96,64 @@ def test_evaluate_on_fasta_never_writes_the_cwd(tmp_path, monkeypatch):
     assert result["data"] == str(work / "test.h5") and result["metrics"] == metrics
     r = run(app, base + ["--work-dir", str(work)])  # never overwrites a window file
     assert r.exit_code != 0 and "already holds test.h5" in str(r.exception)
+
+
+def test_train_and_transfer_options_are_spelled_once():
+    """Each parameter of `train` and `transfer` is a TrainConfig field under the same name or a
+    run option; nothing else translates them, so an option is declared in one place."""
+    import dataclasses
+    import inspect
+
+    from spliceannot.cli import train as train_cmd
+    from spliceannot.training.trainer import TrainConfig
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    for command in (train_cmd.train, train_cmd.transfer):
+        params = set(inspect.signature(command).parameters)
+        assert params - fields == set(train_cmd.RUN_OPTIONS) & params, command.__name__
+    assert "TrainRequest" not in vars(train_cmd)
+
+
+def test_species_commands_are_registered_explicitly():
+    import inspect
+
+    from spliceannot import cli
+    from spliceannot.cli import train as train_cmd
+
+    assert "species" not in inspect.getsource(train_cmd.register)
+    assert "species_cmd.register(train_cmd.app)" in inspect.getsource(cli.build_app)
+    result = CliRunner().invoke(build_app(), ["train", "--help"])
+    assert result.exit_code == 0
+    assert " species " in result.stdout and " package " in result.stdout
+
+
+def test_generated_species_package_imports_only_the_public_api():
+    import ast
+
+    import spliceannot
+    from spliceannot.training.package import PLUGIN
+
+    tree = ast.parse(PLUGIN.format(name="toy", doc=repr("A toy species model.")))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert {m for m in modules if m.startswith("spliceannot")} == {"spliceannot"}
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+             and n.module == "spliceannot" for a in n.names}
+    assert names <= set(spliceannot.__all__)
+
+
+def test_transfer_source_is_resolved_through_the_registry(tmp_path):
+    import inspect
+
+    import pytest
+
+    from spliceannot.errors import ModelFileError
+    from spliceannot.training import evaluation, transfer
+
+    assert not hasattr(transfer, "openspliceai")  # no model module imported directly
+    assert "registry.model(" in inspect.getsource(transfer.source_networks)
+    assert "registry.model(" in inspect.getsource(evaluation.resolve_model)
+    with pytest.raises(ModelFileError, match="no-such-model"):
+        transfer.source_networks("no-such-model")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ModelFileError, match="no model backend reads this path"):
+        transfer.source_networks(tmp_path / "notes.txt")

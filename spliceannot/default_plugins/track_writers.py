@@ -1,0 +1,166 @@
+"""Built-in ``predict`` writers ``bigwig``, ``bedgraph``, ``bed``, ``tsv``, chosen by the ``-o`` suffix.
+
+Each takes :class:`~spliceannot.tracks.Chunk` objects in genome order. bigWig and bedGraph hold
+one track each (``one_track``), so they follow the naming rule of
+:data:`spliceannot.tracks.NAMING_RULE`: ``OUT.bw`` becomes ``OUT.acceptor_plus.bw``,
+``OUT.donor_minus.bw``, ... (one per class and strand predicted). The BED lists positions whose
+probability is at least the threshold as 0-based half-open single-base intervals with the class
+as name, round(1000 * p) as score, the strand, and the probability itself in a seventh column;
+``.bed.gz`` is bgzip-compressed and tabix-indexed. The TSV has one row per position and
+transcript (CHROM, POS 1-based, STRAND, GENE, ACCEPTOR, DONOR) with probabilities printed to
+float32 precision (``%.9g``).
+"""
+
+import numpy as np
+
+from spliceannot.errors import UsageError
+from spliceannot.hookspecs import hookimpl
+from spliceannot.tracks import CLASSES, TrackWriter
+
+
+@hookimpl
+def register_track_writers(register):
+    for cls in (BigWigWriter, BedGraphWriter, BedWriter, TsvWriter):
+        register(cls)
+
+
+def _covered(values: np.ndarray):
+    """(first, last) index stretches where ``values`` is not NaN."""
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.view(np.int8), [0]])))
+    return list(zip(edges[::2], edges[1::2] - 1))
+
+
+class BigWigWriter(TrackWriter):
+    name = "bigwig"
+    description = "bigWig, one file per class and strand"
+    suffixes = (".bw", ".bigwig")
+    one_track = True
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
+        try:
+            import pyBigWig
+        except ImportError:
+            raise UsageError("bigWig output needs pyBigWig: pip install pyBigWig") from None
+        self.handles = {}
+        for key, p in self.track_paths(path, strands).items():
+            bw = pyBigWig.open(p, "w")
+            bw.addHeader([(c, int(n)) for c, n in contigs], maxZooms=10)
+            self.handles[key] = bw
+
+    def write(self, chunk):
+        for strand in self.strands:
+            track = chunk.track(strand)
+            for ci, cls in enumerate(CLASSES):
+                for a, b in _covered(track[:, ci]):
+                    values = track[a:b + 1, ci].astype(np.float64)
+                    self.handles[(cls, strand)].addEntries(chunk.contig, int(chunk.start - 1 + a),
+                                                           values=values.tolist(), span=1, step=1)
+
+    def close(self):
+        for bw in self.handles.values():
+            bw.close()
+
+
+class BedGraphWriter(TrackWriter):
+    name = "bedgraph"
+    description = "bedGraph, one file per class and strand, covered positions only"
+    suffixes = (".bedgraph", ".bg")
+    one_track = True
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
+        self.handles = {}
+        for (cls, strand), p in self.track_paths(path, strands).items():
+            handle = open(p, "w")
+            handle.write(f'track type=bedGraph name="{cls} {strand}" '
+                         f'description="spliceannot predict: P({cls}) on the {strand} strand"\n')
+            self.handles[(cls, strand)] = handle
+
+    def write(self, chunk):
+        for strand in self.strands:
+            track = chunk.track(strand)
+            for ci, cls in enumerate(CLASSES):
+                handle = self.handles[(cls, strand)]
+                for a, b in _covered(track[:, ci]):
+                    starts = np.arange(a, b + 1) + chunk.start - 1
+                    handle.writelines(f"{chunk.contig}\t{s}\t{s + 1}\t{v:.6g}\n"
+                                      for s, v in zip(starts.tolist(), track[a:b + 1, ci].tolist()))
+
+    def close(self):
+        for handle in self.handles.values():
+            handle.close()
+
+
+class BedWriter(TrackWriter):
+    name = "bed"
+    description = "BED of sites >= --threshold (.gz: bgzip + tabix index)"
+    suffixes = (".bed", ".bed.gz")
+
+    @classmethod
+    def files(cls, path, strands):
+        return [path, path + ".tbi"] if path.lower().endswith(".gz") else [path]
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
+        self.compressed = path.lower().endswith(".gz")
+        if self.compressed:
+            from pysam.libcbgzf import BGZFile
+
+            self.handle = BGZFile(path, "wb")
+        else:
+            self.handle = open(path, "w")
+
+    def write(self, chunk):
+        rows = []
+        for strand in self.strands:
+            track = chunk.track(strand)
+            for ci, cls in enumerate(CLASSES):
+                values = track[:, ci]
+                for i in np.flatnonzero(values.astype(np.float64) >= self.threshold).tolist():
+                    p = float(values[i])
+                    start = chunk.start - 1 + i
+                    rows.append((start, strand, ci, f"{chunk.contig}\t{start}\t{start + 1}\t{cls}\t"
+                                 f"{int(round(1000 * p))}\t{strand}\t{p:.6g}\n"))
+        text = "".join(r[3] for r in sorted(rows))
+        self.handle.write(text.encode() if self.compressed else text)
+
+    def close(self):
+        self.handle.close()
+        if self.compressed:
+            import pysam
+
+            pysam.tabix_index(self.path, preset="bed", force=True)
+
+
+class TsvWriter(TrackWriter):
+    name = "tsv"
+    description = "one row per position and transcript (gzip for .gz)"
+    suffixes = (".tsv", ".tsv.gz")
+    HEADER = "CHROM\tPOS\tSTRAND\tGENE\tACCEPTOR\tDONOR\n"
+
+    def __init__(self, path, contigs, strands, threshold):
+        super().__init__(path, contigs, strands, threshold)
+        if path.lower().endswith(".gz"):
+            import gzip
+
+            self.handle = gzip.open(path, "wt")
+        else:
+            self.handle = open(path, "w")
+        self.handle.write(self.HEADER)
+
+    def write(self, chunk):
+        rows = []
+        for run, probs in chunk.runs:
+            for i, (acc, don) in enumerate(probs.tolist()):
+                rows.append((run.start + i, run.strand, run.gene,
+                             f"{chunk.contig}\t{run.start + i}\t{run.strand}\t{run.gene}\t"
+                             f"{acc:.9g}\t{don:.9g}\n"))
+        rows.sort(key=lambda r: r[:2])  # position order; transcripts in table order (stable)
+        self.handle.writelines(r[3] for r in rows)
+
+    def close(self):
+        self.handle.close()
