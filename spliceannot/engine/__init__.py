@@ -8,11 +8,15 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.engine.cone` for the g
   each stage is computed once on the union of the windows' backward cones, equal-length tracks in
   one batch. Genes masked alike (overlapping, same strand) share REF and identical ALT windows.
 * Each ALT recomputes stage k only on its forward cone within the backward cone of its +-D
-  outputs, reading the rest from the REF track; ALTs of equal geometry run as one batch.
-* Member networks run one after another (streamed: one member's stages in memory at a time) and
-  their softmaxes are summed in member order, exactly as ``EnsembleModel.predict`` does. The
-  head and softmax run once per member for all REF windows of a track batch and once per ALT
-  batch, not per window.
+  outputs, reading the rest from the REF track. ALTs of every geometry (SNVs, insertions,
+  deletions, both strands) run as one batch on the union of their cones
+  (:class:`~spliceannot.engine.cone.ConeBatch`): one shape per stage, one launch per layer;
+  the REF rows the whole pass reads are indexed on the device at once.
+* The members run as ONE network of grouped convolutions (:meth:`InferenceNet.stacked`: 5x
+  fewer launches), where a probe at build finds each member's channels with its own bits
+  (:func:`~spliceannot.engine.inference.stack_identical`); else one after another. Softmaxes
+  are summed in member order, exactly as ``EnsembleModel.predict`` does. The head and softmax
+  run once for all REF windows of a track batch and once per ALT batch, not per window.
 
 Exactness comes from :mod:`spliceannot.engine.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
@@ -20,7 +24,7 @@ computed here equals the whole window's values, and its batched head gives a win
 gets alone. That property is probed on each machine when an engine is built
 (:func:`~spliceannot.engine.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
 and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
-is not folded and members are not stacked: :mod:`spliceannot.engine.inference`, benchmarks/RESULTS.md.)
+is not folded: :mod:`spliceannot.engine.inference`, benchmarks/RESULTS.md.)
 
 On CUDA cuDNN runs deterministic and in fp32, and the probe runs on the device; where it fails,
 every convolution is switched to one fixed shape per layer and probed again, and where that
@@ -56,7 +60,7 @@ class Engine:
     """Runs an :class:`~spliceannot.models.EnsembleModel`'s networks the fast, exact way."""
 
     def __init__(self, model, batch_size: int = 16, precision: str = "fp32", device: str = "cpu",
-                 span: int = 2048, track_positions: int = 40_000, stack: bool = True):
+                 span: int = 2048, track_positions: int | None = None, stack: bool = True):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.device = resolve_device(device)
@@ -90,6 +94,8 @@ class Engine:
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
         self.span = span
+        if track_positions is None:  # CPU: the REF stages of ~40,000 positions of one member
+            track_positions = 40_000 // self.runners[0].members
         self.track_positions = track_positions
         if self.device.type == "cuda":
             # stages kept per position: about 2 tensors of ``width`` floats per stage
