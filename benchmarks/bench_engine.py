@@ -213,10 +213,10 @@ class OpCounter:
         class Dispatch(TorchDispatchMode):
             def __torch_dispatch__(self, func, types, args=(), kwargs=None):
                 started = time.perf_counter()
-                if not compute and func is torch.ops.aten.convolution.default:
-                    out = skipped_convolution(*args)
-                else:
+                if compute or func.is_view:
                     out = func(*args, **(kwargs or {}))
+                else:
+                    out = shape_only(func, args, kwargs or {})
                 counter.op_seconds += time.perf_counter() - started
                 if func.is_view:
                     counter.views += 1
@@ -244,14 +244,29 @@ class OpCounter:
             m.__exit__(*exc)
 
 
-def skipped_convolution(x, weight, bias, stride, padding, dilation, *rest):
-    """A valid (N, C, 1, W) convolution's output shape and layout, zeros: what ``--launches``
-    dispatches instead of computing (the counts stay exact; only values are lost)."""
+def shape_only(func, args, kwargs):
+    """What ``--launches`` runs instead of a compute op: the op on meta tensors (shapes and
+    strides only), its outputs allocated and left unset; an in-place op returns its target.
+    The engine takes the same path whatever the values, so the counts are exact; only the
+    values are lost (and no memory is touched, so counting a workload takes seconds)."""
     import torch
+    from torch.utils._pytree import tree_map
 
-    width = x.shape[3] - dilation[1] * (weight.shape[3] - 1)
-    return torch.zeros((x.shape[0], weight.shape[0], 1, width), dtype=x.dtype,
-                       device=x.device).contiguous(memory_format=torch.channels_last)
+    for i, arg in enumerate(func._schema.arguments):
+        if arg.alias_info is not None and arg.alias_info.is_write:
+            return kwargs[arg.name] if arg.kwarg_only or arg.name in kwargs else args[i]
+
+    def meta(t):
+        if isinstance(t, torch.Tensor):
+            return torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device="meta")
+        return t
+
+    def real(t):
+        if isinstance(t, torch.Tensor) and t.device.type == "meta":
+            return torch.empty_strided(t.shape, t.stride(), dtype=t.dtype)
+        return t
+
+    return tree_map(real, func(*tree_map(meta, args), **tree_map(meta, kwargs)))
 
 
 def launch_workload(kind, reference, genes, contig, dense_bp, sparse):
@@ -286,6 +301,7 @@ def launches(args):
 
     from spliceannot import delta, registry
     from spliceannot.engine import Engine
+    from spliceannot.engine.inference import InferenceNet
     from spliceannot.io.reference import Reference
 
     if args.threads:
@@ -293,14 +309,16 @@ def launches(args):
     model = registry.models().get(args.model)
     reference, genes = Reference(args.fasta), registry.load_annotation(args.annotation)
     contig = args.contig or genes.genes[0].chrom
-    engine = Engine(model, batch_size=args.batch_size, track_positions=args.track_positions)
+    engine = Engine(model, batch_size=args.batch_size, track_positions=args.track_positions,
+                    device=args.device)
     print(f"# engine launches: model {args.model} ({len(engine.nets)} members), batch "
           f"{args.batch_size}, track positions {engine.track_positions}, chunk {args.chunk_size} "
-          f"records, {torch.get_num_threads()} threads, exact {engine.exact}, convolutions "
-          f"{'computed' if args.compute else 'dispatched, not computed'}")
-    print("| workload | SNVs | compute ops / 1k SNVs | view ops / 1k SNVs | transfers / 1k SNVs "
-          "| top ops / 1k SNVs | seconds / 1k SNVs | in ops | host outside ops |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          f"records, {torch.get_num_threads()} threads, exact {engine.exact}, ops "
+          f"{'computed' if args.compute else 'dispatched and counted, shapes only'}")
+    print("| workload | SNVs | passes (all runners) | compute ops / 1k SNVs | view ops / 1k SNVs "
+          "| host<->device transfers / 1k SNVs | top ops / 1k SNVs | seconds / 1k SNVs | in ops | "
+          "host outside ops |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for kind in args.workloads.split(","):
         distance, mask = (500, True) if kind == "dense" else (50, False)
         settings = delta.Settings(distance=distance, mask=mask)
@@ -310,6 +328,25 @@ def launches(args):
             engine.predict([t for v in variants[:1] for t in delta.plan(
                 v, reference, genes, model.context, settings).tasks()])
         counter, snvs, seconds = OpCounter(compute=args.compute), 0, 0.0
+        passes = {"ref": 0, "alt": 0}
+        alt_pass, forward = Engine._alt_pass, InferenceNet.forward
+
+        def counted_alt(self, *a, **kw):
+            passes["alt"] += 1
+            return alt_pass(self, *a, **kw)
+
+        def counted_forward(self, x, keep=False):
+            passes["ref"] += keep
+            return forward(self, x, keep)
+
+        upload = Engine._upload
+
+        def counted_upload(self, array):
+            counter.transfers += 1
+            return upload(self, array)
+
+        Engine._alt_pass, InferenceNet.forward = counted_alt, counted_forward
+        Engine._upload = counted_upload
         for i in range(0, len(variants), chunk):
             tasks = [t for v in variants[i:i + chunk]
                      for t in delta.plan(v, reference, genes, model.context, settings).tasks()]
@@ -317,10 +354,14 @@ def launches(args):
             started = time.perf_counter()
             with counter:
                 engine.predict(tasks)
+                if engine.device.type == "cuda":
+                    torch.cuda.synchronize()
             seconds += time.perf_counter() - started
+        Engine._alt_pass, InferenceNet.forward, Engine._upload = alt_pass, forward, upload
         k = 1000 / snvs
         top = sorted(counter.by_name.items(), key=lambda kv: -kv[1])[:4]
-        print(f"| {kind} D={distance} M={int(mask)} | {snvs} | {counter.ops * k:.0f} | "
+        print(f"| {kind} D={distance} M={int(mask)} | {snvs} | {passes['ref']} REF, "
+              f"{passes['alt']} ALT | {counter.ops * k:.0f} | "
               f"{counter.views * k:.0f} | {counter.transfers * k:.1f} | "
               f"{', '.join(f'{n} {c * k:.0f}' for n, c in top)} | {seconds * k:.1f} | "
               f"{counter.op_seconds * k:.1f} | {(seconds - counter.op_seconds) * k:.2f} |",
@@ -336,8 +377,10 @@ def main():
     ap.add_argument("--annotation", default=str(CHR16_TABLE), help="--launches: gene table")
     ap.add_argument("--contig", default=None, help="--launches: contig (default the table's first)")
     ap.add_argument("--model", default="spliceai", help="--launches: model name")
-    ap.add_argument("--compute", action="store_true", help="--launches: compute the convolutions "
-                    "(default: dispatch each, return zeros of its shape; counts are the same)")
+    ap.add_argument("--device", default="cpu", help="--launches: engine device (cpu, cuda)")
+    ap.add_argument("--compute", action="store_true", help="--launches: compute every op "
+                    "(default: each dispatched and counted, run on meta tensors, outputs left "
+                    "unset: the same counts in seconds)")
     ap.add_argument("--track-positions", type=int, default=40_000,
                     help="--launches: engine track batch size in positions (the CPU default)")
     ap.add_argument("--chr20", default=str(CHR20))
