@@ -282,8 +282,9 @@ def launch_workload(kind, reference, genes, contig, dense_bp, sparse):
         g = max(on, key=lambda g: g.tx_end - g.tx_start)
         start = (g.tx_start + g.tx_end) // 2
         for pos in range(start, start + dense_bp):
-            if seq[pos - 1] in "ACGT":
-                out.append(Variant(contig, pos, seq[pos - 1], [b for b in "ACGT" if b != seq[pos - 1]]))
+            ref = seq[pos - 1]
+            if ref in "ACGT":
+                out.append(Variant(contig, pos, ref, [b for b in "ACGT" if b != ref]))
         return out
     last = -10**9
     for lo, hi in sorted((g.tx_start + 6000, g.tx_end - 200) for g in on):

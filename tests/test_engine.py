@@ -358,7 +358,8 @@ def mixed_items(world, context, distance, count=24, seed=5):
                 v = Variant("chr16", pos, ref[:k + 1], [ref[0]])
             else:
                 ins = "".join(rng.choice("ACGT") for _ in range(rng.randint(1, 10)))
-                v = Variant("chr16", pos, ref[0], [ref[0] + ins, rng.choice("ACGT".replace(ref[0], ""))])
+                snv = rng.choice("ACGT".replace(ref[0], ""))
+                v = Variant("chr16", pos, ref[0], [ref[0] + ins, snv])
             plan = delta.plan(v, reference, genes, context, settings)
             items += [(t, v.chrom, v.pos) for t in plan.tasks()]
     return items

@@ -319,7 +319,8 @@ class Engine:
             return torch.cat([p for p in parts if p.shape[1]], dim=1)
 
         raw, inputs = stages.raw, stages.inputs
-        x_patch = net.stem(self._upload(self._stem_input(sub, cone, onehot)))  # stage 0 on [0, max m)
+        # stage 0 on [0, max m): the stem is pointwise
+        x_patch = net.stem(self._upload(self._stem_input(sub, cone, onehot)))
         skip = net.stem_skip(assemble(raw[0], x_patch, 0))
         for i in range(len(net.units)):
             k1, k2 = 2 * i + 1, 2 * i + 2

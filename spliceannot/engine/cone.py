@@ -138,8 +138,8 @@ class ConeBatch:
         self.a, self.m = a, m
         self.shift = (b - a) - m
         wid_alt = wid - self.shift
-        self.spans = [(int(np.maximum(-r, r - a).min()), int(np.minimum(m + r, wid_alt - r - a).max()))
-                      for r in self.reach]
+        self.spans = [(int(np.maximum(-r, r - a).min()),
+                       int(np.minimum(m + r, wid_alt - r - a).max())) for r in self.reach]
         first = hc - a  # each ALT's first output, in u
         self.out = (int(first.min()), int((wid_alt - hc - a).max()))
         self.crop = first - self.out[0]  # where each ALT's outputs start in the union's
