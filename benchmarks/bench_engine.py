@@ -21,6 +21,16 @@ Workloads (GRCh37 chr20 from ../shared/data/human_grch37/chr20, ``--chr20`` to o
 vs 100,000 records; ``--precisions`` counts records whose strings differ from fp32.
 
     python benchmarks/bench_engine.py --spliceai-venv /tmp/golden/venv
+
+``--launches`` instead counts, in-process, the device operations the engine dispatches per 1,000
+SNVs (aten ops that compute, i.e. what a GPU would launch; views apart; host<->device
+transfers apart) and the host seconds spent outside them, on two workloads of the bundled hg38
+chr16 slice (``--fasta``/``--annotation`` to use others): ``dense`` = every SNV of
+``--dense-bp`` bases at D=500 -M 1, ``sparse`` = one SNV per 2.5 kb of genic sequence at D=50.
+Op counts are deterministic (machine load changes only the seconds); they run on the CPU, so a
+GPU is not needed to see how many launches a GPU would make.
+
+    python benchmarks/bench_engine.py --launches
 """
 
 import argparse
@@ -181,17 +191,208 @@ def timed(runner, vcfs, n):
     return tn, rss, steady, t1
 
 
+# ---- --launches: device operations per 1,000 SNVs ----------------------------------------------
+
+CHR16_FASTA = REPO / "examples" / "data" / "hg38_chr16_186964-397118.fa"
+CHR16_TABLE = REPO / "annotations" / "hg38_chr16_186964-397118.refseq.txt"
+
+
+class OpCounter:
+    """Counts aten ops dispatched (compute ops and views apart) and the seconds inside them,
+    plus host<->device transfers (``Engine._upload``/``_download`` or ``Tensor.cpu``)."""
+
+    def __init__(self, compute=True):
+        import torch
+        from torch.overrides import TorchFunctionMode
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        counter = self
+        self.ops, self.views, self.transfers, self.op_seconds = 0, 0, 0, 0.0
+        self.by_name = {}
+
+        class Dispatch(TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                started = time.perf_counter()
+                if compute or func.is_view:
+                    out = func(*args, **(kwargs or {}))
+                else:
+                    out = shape_only(func, args, kwargs or {})
+                counter.op_seconds += time.perf_counter() - started
+                if func.is_view:
+                    counter.views += 1
+                else:
+                    counter.ops += 1
+                    name = func.__name__
+                    counter.by_name[name] = counter.by_name.get(name, 0) + 1
+                return out
+
+        class Function(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                if func in (torch.Tensor.cpu, torch.Tensor.numpy):
+                    counter.transfers += func is torch.Tensor.cpu
+                return func(*args, **(kwargs or {}))
+
+        self.modes = (Function(), Dispatch())
+
+    def __enter__(self):
+        for m in self.modes:
+            m.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        for m in reversed(self.modes):
+            m.__exit__(*exc)
+
+
+def shape_only(func, args, kwargs):
+    """What ``--launches`` runs instead of a compute op: the op on meta tensors (shapes and
+    strides only), its outputs allocated and left unset; an in-place op returns its target.
+    The engine takes the same path whatever the values, so the counts are exact; only the
+    values are lost (and no memory is touched, so counting a workload takes seconds)."""
+    import torch
+    from torch.utils._pytree import tree_map
+
+    for i, arg in enumerate(func._schema.arguments):
+        if arg.alias_info is not None and arg.alias_info.is_write:
+            return kwargs[arg.name] if arg.kwarg_only or arg.name in kwargs else args[i]
+
+    def meta(t):
+        if isinstance(t, torch.Tensor):
+            return torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device="meta")
+        return t
+
+    def real(t):
+        if isinstance(t, torch.Tensor) and t.device.type == "meta":
+            return torch.empty_strided(t.shape, t.stride(), dtype=t.dtype)
+        return t
+
+    return tree_map(real, func(*tree_map(meta, args), **tree_map(meta, kwargs)))
+
+
+def launch_workload(kind, reference, genes, contig, dense_bp, sparse):
+    """Variants: ``dense`` every SNV (3 ALTs per record) of ``dense_bp`` bases from the middle of
+    the longest gene; ``sparse`` one SNV per 2.5 kb of genic sequence, at most ``sparse``."""
+    from spliceannot.io.variant import Variant
+
+    rng = random.Random(7)
+    seq = reference.fetch(contig, 0, reference.length(contig)).upper()
+    on = [g for g in genes.genes if g.chrom == contig]
+    out = []
+    if kind == "dense":
+        g = max(on, key=lambda g: g.tx_end - g.tx_start)
+        start = (g.tx_start + g.tx_end) // 2
+        for pos in range(start, start + dense_bp):
+            ref = seq[pos - 1]
+            if ref in "ACGT":
+                out.append(Variant(contig, pos, ref, [b for b in "ACGT" if b != ref]))
+        return out
+    last = -10**9
+    for lo, hi in sorted((g.tx_start + 6000, g.tx_end - 200) for g in on):
+        for pos in range(max(lo, last + 2500, 6000), min(hi, len(seq) - 6000), 2500):
+            if seq[pos - 1] in "ACGT":
+                out.append(Variant(contig, pos, seq[pos - 1],
+                                   [rng.choice([b for b in "ACGT" if b != seq[pos - 1]])]))
+                last = pos
+    return out[:sparse]
+
+
+def launches(args):
+    """Device operations and host seconds per 1,000 SNVs of the engine, dense and sparse."""
+    import torch
+
+    from spliceannot import delta, registry
+    from spliceannot.engine import Engine
+    from spliceannot.engine.inference import InferenceNet
+    from spliceannot.io.reference import Reference
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = registry.models().get(args.model)
+    reference, genes = Reference(args.fasta), registry.load_annotation(args.annotation)
+    contig = args.contig or genes.genes[0].chrom
+    engine = Engine(model, batch_size=args.batch_size, track_positions=args.track_positions,
+                    device=args.device)
+    print(f"# engine launches: model {args.model} ({len(engine.nets)} members), batch "
+          f"{args.batch_size}, track positions {engine.track_positions}, chunk {args.chunk_size} "
+          f"records, {torch.get_num_threads()} threads, exact {engine.exact}, ops "
+          f"{'computed' if args.compute else 'dispatched and counted, shapes only'}")
+    print("| workload | SNVs | passes (all runners) | compute ops / 1k SNVs | view ops / 1k SNVs "
+          "| host<->device transfers / 1k SNVs | top ops / 1k SNVs | seconds / 1k SNVs | in ops | "
+          "host outside ops |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for kind in args.workloads.split(","):
+        distance, mask = (500, True) if kind == "dense" else (50, False)
+        settings = delta.Settings(distance=distance, mask=mask)
+        variants = launch_workload(kind, reference, genes, contig, args.dense_bp, args.sparse)
+        chunk = args.chunk_size if kind == "dense" else len(variants)
+        with OpCounter(compute=args.compute):  # warm-up
+            engine.predict([t for v in variants[:1] for t in delta.plan(
+                v, reference, genes, model.context, settings).tasks()])
+        counter, snvs, seconds = OpCounter(compute=args.compute), 0, 0.0
+        passes = {"ref": 0, "alt": 0}
+        alt_pass, forward = Engine._alt_pass, InferenceNet.forward
+
+        def counted_alt(self, *a, **kw):
+            passes["alt"] += 1
+            return alt_pass(self, *a, **kw)
+
+        def counted_forward(self, x, keep=False):
+            passes["ref"] += keep
+            return forward(self, x, keep)
+
+        upload = Engine._upload
+
+        def counted_upload(self, array):
+            counter.transfers += 1
+            return upload(self, array)
+
+        Engine._alt_pass, InferenceNet.forward = counted_alt, counted_forward
+        Engine._upload = counted_upload
+        for i in range(0, len(variants), chunk):
+            tasks = [t for v in variants[i:i + chunk]
+                     for t in delta.plan(v, reference, genes, model.context, settings).tasks()]
+            snvs += sum(len(v.alts) for v in variants[i:i + chunk])
+            started = time.perf_counter()
+            with counter:
+                engine.predict(tasks)
+                if engine.device.type == "cuda":
+                    torch.cuda.synchronize()
+            seconds += time.perf_counter() - started
+        Engine._alt_pass, InferenceNet.forward, Engine._upload = alt_pass, forward, upload
+        k = 1000 / snvs
+        top = sorted(counter.by_name.items(), key=lambda kv: -kv[1])[:4]
+        print(f"| {kind} D={distance} M={int(mask)} | {snvs} | {passes['ref']} REF, "
+              f"{passes['alt']} ALT | {counter.ops * k:.0f} | "
+              f"{counter.views * k:.0f} | {counter.transfers * k:.1f} | "
+              f"{', '.join(f'{n} {c * k:.0f}' for n, c in top)} | {seconds * k:.1f} | "
+              f"{counter.op_seconds * k:.1f} | {(seconds - counter.op_seconds) * k:.2f} |",
+              flush=True)
+    reference.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--launches", action="store_true", help="count device operations per 1,000 "
+                    "SNVs in-process (dense D=500 M=1, sparse D=50) instead of timing CLI runs")
+    ap.add_argument("--fasta", default=str(CHR16_FASTA), help="--launches: reference FASTA")
+    ap.add_argument("--annotation", default=str(CHR16_TABLE), help="--launches: gene table")
+    ap.add_argument("--contig", default=None, help="--launches: contig (default the table's first)")
+    ap.add_argument("--model", default="spliceai", help="--launches: model name")
+    ap.add_argument("--device", default="cpu", help="--launches: engine device (cpu, cuda)")
+    ap.add_argument("--compute", action="store_true", help="--launches: compute every op "
+                    "(default: each dispatched and counted, run on meta tensors, outputs left "
+                    "unset: the same counts in seconds)")
+    ap.add_argument("--track-positions", type=int, default=40_000,
+                    help="--launches: engine track batch size in positions (the CPU default)")
     ap.add_argument("--chr20", default=str(CHR20))
     ap.add_argument("--spliceai-venv", help="venv holding the original spliceai 1.3.1")
     ap.add_argument("--sparse", type=int, default=40, help="sparse workload size")
     ap.add_argument("--indels", type=int, default=40, help="indel workload size")
-    ap.add_argument("--dense-bp", type=int, default=2000, help="dense stretch (3 SNVs per base)")
+    ap.add_argument("--dense-bp", type=int, default=None, help="dense stretch (3 SNVs per base)")
     ap.add_argument("--sample", type=int, default=16, help="variants run by (a) and (c)")
     ap.add_argument("--distance", type=int, default=50)
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--batch-size", type=int, default=None, help="default 16 (--launches 256)")
     ap.add_argument("--chunk-size", type=int, default=512)
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--workloads", default="sparse,dense,indel")
@@ -200,6 +401,14 @@ def main():
                     "on each workload's sample")
     ap.add_argument("--seed", type=int, default=20)
     args = ap.parse_args()
+    if args.launches:
+        args.batch_size = args.batch_size or 256  # the H200 run's batch
+        args.dense_bp = args.dense_bp or 512
+        if args.workloads == "sparse,dense,indel":
+            args.workloads = "dense,sparse"
+        return launches(args)
+    args.batch_size = args.batch_size or 16
+    args.dense_bp = args.dense_bp or 2000
     chr20 = pathlib.Path(args.chr20)
     fasta, table = chr20 / "20.fa.gz", chr20 / "spliceai_grch37_chr20.txt.gz"
     rng = random.Random(args.seed)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole GPU check in one call: GPU tests, golden string identity, |p - Keras|, engine vs
 # per-window, SNVs/s per precision (sparse/dense, D=50 and D=500 M=1), peak GPU memory, fraction
-# of fp32 peak, precompute of one gene read back through --precomputed. Prints ONE table at the end.
+# of fp32 peak, precompute of one gene read back through --precomputed, device operations per
+# 1,000 SNVs (bench_engine.py --launches). Prints ONE table at the end (the launch table just before it).
 #
 #   bash benchmarks/gpu.sh                       # on the GPU machine (about 5 minutes on an H200)
 #   bash benchmarks/gpu.sh --device cpu --quick  # dry run on a CPU, tiny sizes
@@ -61,6 +62,12 @@ for entry in $SECTIONS; do
   fi
   echo "## section $name: exit $rc, $((t1 - t0)) s" | tee -a "$LOG"
 done
+
+# Device operations per 1,000 SNVs on the device itself (the CPU proxy's counts, checked where
+# they launch): dense D=500 -M 1 and sparse D=50, convolutions computed.
+if [ -n "$QUICK" ]; then LAUNCH_ARGS="--dense-bp 4 --sparse 3"; else LAUNCH_ARGS="--dense-bp 342 --sparse 40"; fi
+timeout -k 10 "${LAUNCH_BUDGET:-60}" "$PY" benchmarks/bench_engine.py --launches --compute \
+    --device "$DEVICE" --batch-size 1024 --chunk-size 1024 --track-positions 400000 $LAUNCH_ARGS 2>&1 | tee -a "$LOG"
 
 echo "# total $(( $(date +%s) - started )) s" | tee -a "$LOG"
 "$PY" benchmarks/gpu_bench.py table --results "$RESULTS" 2>&1 | tee -a "$LOG"

@@ -174,8 +174,11 @@ def section_golden(rows, args):
     for mode in shape_modes(args.device):
         set_mode(mode)
         engine = Engine(m, device=args.device, batch_size=args.batch_size)
+        stacked = max(r.members for r in engine.runners)
         rows.add(f"[{mode}] engine exact (probe on device)", "yes" if engine.exact else "NO",
-                 f"device {engine.device}; whole-window fallback {engine.whole_windows}")
+                 f"device {engine.device}; whole-window fallback {engine.whole_windows}; "
+                 f"members stacked in one grouped network: "
+                 f"{'yes' if stacked > 1 else 'NO (probe failed: one by one)'}")
         pw = per_window_model(m, args.device)
         for distance in (50, 500):
             settings = {k: delta.Settings(distance=distance, mask=bool(k)) for k in (0, 1)}

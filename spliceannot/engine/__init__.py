@@ -8,11 +8,15 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.engine.cone` for the g
   each stage is computed once on the union of the windows' backward cones, equal-length tracks in
   one batch. Genes masked alike (overlapping, same strand) share REF and identical ALT windows.
 * Each ALT recomputes stage k only on its forward cone within the backward cone of its +-D
-  outputs, reading the rest from the REF track; ALTs of equal geometry run as one batch.
-* Member networks run one after another (streamed: one member's stages in memory at a time) and
-  their softmaxes are summed in member order, exactly as ``EnsembleModel.predict`` does. The
-  head and softmax run once per member for all REF windows of a track batch and once per ALT
-  batch, not per window.
+  outputs, reading the rest from the REF track. ALTs of every geometry (SNVs, insertions,
+  deletions, both strands) run as one batch on the union of their cones
+  (:class:`~spliceannot.engine.cone.ConeBatch`): one shape per stage, one launch per layer;
+  the REF rows the whole pass reads are indexed on the device at once.
+* The members run as ONE network of grouped convolutions (:meth:`InferenceNet.stacked`: 5x
+  fewer launches), where a probe at build finds each member's channels with its own bits
+  (:func:`~spliceannot.engine.inference.stack_identical`); else one after another. Softmaxes
+  are summed in member order, exactly as ``EnsembleModel.predict`` does. The head and softmax
+  run once for all REF windows of a track batch and once per ALT batch, not per window.
 
 Exactness comes from :mod:`spliceannot.engine.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
@@ -20,7 +24,7 @@ computed here equals the whole window's values, and its batched head gives a win
 gets alone. That property is probed on each machine when an engine is built
 (:func:`~spliceannot.engine.inference.position_invariant`, ~15 ms); where it fails, ``exact`` is False
 and the fast scorer runs the per-window path instead on CPU, so a number never differs. (Why BN
-is not folded and members are not stacked: :mod:`spliceannot.engine.inference`, benchmarks/RESULTS.md.)
+is not folded: :mod:`spliceannot.engine.inference`, benchmarks/RESULTS.md.)
 
 On CUDA cuDNN runs deterministic and in fp32, and the probe runs on the device; where it fails,
 every convolution is switched to one fixed shape per layer and probed again, and where that
@@ -36,8 +40,9 @@ from collections import Counter
 import numpy as np
 import torch
 
-from .cone import Alt, Cone, build_tracks, split_alt
-from .inference import CUDA_SHAPES, position_invariant, predict_windows
+from .cone import Alt, ConeBatch, build_tracks, split_alt
+from .inference import (CUDA_SHAPES, InferenceNet, position_invariant, predict_windows,
+                        stack_identical)
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 EXACT_PRECISIONS = ("fp32", "tf32")  # tf32 is plain fp32 on CPU
@@ -55,7 +60,7 @@ class Engine:
     """Runs an :class:`~spliceannot.models.EnsembleModel`'s networks the fast, exact way."""
 
     def __init__(self, model, batch_size: int = 16, precision: str = "fp32", device: str = "cpu",
-                 span: int = 2048, track_positions: int = 40_000):
+                 span: int = 2048, track_positions: int | None = None, stack: bool = True):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.device = resolve_device(device)
@@ -77,15 +82,26 @@ class Engine:
             for net in self.nets:  # one shape per layer, then probe again
                 net.set_fixed_shapes(CUDA_SHAPES)
             self.exact = position_invariant(self.nets[0])
+        # The members as one grouped network (one launch per layer for all), where this
+        # machine gives each member's channels the member's own bits (probed); else one by one.
+        # Members with a head of their own (a backend's InferenceNet subclass) run one by one.
+        self.runners = self.nets
+        if len(self.nets) > 1 and stack and all(type(n) is InferenceNet for n in self.nets):
+            stacked = InferenceNet.stacked(self.nets)
+            if stack_identical(self.nets, stacked) and (
+                    not self.exact or position_invariant(stacked)):
+                self.runners = [stacked]
         self.temperatures = model.temperatures
         self.combine = model.combine  # members' outputs -> the model's (a mean for SpliceAI)
         self.batch_size = max(1, int(batch_size))
         self.precision = precision
         self.span = span
+        if track_positions is None:  # CPU: the REF stages of ~40,000 positions of one member
+            track_positions = 40_000 // self.runners[0].members
         self.track_positions = track_positions
         if self.device.type == "cuda":
             # stages kept per position: about 2 tensors of ``width`` floats per stage
-            width = self.nets[0].head.weight.shape[1]
+            width = self.nets[0].head.weight.shape[1] * self.runners[0].members
             per_position = 2 * len(self.radii) * width * 4 * 2
             free = torch.cuda.mem_get_info(self.device)[0]
             self.track_positions = max(track_positions, min(int(0.3 * free) // per_position,
@@ -157,8 +173,13 @@ class Engine:
             return t.pin_memory().to(self.device, non_blocking=True)
         return t
 
+    def _download(self, tensor) -> np.ndarray:
+        """Device tensor -> host float32 array (one transfer)."""
+        return tensor.float().cpu().numpy()
+
     def _run(self, tracks, wid, results):
-        x = self._upload(np.stack([t.onehot() for t in tracks]))  # (T, length, 4)
+        onehot = np.stack([t.onehot() for t in tracks])  # (T, length, 4)
+        x = self._upload(onehot)
         ref_windows, copies = {}, {}
         for ti, t in enumerate(tracks):
             for alt in t.alts:
@@ -166,44 +187,44 @@ class Engine:
                 ref_windows.setdefault((ti, alt.offset), []).append(alt.index)
                 # the same ALT window twice (genes masked alike): computed once
                 copies.setdefault((ti, alt.offset, alt.geometry, alt.m.tobytes()), []).append(alt)
-        groups, twins = {}, {}
-        for first, *rest in copies.values():
-            groups.setdefault(first.geometry, []).append(first)
-            twins[id(first)] = (first, *rest)
-        cones = {g: Cone(self.radii, wid, *g) for g in groups}
-        batches = [(cones[g], group[i:i + self.batch_size]) for g, group in groups.items()
-                   for i in range(0, len(group), self.batch_size)]
+        # ALTs of every geometry batch together (sorted, so a batch's union cone stays tight)
+        firsts = sorted((group[0] for group in copies.values()),
+                        key=lambda alt: (alt.geometry, alt.track, alt.offset))
+        twins = {id(group[0]): group for group in copies.values()}
+        batches = [firsts[i:i + self.batch_size] for i in range(0, len(firsts), self.batch_size)]
         cov = wid - self.context
         keys = list(ref_windows)
         length = x.shape[1] - self.context
         ti, off = (np.array([k[i] for k in keys]) for i in (0, 1))
         ref_rows = self._upload(((ti * length + off)[:, None] + np.arange(cov)[None]).ravel())
-        # One head + softmax launch per member for all REF windows, and one per ALT batch.
-        ref_outs, alt_outs = [], [[] for _ in batches]
+        # One head + softmax launch per runner for all REF windows, and one per ALT batch.
+        ref_parts, alt_parts = [], [[] for _ in batches]  # members' outputs, in member order
+        cones = [None] * len(batches)
         self._set_tf32()
         with torch.inference_mode(), self._autocast():
-            for net in self.nets:
+            for net in self.runners:
                 started = time.perf_counter()
                 skip, stages = net.forward(x, keep=True)
                 s = skip.reshape(-1, skip.shape[2]).index_select(0, ref_rows)
-                p = net.probs(s.view(len(keys), cov, -1), self.temperatures)
-                ref_outs.append(p)
+                ref_parts += net.member_probs(s.view(len(keys), cov, -1), self.temperatures)
                 self.stats["ref seconds"] += time.perf_counter() - started
                 started = time.perf_counter()
-                for j, (cone, sub) in enumerate(batches):
-                    p = net.probs(self._alt_pass(net, stages, sub, cone), self.temperatures)
-                    alt_outs[j].append(p)
+                for j, sub in enumerate(batches):
+                    cone, skip = self._alt_pass(net, stages, sub, wid, onehot)
+                    cones[j] = cone
+                    alt_parts[j] += net.member_probs(skip, self.temperatures)
                 self.stats["alt seconds"] += time.perf_counter() - started
                 del stages, skip
-        y_ref = self.combine(ref_outs).float().cpu().numpy()
+        y_ref = self._download(self.combine(ref_parts))
         for k, key in enumerate(keys):
             for i in ref_windows[key]:
                 results[i][0] = y_ref[k]
-        for (_, sub), outs in zip(batches, alt_outs):
-            y_alt = self.combine(outs).float().cpu().numpy()
+        for sub, cone, parts in zip(batches, cones, alt_parts):
+            y_alt = self._download(self.combine(parts))
             for b, first in enumerate(sub):
+                y = y_alt[b, cone.crop[b]:cone.crop[b] + cone.n_out[b]]
                 for alt in twins[id(first)]:
-                    results[alt.index][1] = y_alt[b]
+                    results[alt.index][1] = y
         self.stats["tracks"] += len(tracks)
         self.stats["ref windows"] += len(ref_windows)
         self.stats["alt windows"] += len(copies)
@@ -233,50 +254,98 @@ class Engine:
 
     # ---- the ALT pass -------------------------------------------------------------------------
 
-    def _alt_pass(self, net, stages, sub, cone):
-        """Skip sums (B, n_out, W) of a batch of ALTs of one geometry."""
-        reach = cone.reach
-        off = np.array([a.offset for a in sub], dtype=np.int64)
-        # Row indices are built on the device from per-ALT and per-position vectors: host work
-        # per stage is O(positions), not O(batch x positions) (the host was the bottleneck).
-        track_t = self._upload(np.array([a.track for a in sub], dtype=np.int64))
-        off_t = self._upload(off)
+    def _alt_pass(self, net, stages, sub, wid, onehot):
+        """(cone, skip sums (B, n_out, W)) of a batch of ALTs of any geometries: every stage on
+        the batch's union cone (:class:`~spliceannot.engine.cone.ConeBatch`), one launch per
+        layer for the batch. The REF rows every stage reads are indexed on the device in one go
+        from per-ALT and per-position vectors (host work O(batch + positions))."""
+        a = np.array([alt.a for alt in sub], dtype=np.int64)
+        b = np.array([alt.b for alt in sub], dtype=np.int64)
+        m = np.array([len(alt.m) for alt in sub], dtype=np.int64)
+        track = np.array([alt.track for alt in sub], dtype=np.int64)
+        off = np.array([alt.offset for alt in sub], dtype=np.int64)
+        cone = ConeBatch(self.radii, wid, a, b, m)
+        spans, reach, radii = cone.spans, cone.reach, self.radii
+        length = onehot.shape[1]
 
-        def assemble(ref, k, patch, span, q0, q1):
-            """ALT positions [q0, q1) of a tensor laid out like stage k (REF rows from ``ref``,
-            which starts at reach[k]), with ``patch`` on its ``span``."""
-            lo, hi = span
-            length = ref.shape[1]
-            col = cone.ref_index(np.arange(q0, q1, dtype=np.int64)) - reach[k]  # + the offset
-            p0, p1 = max(lo, q0), min(hi, q1)
-            outside = np.concatenate([col[:max(p0 - q0, 0)], col[max(p1 - q0, 0):]])
-            if outside.size and (off.min() + outside.min() < 0
-                                 or off.max() + outside.max() >= length):
-                raise AssertionError("ALT cone reads outside its REF track")
-            idx = (off_t[:, None] + self._upload(col)[None, :]).clamp_(0, length - 1)
-            rows = (track_t[:, None] * length + idx).view(-1)
-            out = ref.reshape(-1, ref.shape[2]).index_select(0, rows).view(len(sub), q1 - q0, -1)
-            if p0 < p1:
-                out[:, p0 - q0:p1 - q0] = patch[:, p0 - lo:p1 - lo]
-            return out
-
-        spans, raw, inputs = cone.spans, stages.raw, stages.inputs
-        m = self._upload(np.stack([a.m for a in sub]))  # (B, len, 4)
-        x_patch = net.stem(m)  # stage 0 differs only on the ALT bases
-        skip = net.stem_skip(assemble(raw[0], 0, x_patch, spans[0], *cone.out))
+        # Every read of the pass, in order: (level of the REF tensor, u range); the REF sides of
+        # all of them are one index table, columns side by side.
+        reads = [(0, cone.out)]
         for i in range(len(net.units)):
             k1, k2 = 2 * i + 1, 2 * i + 2
-            r = self.radii[k1]
-            # Pointwise steps run on the patch alone; the REF's activated inputs are kept.
-            lo, hi = spans[k1]
-            a1 = assemble(inputs[k1], k1 - 1, net.activated(x_patch, i, 1), spans[k1 - 1],
-                          lo - r, hi + r)
-            h = net.conv(i, 1)(a1)
-            lo, hi = spans[k2]
-            a2 = assemble(inputs[k2], k1, net.activated(h, i, 2), spans[k1], lo - r, hi + r)
-            x_patch = net.conv(i, 2)(a2).add_(assemble(raw[k1 - 1], k1 - 1, x_patch,
-                                                        spans[k1 - 1], lo, hi))
+            r = radii[k1]
+            reads += [(k1 - 1, (spans[k1][0] - r, spans[k1][1] + r)),
+                      (k1, (spans[k2][0] - r, spans[k2][1] + r)),
+                      (k1 - 1, spans[k2])]
             if i in net.skips:
-                skip = skip.add_(net.skips[i](assemble(raw[k2], k2, x_patch, spans[k2],
-                                                       *cone.out)))
-        return skip
+                reads.append((k2, cone.out))
+        u, side, level, layout = [], [], [], []
+        for lev, (q0, q1) in reads:
+            left, mid, right = cone.parts(lev, q0, q1)
+            start = sum(map(len, u))
+            u += [np.arange(*left), np.arange(*right)]
+            side += [np.zeros(left[1] - left[0], np.int64), np.ones(q1 - right[0], np.int64)]
+            level.append(np.full(left[1] - left[0] + q1 - right[0], lev, np.int64))
+            layout.append((start, left[1] - left[0], q1 - right[0], mid))
+        u, side, level = np.concatenate(u), np.concatenate(side), np.concatenate(level)
+        lens = length - 2 * np.asarray(reach)[level]  # rows of each column's REF tensor
+        cols = u.size
+        # one upload: per-column (u - reach, side, len) and per-ALT (track, offset + a, shift)
+        packed = self._upload(np.concatenate([u - np.asarray(reach)[level], side, lens,
+                                              track, off + a, cone.shift]))
+        col_u, col_side, col_len = packed[:cols], packed[cols:2 * cols], packed[2 * cols:3 * cols]
+        n = len(sub)
+        alt_track, alt_base, alt_shift = (packed[3 * cols + i * n:3 * cols + (i + 1) * n]
+                                          for i in range(3))
+        # rows[c, i] = track_i * len_c + clamp(offset_i + a_i + side_c * shift_i + u_c - reach_c)
+        pos = torch.clamp((col_side[:, None] * alt_shift[None]).add_(alt_base[None])
+                          .add_(col_u[:, None]), min=0)
+        pos = torch.minimum(pos, (col_len - 1)[:, None])
+        rows = (col_len[:, None] * alt_track[None]).add_(pos)  # (cols, B), each read a block
+
+        refs = iter(layout)
+
+        def assemble(ref, patch, level):
+            """The next read: REF rows of ``ref`` (laid out like stage ``level``) on its sides,
+            ``patch`` (on ``spans[level]``) in its middle."""
+            start, nl, nr, (p0, p1) = next(refs)
+            lo = spans[level][0]
+            middle = patch[:, p0 - lo:p1 - lo]
+            if nl + nr == 0:
+                return middle
+            flat = ref.reshape(-1, ref.shape[2])
+            got = flat.index_select(0, rows[start:start + nl + nr].reshape(-1))
+            got = got.view(nl + nr, n, ref.shape[2]).transpose(0, 1)
+            parts = [got[:, :nl], middle, got[:, nl:]]
+            return torch.cat([p for p in parts if p.shape[1]], dim=1)
+
+        raw, inputs = stages.raw, stages.inputs
+        # stage 0 on [0, max m): the stem is pointwise
+        x_patch = net.stem(self._upload(self._stem_input(sub, cone, onehot)))
+        skip = net.stem_skip(assemble(raw[0], x_patch, 0))
+        for i in range(len(net.units)):
+            k1, k2 = 2 * i + 1, 2 * i + 2
+            # Pointwise steps run on the patch alone; the REF's activated inputs are kept.
+            h = net.conv(i, 1)(assemble(inputs[k1], net.activated(x_patch, i, 1), k1 - 1))
+            a2 = assemble(inputs[k2], net.activated(h, i, 2), k1)
+            x_patch = net.conv(i, 2)(a2).add_(assemble(raw[k1 - 1], x_patch, k1 - 1))
+            if i in net.skips:
+                skip = skip.add_(net.skips[i](assemble(raw[k2], x_patch, k2)))
+        return cone, skip
+
+    @staticmethod
+    def _stem_input(sub, cone, onehot) -> np.ndarray:
+        """(B, max m, 4): each ALT's window from its change on, the ALT bases then the REF."""
+        n, width = len(sub), int(cone.m.max())
+        track = np.array([alt.track for alt in sub])
+        off = np.array([alt.offset for alt in sub])
+        u = np.arange(width)
+        pos = (off + cone.a + cone.shift)[:, None] + u[None]  # REF index b + (u - m)
+        x0 = onehot[track[:, None], np.clip(pos, 0, onehot.shape[1] - 1)]
+        if (cone.m == width).all():
+            x0[:] = np.stack([alt.m for alt in sub])
+        else:
+            which = np.repeat(np.arange(n), cone.m)
+            at = np.arange(which.size) - np.repeat(np.cumsum(cone.m) - cone.m, cone.m)
+            x0[which, at] = np.concatenate([alt.m for alt in sub])
+        return x0

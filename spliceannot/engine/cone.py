@@ -116,3 +116,41 @@ class Cone:
     def ref_index(self, j: np.ndarray) -> np.ndarray:
         """REF window index of ALT indices outside the change."""
         return np.where(j >= self.a + self.m, j + self.shift, j)
+
+
+class ConeBatch:
+    """ALTs of any geometries computed as one batch.
+
+    Coordinates are ``u = j - a``, relative to each ALT's change. Stage ``k`` is computed on
+    ``spans[k]``, the union of the batch's :class:`Cone` spans there, for every ALT: one shape
+    per stage for the whole batch. A position of that union outside an ALT's own backward cone
+    holds a value no output of that ALT reads (its inputs may even be clamped reads of the REF
+    track), so the outputs are those of each ALT alone; positions inside it are computed from
+    exact inputs (inside the earlier union, or outside the forward cone where the REF's value is
+    the ALT's). Left of the earlier union the REF is read at ``a + u``; right of it at
+    ``a + shift + u``, since the union's right end lies past every ALT's inserted bases.
+    """
+
+    def __init__(self, radii, wid: int, a, b, m):
+        a, b, m = (np.asarray(v, dtype=np.int64) for v in (a, b, m))
+        self.reach = np.cumsum(radii).tolist()
+        hc = self.reach[-1]
+        self.a, self.m = a, m
+        self.shift = (b - a) - m
+        wid_alt = wid - self.shift
+        self.spans = [(int(np.maximum(-r, r - a).min()),
+                       int(np.minimum(m + r, wid_alt - r - a).max())) for r in self.reach]
+        first = hc - a  # each ALT's first output, in u
+        self.out = (int(first.min()), int((wid_alt - hc - a).max()))
+        self.crop = first - self.out[0]  # where each ALT's outputs start in the union's
+        self.n_out = wid_alt - 2 * hc  # and how many it has
+
+    def parts(self, level: int, q0: int, q1: int):
+        """Input positions [q0, q1) of a tensor laid out like stage ``level``: (left, middle,
+        right) ranges in u, the middle computed (inside ``spans[level]``), the sides read from
+        the REF."""
+        lo, hi = self.spans[level]
+        p0, p1 = min(max(lo, q0), q1), max(min(hi, q1), q0)
+        if p0 >= p1:
+            p0 = p1 = q0
+        return (q0, p0), (p0, p1), (p1, q1)

@@ -74,6 +74,26 @@ class Conv:
         self.kernel = w.shape[2]
         self.dilation = conv.dilation[0]
         self.radius = (self.kernel - 1) * self.dilation // 2
+        self.groups = 1
+
+    @classmethod
+    def stacked(cls, convs, shared_input: bool) -> "Conv":
+        """The members' convolutions as one call: output channels member after member; a
+        grouped convolution (one group per member) or, where every member reads the same input
+        (the stem), a plain one with all members' filters."""
+        out = object.__new__(cls)
+        first = convs[0]
+        out.fixed, out.kernel, out.dilation, out.radius = (first.fixed, first.kernel,
+                                                           first.dilation, first.radius)
+        out.weight = torch.cat([c.weight for c in convs]).contiguous(
+            memory_format=torch.channels_last)
+        out.bias = torch.cat([c.bias for c in convs]).contiguous()
+        out.groups = 1 if shared_input else len(convs)
+        return out
+
+    @property
+    def in_channels(self) -> int:
+        return self.weight.shape[1] * self.groups
 
     def __call__(self, x):
         """Valid convolution: x (B, n + 2r, in) -> (B, n, out)."""
@@ -100,10 +120,11 @@ class Conv:
     def _conv(self, tiles):
         """conv2d on (items, c, 1, tile + 2r); with ``fixed``, in calls of exactly that many."""
         if not self.fixed:
-            return F.conv2d(tiles, self.weight, self.bias, dilation=(1, self.dilation))
+            return F.conv2d(tiles, self.weight, self.bias, dilation=(1, self.dilation),
+                            groups=self.groups)
         per = self.fixed[1]
         return torch.cat([F.conv2d(tiles[i:i + per], self.weight, self.bias,
-                                   dilation=(1, self.dilation))
+                                   dilation=(1, self.dilation), groups=self.groups)
                           for i in range(0, tiles.shape[0], per)])
 
     def _items(self, items):
@@ -147,6 +168,13 @@ class Norm:
         self.inv = inv.contiguous()
         self.shift = (bn.bias.detach().to(**f32) - bn.running_mean.detach().to(**f32) * inv).contiguous()
 
+    @classmethod
+    def stacked(cls, norms) -> "Norm":
+        out = object.__new__(cls)
+        out.inv = torch.cat([n.inv for n in norms]).contiguous()
+        out.shift = torch.cat([n.shift for n in norms]).contiguous()
+        return out
+
     def __call__(self, x):
         return (x * self.inv).add_(self.shift)  # two exactly rounded steps, never fused
 
@@ -175,7 +203,7 @@ def position_invariant(net: "InferenceNet", seed: int = 0) -> bool:
         for conv in layers.values():
             r = conv.radius
             length = 4 * r + 700
-            x = torch.rand(1, length, conv.weight.shape[1], generator=g)
+            x = torch.rand(1, length, conv.in_channels, generator=g)
             x = x.to(conv.weight.device)
             full = conv(x)[0]
             for start, n, batch in ((r + 3, 1, 1), (r + 131, 257, 1), (2 * r, 64, 3)):
@@ -184,9 +212,49 @@ def position_invariant(net: "InferenceNet", seed: int = 0) -> bool:
                 if not all(torch.equal(y[b], full[start - r:start - r + n]) for b in range(batch)):
                     return False
         # the batched head and softmax: a window's probabilities whatever its batch-mates
-        skips = torch.rand(3, 101, net.head.weight.shape[1], generator=g).to(net.head.weight.device)
+        skips = torch.rand(3, 101, net.head.in_channels, generator=g).to(net.head.weight.device)
         together = net.probs(skips)
         if not all(torch.equal(together[b:b + 1], net.probs(skips[b:b + 1])) for b in range(3)):
+            return False
+    return True
+
+
+def stack_identical(nets, stacked: "InferenceNet", seed: int = 0) -> bool:
+    """Probe: does each layer of the stacked network give every member's channels the bits
+    that member's own layer gives (grouped vs single convolutions, the batched head)?"""
+    g = torch.Generator().manual_seed(seed)
+    device = stacked.head.weight.device
+    pairs = [(stacked.stem, [n.stem for n in nets]), (stacked.stem_skip, [n.stem_skip for n in nets])]
+    seen = set()
+    for i, unit in enumerate(stacked.units):
+        for j in (1, 3):
+            key = (unit[j].kernel, unit[j].dilation)
+            if key not in seen:
+                seen.add(key)
+                pairs.append((unit[j], [n.units[i][j] for n in nets]))
+    for i, conv in stacked.skips.items():
+        pairs.append((conv, [n.skips[i] for n in nets]))
+        break
+    pairs.append((stacked.head, [n.head for n in nets]))
+    with torch.inference_mode():
+        for big, singles in pairs:
+            r = big.radius
+            width = singles[0].weight.shape[1]
+            inputs = torch.rand(2, 2 * r + 300, big.in_channels, generator=g).to(device)
+            y = big(inputs)
+            out = singles[0].weight.shape[0]
+            for j, single in enumerate(singles):
+                x = inputs if big.groups == 1 else inputs[..., j * width:(j + 1) * width]
+                if not torch.equal(y[..., j * out:(j + 1) * out], single(x.contiguous())):
+                    return False
+        skips = torch.rand(3, 101, nets[0].head.weight.shape[1] * len(nets),
+                           generator=g).to(device)
+        width = nets[0].head.weight.shape[1]
+        together = stacked.member_probs(skips, (0.9, 1.1, 1.0))
+        alone = [p for j, net in enumerate(nets)
+                 for p in net.member_probs(skips[..., j * width:(j + 1) * width].contiguous(),
+                                           (0.9, 1.1, 1.0))]
+        if not all(torch.equal(a, b) for a, b in zip(together, alone)):
             return False
     return True
 
@@ -215,6 +283,32 @@ class InferenceNet:
                        Conv(u.conv2, device, fixed)) for u in net.units]
         self.skips = {int(i): Conv(c, device, fixed) for i, c in net.skips.items()}
         self.head = Conv(net.head, device, fixed)
+        self.members = 1
+        self._temperatures = {}
+
+    @classmethod
+    def stacked(cls, nets) -> "InferenceNet":
+        """Ensemble members of one layout as ONE network of ``members`` times the channels:
+        every convolution a grouped one (one group per member), batch norms side by side, so
+        each layer is one launch for all members. Member j's values are channels
+        ``[j * W, (j + 1) * W)``; their bits equal the member's alone where
+        :func:`stack_identical` says so (probed when an engine is built)."""
+        first = nets[0]
+        out = object.__new__(cls)
+        out.units_layout, out.radii, out.context, out.slope = (first.units_layout, first.radii,
+                                                               first.context, first.slope)
+        out.stem = Conv.stacked([n.stem for n in nets], shared_input=True)
+        out.stem_skip = Conv.stacked([n.stem_skip for n in nets], shared_input=False)
+        out.units = [tuple(Norm.stacked(parts) if isinstance(parts[0], Norm)
+                           else Conv.stacked(parts, shared_input=False)
+                           for parts in zip(*(n.units[i] for n in nets)))
+                     for i in range(len(first.units))]
+        out.skips = {i: Conv.stacked([n.skips[i] for n in nets], shared_input=False)
+                     for i in first.skips}
+        out.head = Conv.stacked([n.head for n in nets], shared_input=False)
+        out.members = len(nets)
+        out._temperatures = {}
+        return out
 
     def convs(self) -> list:
         return [self.stem, self.stem_skip, *(c for u in self.units for c in u[1::2]),
@@ -264,30 +358,50 @@ class InferenceNet:
         return skip, stages
 
     def probs(self, skip, temperatures=None):
-        """Skip sums of B windows (B, n, W) -> probabilities (B, n, 3): one launch for the
-        batch, each window's values the same bits as alone (probed)."""
+        """Skip sums of B windows (B, n, W) -> probabilities (B, n, 3), or (B, n, members, 3)
+        for a stacked network: one launch for the batch, each window's values the same bits
+        as alone (probed)."""
         logits = self.head(skip).float()
         if temperatures is not None:
-            logits = logits / torch.as_tensor(temperatures, dtype=logits.dtype,
-                                              device=logits.device)
+            logits = logits / self._temperature_tensor(temperatures, logits)
+        if self.members > 1:
+            logits = logits.reshape(*logits.shape[:-1], self.members, -1)
         return torch.softmax(logits.contiguous(), dim=-1)
+
+    def member_probs(self, skip, temperatures=None) -> list:
+        """Each member's probabilities (B, n, 3), in member order: what a model's ``combine``
+        takes (:func:`mean_of` for SpliceAI-family ensembles)."""
+        p = self.probs(skip, temperatures)
+        return [p] if self.members == 1 else [p[..., j, :] for j in range(self.members)]
+
+    def _temperature_tensor(self, temperatures, like):
+        """Per-class temperatures, repeated per member, on the device once (not per call)."""
+        key = (tuple(temperatures), like.device, like.dtype)
+        if key not in self._temperatures:
+            self._temperatures[key] = torch.as_tensor(
+                list(temperatures) * self.members, dtype=like.dtype, device=like.device)
+        return self._temperatures[key]
 
 
 def predict_windows(nets, x, temperatures=None, combine=None):
-    """Whole windows x (B, L, 4) on ``nets``' device -> the ensemble's mean probabilities
-    (B, L - context, 3): softmaxes summed in member order, divided by the member count, as
-    :meth:`spliceannot.models.EnsembleModel.predict` defines them; or, given ``combine`` (the
-    model's :meth:`~spliceannot.models.EnsembleModel.combine`), what it makes of the members'
-    outputs."""
+    """Whole windows x (B, L, 4) on ``nets``' device -> what ``combine`` (the model's
+    :meth:`~spliceannot.models.Model.combine`; default :func:`mean_of`) makes of the members'
+    outputs: for SpliceAI-family ensembles (B, L - context, 3), softmaxes summed in member order
+    and divided by the member count, as :meth:`spliceannot.models.EnsembleModel.predict`
+    defines them."""
     if x.is_cuda:
         fp32_on_cuda()
-    if combine is not None:
-        return combine([net.probs(net.forward(x)[0], temperatures) for net in nets])
-    total = None
-    for net in nets:
-        p = net.probs(net.forward(x)[0], temperatures)
-        total = p if total is None else total + p
-    return ensemble_mean(total, len(nets))
+    outputs = [p for net in nets for p in net.member_probs(net.forward(x)[0], temperatures)]
+    return (combine or mean_of)(outputs)
+
+
+def mean_of(outputs: list):
+    """The ensemble mean: members' outputs summed in member order, then :func:`ensemble_mean`;
+    the engine, the per-window path and ``Model.combine`` all use this one expression."""
+    total = outputs[0]
+    for p in outputs[1:]:
+        total = total + p
+    return ensemble_mean(total, len(outputs))
 
 
 def ensemble_mean(total, members: int):

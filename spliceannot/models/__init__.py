@@ -51,12 +51,9 @@ class Model(ABC):
         """The members' per-window outputs (each (B, n, C), in member order) -> the model's:
         their sum in member order divided by the count, the one expression both the engine and
         ``predict`` use. A backend that keeps its members apart (Pangolin) overrides it."""
-        from ..engine.inference import ensemble_mean
+        from ..engine.inference import mean_of
 
-        total = outputs[0]
-        for p in outputs[1:]:
-            total = total + p
-        return ensemble_mean(total, len(outputs))
+        return mean_of(outputs)
 
 
 class EnsembleModel(Model):

@@ -292,4 +292,189 @@ def test_cuda_shapes_on_cpu_equal_reference(d50, spliceai_model):
     e = Engine(spliceai_model, batch_size=3)
     # smaller than inference.CUDA_SHAPES, to keep the CPU's padding work small; same code
     e.nets = [InferenceNet(n, "cpu").set_fixed_shapes((256, 5)) for n in spliceai_model.networks()]
+    e.runners = [InferenceNet.stacked(e.nets)]  # stacked, as CUDA runs it
+    assert e.runners[0].stem.fixed == (256, 5)
     assert_same(e.predict(items), want, items)
+
+
+# ---- ALTs of every geometry in one batch, members stacked: tiny ensembles and the real model ---
+
+class TinyEnsemble:
+    """Three seeded random 80-nt SpliceNets with random batch-norm statistics (and, optionally,
+    calibration temperatures): an ensemble the engine stacks, small enough for many windows."""
+
+    def __new__(cls, members=3, temperatures=None, slope=0.0):
+        from spliceannot.models import EnsembleModel
+        from spliceannot.models.network import NetworkConfig, SpliceNet
+
+        class Tiny(EnsembleModel):
+            name = "tiny-ensemble"
+            context = 80
+
+            def load_networks(self):
+                nets = []
+                for seed in range(members):
+                    torch.manual_seed(seed)
+                    config = NetworkConfig.preset(80)
+                    config.relu_slope = slope
+                    net = SpliceNet(config).eval()
+                    with torch.no_grad():
+                        for module in net.modules():
+                            if isinstance(module, torch.nn.BatchNorm1d):
+                                module.running_mean.uniform_(-0.5, 0.5)
+                                module.running_var.uniform_(0.5, 2.0)
+                    nets.append(net)
+                return nets
+
+        model = Tiny()
+        model.temperatures = temperatures
+        model.networks()
+        return model
+
+
+def mixed_items(world, context, distance, count=24, seed=5):
+    """SNVs, insertions and deletions of 1-10 bases on both strands, some of them near each
+    other (shared tracks), as ``(task, chrom, pos)``."""
+    reference, genes = world
+    rng = random.Random(seed)
+    settings = delta.Settings(distance=distance)
+    items = []
+    chosen = [g for g in genes.genes if g.tx_end - g.tx_start > 4 * distance + 400]
+    for strand in "+-":
+        pool = [g for g in chosen if g.strand == strand]
+        for n in range(count // 2):
+            g = rng.choice(pool)
+            pos = rng.randint(g.tx_start + 2 * distance + 100, g.tx_end - 2 * distance - 100)
+            if n % 4 == 3 and items:
+                pos = items[-1][2] + rng.randint(1, 40)  # a neighbour: same track
+            ref = reference.fetch("chr16", pos - 1, pos + 11).upper()
+            if "N" in ref:
+                continue
+            shape = n % 3
+            if shape == 0:
+                v = Variant("chr16", pos, ref[0], [rng.choice([b for b in "ACGT" if b != ref[0]])])
+            elif shape == 1:
+                k = rng.randint(1, 10)
+                v = Variant("chr16", pos, ref[:k + 1], [ref[0]])
+            else:
+                ins = "".join(rng.choice("ACGT") for _ in range(rng.randint(1, 10)))
+                snv = rng.choice("ACGT".replace(ref[0], ""))
+                v = Variant("chr16", pos, ref[0], [ref[0] + ins, snv])
+            plan = delta.plan(v, reference, genes, context, settings)
+            items += [(t, v.chrom, v.pos) for t in plan.tasks()]
+    return items
+
+
+@pytest.mark.parametrize("distance", [50, 500])
+@pytest.mark.parametrize("batch_size", [3, 64])
+def test_mixed_geometries_in_one_batch_equal_per_window_tiny(world, distance, batch_size):
+    """ALTs of many geometries (SNVs, insertions and deletions of 1-10 bases, both strands)
+    share ALT batches, members run stacked: every REF and ALT track as the per-window path."""
+    model = TinyEnsemble(temperatures=(1.3, 0.7, 0.9) if distance == 50 else None)
+    items = mixed_items(world, model.context, distance)
+    geometries = {(kind(t), t.gene.strand, t.ref_len, len(t.alt)) for t, _, _ in items}
+    assert len(geometries) >= 8 and {kind(t) for t, _, _ in items} == {"snv", "ins", "del"}
+    ref = ReferencePath(model)
+    want = [(ref(t.x_ref), ref(t.x_alt)) for t, _, _ in items]
+    e = engine(model, batch_size=batch_size)
+    assert e.exact and len(e.runners) == 1 and e.runners[0].members == 3
+    assert_same(e.predict(items), want, items)
+    # and member by member (no stacking): the same bits
+    assert_same(engine(model, batch_size=batch_size, stack=False).predict(items), want, items)
+
+
+def test_leaky_relu_members_stack_bit_for_bit(world):
+    model = TinyEnsemble(members=2, slope=0.1)
+    items = mixed_items(world, model.context, 50, count=10, seed=9)
+    ref = ReferencePath(model)
+    want = [(ref(t.x_ref), ref(t.x_alt)) for t, _, _ in items]
+    assert_same(engine(model, batch_size=64).predict(items), want, items)
+
+
+def count_ops(fn):
+    """Compute ops (aten, views apart) dispatched while ``fn`` runs."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        ops = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            Count.ops += not func.is_view
+            return func(*args, **(kwargs or {}))
+
+    with Count():
+        fn()
+    return Count.ops
+
+
+def test_alt_batch_launches_do_not_grow_with_geometries_or_members(world, monkeypatch):
+    """One ALT pass per track batch, one chain of launches whatever its geometries (SNVs and
+    indels of both strands together) and member count (three stacked members as one)."""
+    from spliceannot.engine import Engine
+
+    calls = []
+    original = Engine._alt_pass
+
+    def counted(self, net, stages, sub, wid, onehot):
+        out = {}
+        ops = count_ops(lambda: out.setdefault("r", original(self, net, stages, sub, wid, onehot)))
+        calls.append((len({a.geometry for a in sub}), net.members, ops))
+        return out["r"]
+
+    monkeypatch.setattr(Engine, "_alt_pass", counted)
+    items = mixed_items(world, 80, 50)
+    for members in (3, 1):
+        engine(TinyEnsemble(members=members), batch_size=1000,
+               track_positions=40_000).predict(items)
+    stacked = [c for c in calls if c[1] == 3]
+    single = [c for c in calls if c[1] == 1]
+    assert len(stacked) == len(single) >= 1
+    assert max(c[0] for c in stacked) >= 3  # passes of several geometries each
+    ops = [c[2] for c in calls]
+    assert max(ops) - min(ops) <= 0.1 * max(ops), ops
+
+
+def test_cone_batch_union_covers_every_alt():
+    from spliceannot.engine.cone import ConeBatch
+
+    radii = stage_radii(UNITS_10K)
+    wid = 10000 + 101
+    geo = [(5050, 5051, 1), (5050, 5051, 7), (5050, 5060, 1), (5041, 5051, 1), (5045, 5051, 3)]
+    batch = ConeBatch(radii, wid, *zip(*geo))
+    for b, (a, bb, m) in enumerate(geo):
+        cone = Cone(radii, wid, a, bb, m)
+        for (lo, hi), (ulo, uhi) in zip(cone.spans, batch.spans):
+            assert ulo <= lo - a and hi - a <= uhi  # the union holds each ALT's span
+        assert batch.out[0] + batch.crop[b] == cone.out[0] - a
+        assert batch.n_out[b] == cone.out[1] - cone.out[0]
+    # the middle of a read is the earlier union; the sides are REF reads
+    left, mid, right = batch.parts(3, batch.spans[4][0] - 5, batch.spans[4][1] + 5)
+    assert left[1] == mid[0] == batch.spans[3][0] and mid[1] == right[0] == batch.spans[3][1]
+
+
+def test_real_model_members_stack_bit_for_bit(spliceai_model):
+    """The five SpliceAI members as one grouped network: each member's channels carry the
+    member's own bits (the probe), and whole windows give the per-member path's bits."""
+    from spliceannot.engine.inference import InferenceNet, predict_windows, stack_identical
+
+    nets = spliceai_model.inference_nets()
+    stacked = InferenceNet.stacked(nets)
+    assert stack_identical(nets, stacked)
+    g = torch.Generator().manual_seed(4)
+    x = torch.zeros(2, 10101, 4)
+    x[0, torch.arange(10101), torch.randint(0, 4, (10101,), generator=g)] = 1
+    x[1] = x[0].roll(11, 0)
+    with torch.inference_mode():
+        assert torch.equal(predict_windows([stacked], x), predict_windows(nets, x))
+
+
+def test_real_model_mixed_geometries_one_batch(world, spliceai_model):
+    """A few SNVs and indels of both strands in ONE ALT batch at D=50 and D=500, real model."""
+    e = engine(spliceai_model, batch_size=64)
+    assert len(e.runners) == 1 and e.runners[0].members == 5
+    ref = ReferencePath(spliceai_model)
+    for distance, count, seed, keep in ((50, 8, 2, 6), (500, 6, 4, 3)):
+        items = mixed_items(world, spliceai_model.context, distance, count=count, seed=seed)[:keep]
+        assert len({kind(t) for t, _, _ in items}) >= 2
+        want = [(ref(t.x_ref), ref(t.x_alt)) for t, _, _ in items]
+        assert_same(e.predict(items), want, items)
