@@ -174,7 +174,7 @@ def test_score_variants_checks_arguments(kwargs, error, message):
 
 
 def test_score_variants_chunk_size_one_and_argument_kinds():
-    from fakes import BaseCountModel, add_models
+    from support.fakes import BaseCountModel, add_models
 
     from spliceannot.errors import ArgumentError, ArgumentTypeError
 
