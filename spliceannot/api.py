@@ -1,11 +1,10 @@
 """The Python API: score variants (a list or a VCF) and predict splice sites from a notebook.
 
 The same stages and options as ``spliceannot score``; every keyword option is a field of
-:class:`spliceannot.pipeline.Options` (``distance``, ``mask``, ``model``, ``per_transcript``,
-``trim_alleles``, ``raw``, ``precomputed``, ``score_cache``, ``device``, ...).
+:class:`spliceannot.options.Options` (``distance``, ``mask``, ``model``, ``per_transcript``,
+``trim_alleles``, ``raw``, ``precomputed``, ``score_cache``, ``device``, ...; plugin options
+too), as declared in :mod:`spliceannot.default_plugins.builtin_options`.
 """
-
-import dataclasses
 
 from .errors import UsageError
 
@@ -21,13 +20,8 @@ def parse_variant(spec, line: int = 0):
 
 
 def _options(reference, annotation, options):
-    from .pipeline import Options
+    from .options import Options
 
-    fields = {f.name for f in dataclasses.fields(Options)}
-    unknown = sorted(set(options) - fields)
-    if unknown:
-        raise UsageError(f"unknown option(s) {', '.join(unknown)}; options: "
-                         f"{', '.join(sorted(fields - {'reference', 'annotation'}))}")
     return Options(reference=str(reference), annotation=str(annotation), **options)
 
 

@@ -18,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from . import __version__, delta, registry
+from . import __version__, delta, options, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, ByteSink, OutputTarget, TextSink, check_writable_path
@@ -41,35 +41,9 @@ class Interrupted(SpliceannotError):
     exit_code = 130
 
 
-@dataclass
-class Options:
-    reference: str
-    annotation: str
-    distance: int = 50
-    mask: bool = False
-    model: str = "spliceai"
-    scorer: str = "fast"  # the engine; "delta" is the per-window reference path
-    format: str = None  # writer name; None infers it from the output name (VCF for stdout)
-    chunk_size: int = 64
-    progress: bool = None  # None: only when stderr is a terminal
-    rejects: str = None  # write unscored records here (TSV)
-    skip_malformed: bool = False  # leave lines htslib cannot parse out instead of stopping
-    resume: bool = False  # continue OUT.partial of an interrupted run
-    # Options beyond 1.3.1; defaults keep 1.3.1's behaviour.
-    transcripts: str = None  # GTF/GFF3 transcript policy (canonical, mane, all, locus)
-    precomputed: tuple = ()  # bgzip+tabix SpliceAI VCFs consulted before the model
-    per_transcript: bool = False
-    mask_mode: str = "nearest"
-    pad_ends: bool = False
-    trim_alleles: bool = False
-    raw: bool = False
-    delins_rule: str = "pair"  # "collapse": SpliceAI-lookup's delins rule (--profile lookup)
-    score_cache: str = None  # directory of the persistent score cache (None: off)
-    # The inference engine: used by the ``fast`` scorer; threads apply to any scorer.
-    device: str = "cpu"  # cpu, cuda or auto
-    threads: int = None  # torch CPU threads; None leaves torch's default
-    batch_size: int = 16  # ALT windows per engine batch
-    precision: str = "fp32"  # fp32 (exact), tf32, bf16 or fp16
+# The options of a run are declared once, in spliceannot.default_plugins.builtin_options (and by
+# plugins through register_options); ``Options(reference=..., annotation=..., distance=500)``.
+Options = options.Options
 
 
 def open_lookups(opts, ctx, run_info: dict) -> list:
@@ -127,8 +101,10 @@ class Run:
 
 def check_options(opts: Options, output_path: str):
     """The checks that need nothing loaded; returns the writer class."""
-    if opts.distance < 0:
-        raise UsageError(f"-D must be >= 0, got {opts.distance}")
+    for option in options.declared().values():
+        if option.required and not opts[option.name]:
+            raise UsageError(f"no {option.name}: give {option.label}")
+    options.check(opts)  # what each declaration refuses: choices, bounds, rules between options
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = registry.writer_for(opts.format, output_path)
@@ -138,17 +114,6 @@ def check_options(opts: Options, output_path: str):
     OutputTarget(output_path)
     if opts.rejects:
         check_writable_path(opts.rejects, "--rejects")
-    if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
-        raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
-                         f"created if missing)")
-    if opts.mask_mode not in ("nearest", "positionwise"):
-        raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
-    if opts.delins_rule not in ("pair", "collapse"):
-        raise UsageError(f"delins rule {opts.delins_rule!r}: choose pair or collapse")
-    if opts.delins_rule != "pair" and not opts.trim_alleles:
-        raise UsageError("the collapse delins rule needs --trim-alleles (delins are '.' without it)")
-    if opts.mask_mode != "nearest" and not opts.mask:
-        raise UsageError("--mask-mode positionwise needs -M 1")
     if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU
         from .engine import resolve_device
 
@@ -174,17 +139,16 @@ def prepare(opts: Options, output_path: str) -> Run:
         if opts.mask and not genes.has_splice_sites:
             raise UsageError(f"-M 1 needs annotated splice sites; -A {opts.annotation} has none")
         model = registry.model(opts.model)
-        settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
-                                  per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
-                                  pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
-                                  raw=opts.raw, minimal=writer_cls.minimal_alleles,
-                                  delins_rule=opts.delins_rule)
+        settings = options.Settings.of(opts, minimal=writer_cls.minimal_alleles)
         ctx = ScoringContext(reference, genes, model, settings, options=opts)
+        recorded = settings.record()  # the options that change scores (1.3.1's first)
+        always = {o.name for o in options.scoring() if o.always_recorded}
         run_info = {"version": __version__, "model": model.name,
                     "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
                     "annotation_hash": provenance.annotation_digest(genes),
-                    "distance": opts.distance, "mask": int(bool(opts.mask)),
-                    "scorer": scorer.name, **settings.extras()}
+                    **{k: v for k, v in recorded.items() if k in always},
+                    "scorer": scorer.name,
+                    **{k: v for k, v in recorded.items() if k not in always}}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
         lookups = open_lookups(opts, ctx, run_info)

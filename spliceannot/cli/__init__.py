@@ -32,9 +32,26 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _plugins_dirs(argv) -> list:
+    """The ``--plugins-dir`` values of a command line: loaded before the commands are built, so
+    the options their plugins declare are flags of ``score`` (and in its ``--help``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    found = []
+    for i, arg in enumerate(args):
+        if arg == "--plugins-dir" and i + 1 < len(args):
+            found.append(args[i + 1])
+        elif arg.startswith("--plugins-dir="):
+            found.append(arg.split("=", 1)[1])
+    return found
+
+
 def main(argv=None) -> None:
-    app = build_app()
     try:
+        from ..plugins import load_plugins_dir
+
+        for directory in _plugins_dirs(argv):
+            load_plugins_dir(directory)
+        app = build_app()
         app(args=argv, standalone_mode=False)
     except SpliceannotError as exc:
         print(f"spliceannot: error: {exc}", file=sys.stderr)

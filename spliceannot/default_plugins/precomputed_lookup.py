@@ -6,21 +6,23 @@ record goes on whole (to the cache or the model), so every record is scored with
 Window checks (REF match, contig ends) still apply to hits, which the planning stage did.
 
 A file is used only when its header shows it was made the way this run would score: the same
-model and annotation (by content hash), -D, -M and every option beyond 1.3.1 (--raw values and
---per-transcript names included, so a hit writes what the model path would). A file without
-spliceannot's header lines (Illumina's published scores) is taken only for runs with 1.3.1's
-options, where its entries can be what the run would write.
+model and annotation (by content hash) and every option that changes scores, as declared
+(-D, -M, --raw values and --per-transcript names included, plugin options too, so a hit writes
+what the model path would). A file without spliceannot's header lines (Illumina's published
+scores) is taken only for runs with 1.3.1's options, where its entries can be what the run
+would write.
 """
 
+from spliceannot import options
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
 from spliceannot.lookup import Lookup
 
-# run_info keys a file's header must agree on; a key absent on both sides agrees. Not
-# ``minimal``: a line of a minimal-alleles export is the score of exactly the spelling it shows,
-# which is what a record spelled so gets; other records miss.
-OPTIONS = ("per_transcript", "mask_mode", "pad_ends", "trim_alleles", "raw", "delins_rule")
-MUST_MATCH = ("model_hash", "annotation_hash", "distance", "mask", "transcripts") + OPTIONS
+# What the pipeline records about the inputs, which a file's header must agree on besides the
+# options that change scores; a key absent on both sides agrees. Not ``minimal`` (the writer's,
+# not an option): a line of a minimal-alleles export is the score of exactly the spelling it
+# shows, which is what a record spelled so gets; other records miss.
+INPUTS = ("model_hash", "annotation_hash", "transcripts")
 
 
 class PrecomputedLookup(Lookup):
@@ -34,7 +36,7 @@ class PrecomputedLookup(Lookup):
 
     @classmethod
     def open(cls, opts, ctx, run_info):
-        paths = list(getattr(opts, "precomputed", None) or ())
+        paths = list(opts["precomputed"])
         if not paths:
             return None
         from spliceannot.lookup.precomputed import ScoreFiles
@@ -77,15 +79,17 @@ class PrecomputedLookup(Lookup):
 def check(score_file, run_info: dict) -> None:
     """Refuse a file whose header says it was made other than this run would score."""
     meta = score_file.meta
+    scoring = [o.name for o in options.scoring()]
     if not meta:
-        asked = [k for k in OPTIONS if k in run_info]
+        beyond = [o.name for o in options.scoring() if not o.always_recorded]
+        asked = [k for k in beyond if k in run_info]
         if asked:
             raise UsageError(f"precomputed scores {score_file.path} have no spliceannot header, "
                              f"so they cannot show they were made with "
                              f"{', '.join(asked)}; rerun without those options or use a file "
                              f"spliceannot made with them")
         return
-    for key in MUST_MATCH:
+    for key in INPUTS + tuple(scoring):
         want, have = run_info.get(key), meta.get(key)
         if (want is None) != (have is None) or (want is not None and str(want) != have):
             raise UsageError(f"precomputed scores {score_file.path} were made with "

@@ -23,7 +23,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import delta, profiles, registry
+from .. import delta, options, profiles, registry
+from ..errors import UsageError
 from ..lookup import provenance
 from ..io.reference import Reference
 from ..io.variant import Variant
@@ -101,7 +102,10 @@ class Service:
 
     # ---- parameters ---------------------------------------------------------------------------
 
-    def settings(self, distance=None, mask=None) -> delta.Settings:
+    def settings(self, distance=None, mask=None, **params) -> delta.Settings:
+        """The request's settings: its D and mask (else the server's), any other option that
+        changes scores and that the lookup profile leaves open (``options.request_options``:
+        plugin options too) from ``params``, the lookup profile's for the rest."""
         d = self.distance if distance in (None, "") else distance
         m = self.mask if mask in (None, "") else mask
         try:
@@ -112,8 +116,11 @@ class Service:
             raise BadRequest(f'invalid "distance" {d}: must be within 0..{MAX_DISTANCE}')
         if str(m) not in ("0", "1"):
             raise BadRequest(f'invalid "mask" {str(m)[:20]!r}: must be 0 or 1')
-        opts = profiles.expand("lookup", {"distance": d, "mask": str(m) == "1"})
-        return delta.Settings(**opts)
+        try:
+            return options.request_settings(params, "lookup",
+                                            {"distance": d, "mask": str(m) == "1"})
+        except UsageError as exc:
+            raise BadRequest(str(exc)) from None
 
     def check_hg(self, hg):
         if hg not in (None, "") and str(hg) != self.hg:
@@ -292,7 +299,7 @@ class _Store:
         key = cache_key(provenance.model_digest(service.model),
                         provenance.annotation_digest(service.genes),
                         provenance.reference_digest(service.reference),
-                        delta.Settings(**profiles.PROFILES["lookup"]))
+                        options.request_settings({}, "lookup"))
         folder = pathlib.Path(directory) / "lookup"
         folder.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(folder / f"{key}.sqlite", check_same_thread=False)
