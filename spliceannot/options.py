@@ -218,14 +218,15 @@ class Settings(_Values):
         return 2 * self.distance + 1
 
     def record(self) -> dict:
-        """The header's provenance entries: the always-recorded options, then every other one
-        that is not at its default (``minimal`` last, when set)."""
-        options = scoring()
-        out = {o.name: o.recorded(self[o.name]) for o in options if o.always_recorded}
-        return {**out, **self.extras()}
+        """The header's provenance entries: :meth:`basics`, then :meth:`extras`."""
+        return {**self.basics(), **self.extras()}
+
+    def basics(self) -> dict:
+        """The always-recorded options (1.3.1's -D and -M)."""
+        return {o.name: o.recorded(self[o.name]) for o in scoring() if o.always_recorded}
 
     def extras(self) -> dict:
-        """The options beyond 1.3.1 that are not at their default."""
+        """The other options that are not at their default (``minimal`` last, when set)."""
         out = {o.name: o.recorded(self[o.name]) for o in scoring()
                if not o.always_recorded and self[o.name] != o.initial()}
         if self.minimal:

@@ -141,14 +141,11 @@ def prepare(opts: Options, output_path: str) -> Run:
         model = registry.model(opts.model)
         settings = options.Settings.of(opts, minimal=writer_cls.minimal_alleles)
         ctx = ScoringContext(reference, genes, model, settings, options=opts)
-        recorded = settings.record()  # the options that change scores (1.3.1's first)
-        always = {o.name for o in options.scoring() if o.always_recorded}
+        # The options that change scores, as declared: 1.3.1's always, the others when set.
         run_info = {"version": __version__, "model": model.name,
                     "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
                     "annotation_hash": provenance.annotation_digest(genes),
-                    **{k: v for k, v in recorded.items() if k in always},
-                    "scorer": scorer.name,
-                    **{k: v for k, v in recorded.items() if k not in always}}
+                    **settings.basics(), "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
         lookups = open_lookups(opts, ctx, run_info)

@@ -23,12 +23,12 @@ PLUGINS = DATA / "plugins"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The plugins dir loaded, the base-count model added, and a VCF of 40 golden records."""
+    """The plugins dir loaded, the base-count model added, and a VCF of 25 golden records."""
     load_plugins_dir(PLUGINS)
     undo = add_models(BaseCountModel())
     lines = open(GOLDEN / "chr16_variants.vcf").readlines()
     head = [line for line in lines if line.startswith("#")]
-    body = [line for line in lines if not line.startswith("#")][:40]
+    body = [line for line in lines if not line.startswith("#")][:25]
     vcf = tmp_path_factory.mktemp("demo") / "in.vcf"
     vcf.write_text("".join(head + body))
     yield vcf
@@ -87,7 +87,7 @@ def test_plugin_option_changes_scores_and_is_recorded(demo, tmp_path):
     score_file(str(demo), str(scaled), opts(scorer="demo-scale", demo_scale=0.5))
     assert "demo_scale" not in run_info(same)  # at its default: not recorded
     assert run_info(scaled)["demo_scale"] == 0.5
-    assert scores(same) == scores(base) and len(scores(base)) > 10
+    assert scores(same) == scores(base) and len(scores(base)) > 5
     # Halving every ALT probability can only raise a loss (REF - ALT/2 >= REF - ALT) ...
     pairs = list(zip(scores(base), scores(scaled)))
     assert len(pairs) == len(scores(base)) and all(b["DS_AL"] <= s["DS_AL"] for b, s in pairs)
