@@ -7,7 +7,7 @@ The public API. A notebook user scores variants and sequences::
                                     annotation="grch38", distance=500, as_frame=True)
 
 A plugin author imports ``hookimpl`` and the contracts (``Model``, ``AnnotationSource``,
-``Scorer``, ``Lookup``, ``Writer``) from here. Names load on first use, so ``import
+``Scorer``, ``Lookup``, ``Writer``, ``Option``) from here. Names load on first use, so ``import
 spliceannot`` (and ``spliceannot --help``) stays instant: nothing imports torch or cyvcf2 here.
 """
 
@@ -20,7 +20,7 @@ _EXPORTS = {
     # scoring and prediction
     "score_variants": "api", "score_vcf": "api", "predict_sequence": "api",
     "results_frame": "api", "parse_variant": "api",
-    "Options": "pipeline", "Summary": "summary",
+    "Options": "options", "Option": "options", "Summary": "summary",
     "Variant": "io.variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
     # plugin authors
     "hookimpl": "hookspecs", "Model": "models", "EnsembleModel": "models",

@@ -1,23 +1,22 @@
 """The Python API: score variants (a list or a VCF) and predict splice sites from a notebook.
 
 The same stages and options as ``spliceannot score``; every keyword option is a field of
-:class:`spliceannot.pipeline.Options` (``distance``, ``mask``, ``model``, ``per_transcript``,
-``trim_alleles``, ``raw``, ``precomputed``, ``score_cache``, ``device``, ...).
+the same stages and options as ``spliceannot score``; every keyword option is a declared
+option of :class:`spliceannot.options.Options` (``distance``, ``mask``, ``model``,
+``per_transcript``, ``trim_alleles``, ``raw``, ``precomputed``, ``score_cache``, ``device``, ...;
+plugin options too), as declared in :mod:`spliceannot.default_plugins.builtin_options`.
 
 Bad arguments raise :class:`~spliceannot.errors.ArgumentError` (a ``ValueError``) or
 :class:`~spliceannot.errors.ArgumentTypeError` (a ``TypeError``), each naming the argument; both
 are :class:`~spliceannot.errors.UsageError`, as the command line's own refusals.
 """
 
-import dataclasses
 import os
 import re
 
 from .errors import ArgumentError, ArgumentTypeError, UsageError
 
-# Options that must be at least this (None allowed where the default is None).
-_MINIMUM = {"distance": 0, "chunk_size": 1, "batch_size": 1, "threads": 1}
-_PATHS = {"rejects", "score_cache", "format"}
+_PATHS = {"rejects", "score_cache", "format", "model"}
 
 
 def _is_path(value) -> bool:
@@ -62,51 +61,56 @@ def _check_tuple(spec):
 
 
 def _options(reference, annotation, options):
-    from .pipeline import Options
+    from .options import Options
 
-    fields = {f.name: f for f in dataclasses.fields(Options)}
-    unknown = sorted(set(options) - set(fields))
+    declared = {name: o for name, o in _declared().items()}
+    unknown = sorted(set(options) - set(declared))
     if unknown:
         raise UsageError(f"unknown option(s) {', '.join(unknown)}; options: "
-                         f"{', '.join(sorted(set(fields) - {'reference', 'annotation'}))}")
+                         f"{', '.join(sorted(set(declared) - {'reference', 'annotation'}))}")
     if not _is_path(reference):
         raise ArgumentTypeError(f"reference: a FASTA path, not {type(reference).__name__}")
     if not _is_path(annotation):
         raise ArgumentTypeError(f"annotation: a name (grch38) or a path, not "
                                 f"{type(annotation).__name__}")
-    checked = {name: _check_option(name, fields[name], value) for name, value in options.items()}
+    checked = {name: _check_option(declared[name], value) for name, value in options.items()}
     return Options(reference=os.fspath(reference), annotation=os.fspath(annotation), **checked)
 
 
-def _check_option(name, field, value):
-    """``value`` for Options field ``name``, of the field's type, or a clear error."""
-    default = field.default
-    if value is None and default is None:
+def _declared() -> dict:
+    from .options import declared
+
+    return declared()
+
+
+def _check_option(option, value):
+    """``value`` for the declared ``option``, of its type, or a clear error."""
+    name, kind = option.name, option.type
+    if value is None and option.initial() is None:
         return value
-    kind = field.type if isinstance(field.type, type) else None
-    if name == "model" and not isinstance(value, str):
+    if name == "model" and not _is_path(value):
         return value  # a Model instance is handed to the registry as it is
-    if kind is bool:
-        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
-            return bool(value)
-        raise ArgumentTypeError(f"{name}={value!r}: give True or False")
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ArgumentTypeError(f"{name}={value!r}: give a whole number")
-        if name in _MINIMUM and value < _MINIMUM[name]:
-            raise ArgumentError(f"{name}={value!r}: must be >= {_MINIMUM[name]}")
-        return value
-    if kind is str:
-        if name in _PATHS and isinstance(value, os.PathLike):
-            return os.fspath(value)
-        if not isinstance(value, str):
-            raise ArgumentTypeError(f"{name}={value!r}: give text")
-        return value
-    if kind is tuple:  # precomputed: one path or several
+    if option.multiple:  # precomputed: one path or several
         items = [value] if _is_path(value) else value
         if not isinstance(items, (list, tuple)) or not all(_is_path(v) for v in items):
             raise ArgumentTypeError(f"{name}={value!r}: give a path or a list of paths")
         return tuple(os.fspath(v) for v in items)
+    if kind is bool:
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value)
+        raise ArgumentTypeError(f"{name}={value!r}: give True or False")
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+            raise ArgumentTypeError(f"{name}={value!r}: give "
+                                    f"{'a whole number' if kind is int else 'a number'}")
+    elif kind is str:
+        if name in _PATHS and isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str):
+            raise ArgumentTypeError(f"{name}={value!r}: give text")
+    problem = option.problem(value)
+    if problem:
+        raise ArgumentError(f"{name}={value!r}: {problem}")
     return value
 
 

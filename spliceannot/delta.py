@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .options import Settings as _Settings
 from .sequence import one_hot, reverse_complement_onehot
 from .io.variant import Variant, alt_problem
 
@@ -43,37 +44,10 @@ REF_PAST_WINDOW = "REF reaches past the model window (-D above half the context)
 NO_SCORABLE_ALT = "no scorable ALT"
 
 
-@dataclass
-class Settings:
-    distance: int = 50  # -D: report the maximum delta within +-distance of the variant
-    mask: bool = False  # -M 1: mask annotated-site gains and unannotated-site losses
-    # Options beyond 1.3.1. All off by default: the default path is 1.3.1's, unchanged.
-    per_transcript: bool = False  # entries named SYMBOL/TRANSCRIPT (one per transcript)
-    mask_mode: str = "nearest"  # "positionwise": mask every position before the maximum
-    pad_ends: bool = False  # N-pad windows that run past a contig end instead of skipping
-    trim_alleles: bool = False  # trim bases shared by REF and ALT; score MNVs and delins
-    raw: bool = False  # also print REF and ALT probabilities at each DP (RAW_FIELDS)
-    # Score each ALT as its minimal spelling (shared bases trimmed, one anchor kept) with 1.3.1's
-    # rules, as 1.3.1 would score a normalized VCF: set for writers that export minimal alleles.
-    minimal: bool = False
-    # With trim_alleles, how a delins (REF and ALT both > 1 base) meets the REF track: "pair"
-    # (bases paired in order), "strongest-ref" (SpliceAI-lookup's current rule: align_strongest)
-    # or "first-base" (the lookup's earlier rule, kept on request: align_first_base).
-    delins_rule: str = "pair"
-    # Ask finish to hand back the tracks it compared (DeltaScore.tracks), for a caller that shows
-    # more than DS/DP (``spliceannot serve``'s allNonZeroScores); never written, never cached.
-    keep_tracks: bool = False
-
-    def extras(self) -> dict:
-        """The non-default options beyond 1.3.1, for the output header."""
-        default = Settings()
-        return {k: getattr(self, k) for k in ("per_transcript", "mask_mode", "pad_ends",
-                                              "trim_alleles", "raw", "minimal", "delins_rule")
-                if getattr(self, k) != getattr(default, k)}
-
-    @property
-    def cov(self) -> int:
-        return 2 * self.distance + 1
+# The scoring options (-D, -M and those beyond 1.3.1, each declared once in
+# spliceannot.default_plugins.builtin_options), plus the writer's ``minimal``: what plan and finish
+# read, e.g. ``Settings(distance=50, pad_ends=True)``.
+Settings = _Settings
 
 
 @dataclass

@@ -89,6 +89,26 @@ def register_track_writers(register):
 
 
 @hookspec
+def register_options(register):
+    """Register run options (what ``spliceannot score`` and ``Options(...)`` accept).
+
+    Called when options are first looked up: while the ``score`` command is built (so its
+    ``--help`` lists them), when :class:`spliceannot.options.Options` are made and when a run
+    is checked. An option declared with ``scoring=True`` changes scores: the output header
+    records it when it is not at its default, precomputed files and the score cache must have
+    been made with the same value, ``--resume`` compares it, ``spliceannot serve`` takes it as
+    a query parameter and the option matrix gives it a row (its ``example``). Code reads the
+    value by name: ``ctx.options["my_option"]`` (the run's options) or
+    ``ctx.settings["my_option"]`` (the scoring ones, also in ``serve``).
+
+    :param register: call ``register(option)`` with an instance of
+        :class:`spliceannot.options.Option` for each option; a name or command-line flag that
+        is already taken is refused.
+    :return: nothing.
+    """
+
+
+@hookspec
 def register_commands(app):
     """Add commands to the ``spliceannot`` command line.
 

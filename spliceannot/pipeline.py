@@ -20,7 +20,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from . import __version__, delta, registry
+from . import __version__, delta, options, registry
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, OutputTarget
@@ -38,7 +38,6 @@ log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
 NONFINITE = "model output not finite"
 TELOMERE = "POS 0 (a telomere) cannot be scored"
-DELINS_RULES = ("pair", "strongest-ref", "first-base")  # see delta.Settings.delins_rule
 RAW_CHUNK = 65536  # pass-through lines held at most while a chunk of planned records fills
 
 
@@ -46,36 +45,9 @@ class Interrupted(SpliceannotError):
     exit_code = 130
 
 
-@dataclass
-class Options:
-    reference: str
-    annotation: str
-    distance: int = 50
-    mask: bool = False
-    model: str = "spliceai"
-    scorer: str = "fast"  # the engine; "delta" is the per-window reference path
-    format: str = None  # writer name; None infers it from the output name (VCF for stdout)
-    chunk_size: int = 64
-    progress: bool = None  # None: only when stderr is a terminal
-    rejects: str = None  # write unscored records here (TSV)
-    skip_malformed: bool = False  # leave lines htslib cannot parse out instead of stopping
-    resume: bool = False  # continue OUT.partial of an interrupted run
-    # Options beyond 1.3.1; defaults keep 1.3.1's behaviour.
-    transcripts: str = None  # GTF/GFF3 transcript policy (canonical, mane, all, locus)
-    precomputed: tuple = ()  # bgzip+tabix SpliceAI VCFs consulted before the model
-    precomputed_trust: bool = False  # take header-less precomputed files at any -D/-M/model
-    per_transcript: bool = False
-    mask_mode: str = "nearest"
-    pad_ends: bool = False
-    trim_alleles: bool = False
-    raw: bool = False
-    delins_rule: str = "pair"  # "strongest-ref": SpliceAI-lookup's rule (--profile lookup); "first-base": its earlier one
-    score_cache: str = None  # directory of the persistent score cache (None: off)
-    # The inference engine: used by the ``fast`` scorer; threads apply to any scorer.
-    device: str = "cpu"  # cpu, cuda or auto
-    threads: int = None  # torch CPU threads; None leaves torch's default
-    batch_size: int = 16  # ALT windows per engine batch
-    precision: str = "fp32"  # fp32 (exact), tf32, bf16 or fp16
+# The options of a run are declared once, in spliceannot.default_plugins.builtin_options (and by
+# plugins through register_options); ``Options(reference=..., annotation=..., distance=500)``.
+Options = options.Options
 
 
 def open_lookups(opts, ctx, run_info: dict) -> list:
@@ -145,7 +117,7 @@ def check_paths(input_path: str, output_path: str, opts: Options, extra_outputs=
     inputs = [("input VCF", input_path)]
     inputs += with_index("-R", opts.reference, (".fai", ".gzi"))
     for label, path in (("-A", opts.annotation), ("--model", opts.model)):
-        if path and os.path.exists(path):
+        if isinstance(path, (str, os.PathLike)) and path and os.path.exists(path):
             inputs.append((label, path))
     for path in opts.precomputed:
         inputs += with_index("--precomputed", path, (".tbi", ".csi"))
@@ -158,8 +130,10 @@ def check_paths(input_path: str, output_path: str, opts: Options, extra_outputs=
 
 def check_options(opts: Options, output_path: str):
     """The checks that need nothing loaded; returns the writer class."""
-    if opts.distance < 0:
-        raise UsageError(f"-D must be >= 0, got {opts.distance}")
+    for option in options.declared().values():
+        if option.required and not opts[option.name]:
+            raise UsageError(f"no {option.name}: give {option.label}")
+    options.check(opts)  # what each declaration refuses: choices, bounds, rules between options
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = registry.writer_for(opts.format, output_path)
@@ -169,18 +143,6 @@ def check_options(opts: Options, output_path: str):
     OutputTarget(output_path)
     if opts.rejects:
         OutputTarget(opts.rejects, "--rejects")
-    if opts.score_cache and os.path.exists(opts.score_cache) and not os.path.isdir(opts.score_cache):
-        raise UsageError(f"--score-cache {opts.score_cache}: is a file; give a directory (it is "
-                         f"created if missing)")
-    if opts.mask_mode not in ("nearest", "positionwise"):
-        raise UsageError(f"--mask-mode {opts.mask_mode!r}: choose nearest or positionwise")
-    if opts.delins_rule not in DELINS_RULES:
-        raise UsageError(f"delins rule {opts.delins_rule!r}: choose {', '.join(DELINS_RULES)}")
-    if opts.delins_rule != "pair" and not opts.trim_alleles:
-        raise UsageError(f"the {opts.delins_rule} delins rule needs --trim-alleles (delins are '.' "
-                         f"without it)")
-    if opts.mask_mode != "nearest" and not opts.mask:
-        raise UsageError("--mask-mode positionwise needs -M 1")
     if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU
         from .engine import resolve_device
 
@@ -211,17 +173,13 @@ def prepare(opts: Options, output_path: str) -> Run:
         genes = scorer.load_annotation(opts.annotation, transcripts=transcripts)
         if opts.mask and not genes.has_splice_sites:
             raise UsageError(f"-M 1 needs annotated splice sites; -A {opts.annotation} has none")
-        settings = delta.Settings(distance=opts.distance, mask=bool(opts.mask),
-                                  per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
-                                  pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles,
-                                  raw=opts.raw, minimal=writer_cls.minimal_alleles,
-                                  delins_rule=opts.delins_rule)
+        settings = options.Settings.of(opts, minimal=writer_cls.minimal_alleles)
         ctx = ScoringContext(reference, genes, model, settings, options=opts)
+        # The options that change scores, as declared: 1.3.1's always, the others when set.
         run_info = {"version": __version__, "model": model.name,
                     "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
                     "annotation_hash": provenance.annotation_digest(genes),
-                    "distance": opts.distance, "mask": int(bool(opts.mask)),
-                    "scorer": scorer.name, **settings.extras()}
+                    **settings.basics(), "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
         if scorer.output is not None:  # entries other than SpliceAI's: writers ask the registry

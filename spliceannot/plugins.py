@@ -20,6 +20,7 @@ from . import hookspecs
 from .errors import PluginError
 
 DEFAULT_PLUGINS = (
+    "spliceannot.default_plugins.builtin_options",  # every option of a run, declared once
     "spliceannot.default_plugins.spliceai_model",
     "spliceannot.default_plugins.checkpoint_model",
     "spliceannot.default_plugins.openspliceai_files",

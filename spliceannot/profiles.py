@@ -9,30 +9,35 @@ at its strongest REF base, per class, the other REF bases left unchanged
 (``delta.align_strongest``), as the lookup's scoring code does since it stopped collapsing every
 delins and MNV onto the first REF base. That earlier rule stays available only on request, as
 ``delins_rule="first-base"`` (``delta.align_first_base``). The profile is also the default of
-``spliceannot serve``.
+``spliceannot serve``. What a profile sets is part of each option's
+declaration.
 """
 
-from .errors import UsageError
+from collections.abc import Mapping
 
-PROFILES = {
-    "lookup": {"distance": 500, "mask": False, "per_transcript": True, "trim_alleles": True,
-               "pad_ends": True, "raw": True, "delins_rule": "strongest-ref"},
-}
-# Options a user may still set beside a profile; the profile's other options are fixed.
-OVERRIDABLE = ("distance", "mask")
+from . import options
+
+
+class _Profiles(Mapping):
+    """Profile name -> the options it sets, read from the option declarations when asked (each
+    declaration says what a profile sets it to, ``Option(profiles={"lookup": 500})``)."""
+
+    def __getitem__(self, name):
+        if name not in options.profile_names():
+            raise KeyError(name)
+        return options.profile(name)
+
+    def __iter__(self):
+        return iter(options.profile_names())
+
+    def __len__(self):
+        return len(options.profile_names())
+
+
+PROFILES = _Profiles()
 
 
 def expand(name, given: dict) -> dict:
-    """The options of profile ``name`` (None: none), with the user's ``given`` ones (None = not
-    given) taking precedence where OVERRIDABLE; ``given`` values are returned unchanged
-    otherwise."""
-    out = {k: v for k, v in given.items() if v is not None}
-    if name is None:
-        return out
-    if name not in PROFILES:
-        raise UsageError(f"--profile {name!r}: choose one of {', '.join(PROFILES)}")
-    for key, value in PROFILES[name].items():
-        if key in OVERRIDABLE and out.get(key) is not None:
-            continue
-        out[key] = value
-    return out
+    """The options of profile ``name`` (None: none) under the user's ``given`` ones (None = not
+    given): an option the user gives wins, the profile sets the others it names."""
+    return options.with_profile(name, given)

@@ -1,4 +1,4 @@
-"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, lookups, writers, predict outputs.
+"""Named registries filled through the ``register_*`` hooks: models, annotation sources, scorers, lookups, writers, predict outputs, options.
 
 The host hands each hook a ``register`` callback that type-checks what it is given and refuses a
 name already taken; a lookup that misses names what does exist (as llm's model lookup does).
@@ -108,6 +108,13 @@ def _track_writers(loaded) -> Registry:
     return _fill("predict output", "register_track_writers", TrackWriter, is_class=True)
 
 
+@lru_cache(maxsize=4)
+def _options(loaded) -> Registry:
+    from .options import Option
+
+    return _fill("option", "register_options", Option)
+
+
 def models() -> Registry:
     return _models(_loaded())
 
@@ -132,9 +139,14 @@ def track_writers() -> Registry:
     return _track_writers(_loaded())
 
 
+def options() -> Registry:
+    return _options(_loaded())
+
+
 def reset() -> None:
     """Forget filled registries (plugins re-registered under the same names)."""
-    for fn in (_models, _annotation_sources, _scorers, _lookups, _writers, _track_writers):
+    for fn in (_models, _annotation_sources, _scorers, _lookups, _writers, _track_writers,
+               _options):
         fn.cache_clear()
 
 

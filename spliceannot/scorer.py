@@ -9,7 +9,13 @@ Lookups (:mod:`spliceannot.lookup`) answer records from stored scores before any
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+def _default_options():
+    from .options import Options
+
+    return Options()
 
 
 @dataclass
@@ -17,8 +23,9 @@ class ScoringContext:
     reference: object  # reference.Reference
     genes: object  # annotation.GeneTable
     model: object  # model.Model
-    settings: object  # delta.Settings
-    options: object = None  # scoring.Options of the run (device, batch size, ...), if any
+    settings: object  # options.Settings: what planning and finishing read
+    # options.Options of the run (device, batch size, ...); every declared default if not given
+    options: object = field(default_factory=_default_options)
 
 
 @dataclass(frozen=True)

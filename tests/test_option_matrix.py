@@ -3,7 +3,8 @@
 Each cell's output, parsed field by field, must equal the ``delta`` scorer's for the same option
 and writer, or the run must stop with a one-line usage error (exit code 2) before any output is
 opened. The tables below are checked against the registry and the ``score`` command's
-parameters, so a new option, writer, scorer or lookup cannot be added without entering them.
+parameters; every declared option that changes scores (a plugin's too) gets its row from its
+declaration, so a new option, writer, scorer or lookup cannot be added without entering them.
 The breadth runs on the seeded 80-nt test model; ``test_real_model_every_kind`` runs a handful
 of records of every kind through the real SpliceAI model.
 """
@@ -16,6 +17,7 @@ import os
 import pytest
 
 from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA
+from spliceannot import options as declarations
 from spliceannot import registry
 from spliceannot.errors import UsageError
 from spliceannot.plugins import load_plugins_dir
@@ -25,24 +27,35 @@ from spliceannot.profiles import PROFILES
 
 PLUGINS = DATA / "plugins"
 MODEL = "tiny-dir"  # seeded random SpliceNet, 80 nt of context: loadable by Ray workers too
+# The plugins dir also declares --demo-scale, an option that changes scores: it joins the rows
+# below as every declared one does. Loaded now, since the rows are made when tests are collected.
+load_plugins_dir(PLUGINS)
 
-# Scoring options: one row each, as the command line spells them -> Options fields.
-OPTION_ROWS = {
-    "defaults": {},
-    "-M 1": {"mask": True},
-    "-M 1 --mask-mode positionwise": {"mask": True, "mask_mode": "positionwise"},
-    "--per-transcript": {"per_transcript": True},
-    "--trim-alleles": {"trim_alleles": True},
-    "--raw": {"raw": True},
-    "--pad-ends": {"pad_ends": True},
+
+def option_rows() -> dict:
+    """One row per declared option that changes scores, from its declaration's ``example`` (a
+    value, or the options of the row), named as the command line spells it."""
+    rows = {}
+    for option in declarations.scoring():
+        assert option.example is not None, f"option {option.name}: declare an example for its row"
+        values = option.example if isinstance(option.example, dict) \
+            else {option.name: option.example}
+        name = " ".join(filter(None, (declarations.get(k).spell(v) for k, v in values.items())))
+        rows[name] = values
+    return rows
+
+
+# Rows that are not one option: inputs (-A) and the runs' own parameters.
+EXTRA_ROWS = {
     "-A both-strands": {"annotation": "both-strands"},
     "-A GTF": {"annotation": str(CHR16_GTF)},
     "-A GTF --transcripts all --per-transcript": {"annotation": str(CHR16_GTF),
                                                   "transcripts": "all", "per_transcript": True},
-    "-D 7": {"distance": 7},
     "--chunk-size 2": {"chunk_size": 2},
     "--profile lookup": dict(PROFILES["lookup"]),
 }
+# Scoring options: one row each, as the command line spells them -> Options fields.
+OPTION_ROWS = {"defaults": {}, **option_rows(), **EXTRA_ROWS}
 # Scorers and lookups: each cell of a row is run every way and compared with "delta".
 SCORER_COLUMNS = ("fast", "delta", "precomputed hit", "precomputed miss", "cache cold",
                   "cache warm", "ray")
@@ -51,30 +64,31 @@ WRITER_FILES = {"vcf": ("out.vcf", "out.vcf.gz", "out.bcf"), "tsv": ("out.tsv",)
                 "jsonl": ("out.jsonl",), "vep": ("out.vep.vcf.gz",)}
 OUTPUTS = [name for names in WRITER_FILES.values() for name in names]
 
-# Every parameter of `spliceannot score`, and where the matrix covers it.
-CLI_PARAMETERS = {
+# The parameters of `spliceannot score` that are not options of a run, and where the matrix
+# covers them.
+RUN_PARAMETERS = {
     "input_path": "every cell", "input_opt": "every cell (same value as IN)",
-    "output": "writer axis", "fmt": "writer axis (inferred from the name here)",
-    "reference": "every cell", "annotation": "rows -A both-strands, -A GTF",
-    "model": "every cell (tiny-dir); test_real_model_every_kind (spliceai)",
-    "distance": "row -D 7", "mask": "rows -M 1", "mask_mode": "row --mask-mode positionwise",
-    "transcripts": "row --transcripts all", "per_transcript": "rows --per-transcript",
-    "trim_alleles": "row --trim-alleles", "raw": "row --raw", "pad_ends": "row --pad-ends",
-    "chunk_size": "row --chunk-size 2", "profile": "row --profile lookup",
-    "scorer": "columns fast, delta", "precomputed": "columns precomputed hit/miss",
-    "score_cache": "columns cache cold/warm",
-    "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
-                         "files have it)",
+    "output": "writer axis", "profile": "row --profile lookup",
     "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
     "address": "column ray (local instance; a cluster address is not testable here)",
-    # Options that do not change what is written, tested where they live:
+    "plugins_dir": "every cell (the test model comes from a plugins dir)",
+    "summary_json": "test_cli", "quiet": "logging only",
+}
+# Declared options that do not change scores, and where they are covered. (Those that change
+# scores have a row each, from their declaration.)
+OTHER_OPTIONS = {
+    "reference": "every cell", "annotation": "rows -A both-strands, -A GTF",
+    "model": "every cell (tiny-dir); test_real_model_every_kind (spliceai)",
+    "transcripts": "row --transcripts all", "format": "writer axis (inferred from the name here)",
+    "scorer": "columns fast, delta", "precomputed": "columns precomputed hit/miss",
+    "score_cache": "columns cache cold/warm", "chunk_size": "row --chunk-size 2",
     "device": "cpu here; cuda in test_engine -m gpu",
     "threads": "torch threads only", "batch_size": "test_engine (batching is exact)",
     "precision": "fp32 here; bf16/fp16/tf32 trade exactness by design (test_engine)",
-    "plugins_dir": "every cell (the test model comes from a plugins dir)",
-    "summary_json": "test_cli", "rejects": "test_scoring (a second output)",
-    "skip_malformed": "test_bad_inputs", "resume": "test_resume (vcf only: declared)",
-    "quiet": "logging only",
+    "rejects": "test_scoring (a second output)", "skip_malformed": "test_bad_inputs",
+    "resume": "test_resume (vcf only: declared)", "progress": "terminal only (score -q: off)",
+    "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
+                         "files have it)",
 }
 
 
@@ -261,9 +275,10 @@ def check_cell(summary, row, column, output, tmp, want):
 
 def test_every_writer_scorer_and_lookup_is_in_the_matrix():
     assert set(registry.writers().names()) == set(WRITER_FILES)
-    # Scorers with entries of their own (a model names them) are tested by their plugins.
-    assert {n for n, s in registry.scorers().items.items() if s.output is None} <= set(
-        SCORER_COLUMNS)
+    # Scorers with entries of their own (a model names them) are tested by their plugins; the
+    # demo-scale scorer of the plugins dir only exists to read --demo-scale (test_options).
+    assert {n for n, s in registry.scorers().items.items() if s.output is None} - {
+        "demo-scale"} <= set(SCORER_COLUMNS)
     assert {f"{name} hit" for name in registry.lookups().names() if name != "cache"} | {
         f"{name} cold" for name in registry.lookups().names() if name == "cache"} <= set(
         SCORER_COLUMNS)
@@ -273,12 +288,27 @@ def test_every_writer_scorer_and_lookup_is_in_the_matrix():
 
 
 def test_every_score_option_is_in_the_matrix():
-    from spliceannot.cli.score import score
+    """Every parameter of `score` is a declared option or a run parameter; every declared option
+    that changes scores has a row (from its declaration), every other one a note here."""
+    from spliceannot.cli.score import build
 
-    params = set(inspect.signature(score).parameters)
-    assert params == set(CLI_PARAMETERS), (
-        f"enter these in the matrix: {sorted(params - set(CLI_PARAMETERS))}; "
-        f"gone: {sorted(set(CLI_PARAMETERS) - params)}")
+    params = set(inspect.signature(build()).parameters)
+    declared = set(declarations.declared())
+    assert params - declared == set(RUN_PARAMETERS)
+    scoring = {o.name for o in declarations.scoring()}
+    covered = {name for row in option_rows().values() for name in row}
+    assert scoring <= covered
+    assert declared - scoring == set(OTHER_OPTIONS), (
+        f"enter these in the matrix: {sorted(declared - scoring - set(OTHER_OPTIONS))}; "
+        f"gone: {sorted(set(OTHER_OPTIONS) - (declared - scoring))}")
+
+
+def test_a_plugin_option_joins_the_matrix():
+    assert OPTION_ROWS["--demo-scale 0.5"] == {"demo_scale": 0.5}
+    assert OPTION_ROWS["-M 1 --mask-mode positionwise"] == {"mask": True,
+                                                            "mask_mode": "positionwise"}
+    assert {"-D 7", "-M 1", "--per-transcript", "--trim-alleles", "--raw", "--pad-ends",
+            "--trim-alleles --delins-rule strongest-ref"} <= set(OPTION_ROWS)
 
 
 def test_every_row_meets_ray():

@@ -163,6 +163,7 @@ HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
 def test_hooks_exist():
     assert set(HOOKS) == {"register_models", "register_annotation_sources", "register_scorers",
                           "register_lookups", "register_writers", "register_track_writers",
+                          "register_options",
                           "register_commands"}
 
 
@@ -215,6 +216,52 @@ def test_hook_register_track_writers():
     assert registry.track_writer_for("x.BED.GZ").name == "bed"  # the longest suffix wins
     with pytest.raises(UsageError, match="output type follows the name"):
         registry.track_writer_for("x.vcf")
+
+
+class OptionPlugin:
+    @hookimpl
+    def register_options(self, register):
+        from spliceannot.options import Option
+
+        register(Option("hook_test_level", 3, scoring=True, example=4, help="a test option"))
+
+
+class TakenOptionPlugin:
+    @hookimpl
+    def register_options(self, register):
+        from spliceannot.options import Option
+
+        register(Option("raw", True))
+
+
+def test_hook_register_options():
+    from spliceannot.options import Option, Options, Settings
+
+    assert {"distance", "mask", "raw", "precomputed"} <= set(registry.options().names())
+    pm = get_plugin_manager()
+    pm.register(OptionPlugin(), name="option-plugin")
+    registry.reset()
+    try:
+        option = registry.options().get("hook_test_level")
+        assert option.flags == ("--hook-test-level",) and option.type is int
+        assert list(registry.options().names())[0] == "reference"  # built-ins first
+        assert Options(reference="r", annotation="a")["hook_test_level"] == 3
+        assert Settings(hook_test_level=4).record() == {"distance": 50, "mask": 0,
+                                                        "hook_test_level": 4}
+        assert Settings().record() == {"distance": 50, "mask": 0}
+    finally:
+        pm.unregister(name="option-plugin")
+        registry.reset()
+    pm.register(TakenOptionPlugin(), name="taken-option-plugin")
+    registry.reset()
+    try:
+        with pytest.raises(PluginError, match="option name 'raw' is already registered"):
+            registry.options()
+    finally:
+        pm.unregister(name="taken-option-plugin")
+        registry.reset()
+    with pytest.raises(PluginError, match="not an identifier"):
+        Option("demo-scale")
 
 
 class CommandPlugin:

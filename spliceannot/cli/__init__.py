@@ -34,8 +34,25 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _plugins_dirs(argv) -> list:
+    """The ``--plugins-dir`` values of a command line: loaded before the commands are built, so
+    the options their plugins declare are flags of ``score`` (and in its ``--help``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    found = []
+    for i, arg in enumerate(args):
+        if arg == "--plugins-dir" and i + 1 < len(args):
+            found.append(args[i + 1])
+        elif arg.startswith("--plugins-dir="):
+            found.append(arg.split("=", 1)[1])
+    return found
+
+
 def main(argv=None) -> None:
     try:
+        from ..plugins import load_plugins_dir
+
+        for directory in _plugins_dirs(argv):
+            load_plugins_dir(directory)
         app = build_app()
         # Out of standalone mode typer returns, not raises, the exit code of a ``typer.Exit`` and
         # of a Ctrl-C (130) caught inside click; dropping it would exit 0 with nothing written.

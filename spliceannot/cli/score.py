@@ -1,5 +1,12 @@
-"""``spliceannot score``: annotate a VCF with delta scores (SpliceAI's -I -O -R -A -D -M flags work)."""
+"""``spliceannot score``: annotate a VCF with delta scores (SpliceAI's -I -O -R -A -D -M flags work).
 
+The command's own parameters (input, output, profile, engine, ...) are spelled below; every
+option of the run is a parameter built from its declaration (:mod:`spliceannot.options`), so an
+option a plugin registers is on the command line, in ``--help`` and in the run's
+:class:`~spliceannot.options.Options` with nothing written here.
+"""
+
+import inspect
 import json
 import sys
 from typing import Annotated, Optional
@@ -8,51 +15,105 @@ import typer
 
 from . import session
 
-from ..errors import OutputError, UsageError
+from ..errors import OutputError, PluginError, UsageError
+
+# The command's own parameters, which are not options of a run.
+RUN_PARAMETERS = {
+    "input_path": (Annotated[Optional[str], typer.Argument(metavar="IN", help="input VCF/BCF ('-' for stdin)")], None),
+    "input_opt": (Annotated[Optional[str], typer.Option("-I", "--input", help="input VCF, as SpliceAI's -I")], None),
+    "output": (Annotated[str, typer.Option("-o", "-O", "--output", help="output file ('-' for stdout); the type follows the name: .vcf, .vcf.gz (BGZF), .bcf, .tsv")], "-"),
+    "profile": None,  # its help lists what each profile sets: built with the command
+    "plugins_dir": (Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")], None),
+    "summary_json": (Annotated[Optional[str], typer.Option("--summary-json", help="write the run summary as JSON here")], None),
+    "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="no per-record warnings, no progress")], False),
+    "engine": (Annotated[str, typer.Option("--engine", help="local (default) or ray: region shards scored on Ray workers, merged in input order")], "local"),
+    "address": (Annotated[Optional[str], typer.Option("--address", help="with --engine ray: the Ray cluster address (default: start a local Ray instance)")], None),
+    "shards": (Annotated[int, typer.Option("--shards", min=1, help="with --engine ray: region shards the input is split into")], 4),
+    "workers": (Annotated[int, typer.Option("--workers", min=1, help="with --engine ray and no --address: CPUs of the local Ray instance")], 2),
+}
 
 
-def score(
-    input_path: Annotated[Optional[str], typer.Argument(metavar="IN", help="input VCF/BCF ('-' for stdin)")] = None,
-    input_opt: Annotated[Optional[str], typer.Option("-I", "--input", help="input VCF, as SpliceAI's -I")] = None,
-    output: Annotated[str, typer.Option("-o", "-O", "--output", help="output file ('-' for stdout); the type follows the name: .vcf, .vcf.gz (BGZF), .bcf, .tsv")] = "-",
-    reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (plain or bgzip, indexed)")] = ...,
-    annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation: grch37, grch38 or a table path")] = ...,
-    distance: Annotated[Optional[int], typer.Option("-D", "--distance", help="maximum distance between the variant and gained/lost splice site [default: 50; lookup profile: 500]")] = None,
-    mask: Annotated[Optional[int], typer.Option("-M", "--mask", min=0, max=1, help="1: mask scores of annotated-site gains and unannotated-site losses [default: 0]")] = None,
-    profile: Annotated[Optional[str], typer.Option("--profile", help="a bundle of options: 'lookup' = SpliceAI-lookup's numbers (-D 500, --per-transcript --trim-alleles --pad-ends --raw, its delins rule); -D and -M still apply")] = None,
-    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 annotation: canonical (default), mane, all or locus")] = None,
-    precomputed: Annotated[Optional[list[str]], typer.Option("--precomputed", help="bgzip+tabix SpliceAI VCF whose scores are used where it has every entry of a record (repeatable)")] = None,
-    precomputed_trust: Annotated[bool, typer.Option("--precomputed-trust", help="take --precomputed files without spliceannot's header at this run's -D, -M and model (by default only at -D 50 -M 0 with spliceai; -M 1 for Illumina's *.masked.* files)")] = False,
-    per_transcript: Annotated[bool, typer.Option("--per-transcript", help="one entry per transcript, named SYMBOL/TRANSCRIPT (GTF input: every transcript)")] = False,
-    mask_mode: Annotated[str, typer.Option("--mask-mode", help="with -M 1: nearest (1.3.1) or positionwise (mask each position before the maximum)")] = "nearest",
-    pad_ends: Annotated[bool, typer.Option("--pad-ends", help="N-pad windows past contig ends instead of skipping the record")] = False,
-    trim_alleles: Annotated[bool, typer.Option("--trim-alleles", help="trim bases REF and ALT share and score MNVs/delins (1.3.1 leaves them '.')")] = False,
-    raw: Annotated[bool, typer.Option("--raw", help="append REF and ALT probabilities at each DP to every entry")] = False,
-    score_cache: Annotated[Optional[str], typer.Option("--score-cache", help="directory of a persistent cache of computed scores (keyed by model, annotation, genome, D, mask)")] = None,
-    model: Annotated[str, typer.Option("--model", help="model backend name (see 'spliceannot models')")] = "spliceai",
-    scorer: Annotated[str, typer.Option("--scorer", help="scorer plugin: fast (default) or delta (per-window reference path)")] = "fast",
-    fmt: Annotated[Optional[str], typer.Option("--format", help="writer: vcf, tsv, ... (default: from the output name)")] = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="records scored together")] = 64,
-    device: Annotated[str, typer.Option("--device", help="engine device: cpu, cuda or auto")] = "cpu",
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: torch's)")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="ALT windows per engine batch")] = 16,
-    precision: Annotated[str, typer.Option("--precision", help="fp32 (exact, default), tf32, bf16 or fp16")] = "fp32",
-    plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
-    summary_json: Annotated[Optional[str], typer.Option("--summary-json", help="write the run summary as JSON here")] = None,
-    rejects: Annotated[Optional[str], typer.Option("--rejects", help="write every unscored record and ALT, with its reason, to this TSV")] = None,
-    skip_malformed: Annotated[bool, typer.Option("--skip-malformed", help="leave lines the VCF parser cannot read out of the output (counted, sent to --rejects) instead of stopping")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="continue an interrupted run from OUT.partial")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no per-record warnings, no progress")] = False,
-    engine: Annotated[str, typer.Option("--engine", help="local (default) or ray: region shards scored on Ray workers, merged in input order")] = "local",
-    address: Annotated[Optional[str], typer.Option("--address", help="with --engine ray: the Ray cluster address (default: start a local Ray instance)")] = None,
-    shards: Annotated[int, typer.Option("--shards", min=1, help="with --engine ray: region shards the input is split into")] = 4,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="with --engine ray and no --address: CPUs of the local Ray instance")] = 2,
-):
-    """Annotate each record of a VCF with SpliceAI delta scores (INFO/SpliceAI)."""
-    if device not in ("cpu", "cuda", "auto"):
-        raise UsageError(f"--device must be cpu, cuda or auto, got {device!r}")
-    if precision not in ("fp32", "tf32", "bf16", "fp16"):
-        raise UsageError(f"--precision must be fp32, tf32, bf16 or fp16, got {precision!r}")
+def _profile_help() -> str:
+    from .. import options
+
+    bundles = []
+    for name in options.profile_names():
+        values = options.profile(name)
+        spelled = [options.get(k).spell(v) for k, v in values.items()]
+        bundles.append(f"'{name}' = {' '.join(s for s in spelled if s)}")
+    return (f"a bundle of options: {'; '.join(bundles)}; an option you give wins over the "
+            f"profile's")
+
+
+def option_parameter(option) -> inspect.Parameter:
+    """The typer parameter of a declared option. Every one but a flag defaults to None, so a
+    value the user did not give is told from one the user gave (a profile fills the first)."""
+    notes = [] if option.default in (None, (), False) or option.required \
+        else [f"default: {option.spell(option.default) if option.zero_one else option.default}"]
+    notes += [f"{name} profile: {'on' if option.is_flag else option.spell(value).split()[-1]}"
+              for name, value in option.profiles.items() if not option.is_flag or value]
+    text = option.help + (f" ({'; '.join(notes)})" if notes else "")  # rich eats [...]
+    extra = {"metavar": option.metavar} if option.metavar else {}
+    if option.is_flag:
+        return _parameter(option.name, bool, typer.Option(*option.flags, help=text), False)
+    kind = int if option.zero_one else option.type
+    kind = list[kind] if option.multiple else kind
+    info = typer.Option(*option.flags, help=text, show_default=False, **extra)
+    if option.required:
+        return _parameter(option.name, kind, info, ...)
+    return _parameter(option.name, Optional[kind], info, None)
+
+
+def _parameter(name, kind, info, default) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                             annotation=Annotated[kind, info], default=default)
+
+
+def given(option, value):
+    """A command-line value as an option value; None where the user gave none."""
+    if value is None or (option.is_flag and not value):
+        return None
+    if option.zero_one:
+        return bool(value)
+    return tuple(value) if option.multiple else value
+
+
+def build():
+    """The ``score`` command with a parameter for each option declared now."""
+    from .. import options
+
+    declared = [o for o in options.declared().values() if o.flags]
+    params, flags = [], {}
+    for name, spec in RUN_PARAMETERS.items():
+        if name == "profile":
+            spec = (Annotated[Optional[str], typer.Option("--profile", help=_profile_help())],
+                    None)
+        kind, default = spec
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+                                        default=default))
+    for option in declared:
+        if option.name in RUN_PARAMETERS:
+            raise PluginError(f"option {option.name!r} is a parameter of 'score' itself")
+        params.append(option_parameter(option))
+    for param in params:
+        info = param.annotation.__metadata__[0]
+        for flag in info.param_decls or ():
+            if flag in flags:
+                raise PluginError(f"options {flags[flag]!r} and {param.name!r} both claim {flag}")
+            flags[flag] = param.name
+
+    def score(**values):
+        """Annotate each record of a VCF with SpliceAI delta scores (INFO/SpliceAI)."""
+        run(values, {o.name: given(o, values[o.name]) for o in declared})
+
+    score.__signature__ = inspect.Signature(params)
+    return score
+
+
+def run(values: dict, chosen: dict) -> None:
+    engine, address = values["engine"], values["address"]
+    input_path, input_opt = values["input_path"], values["input_opt"]
+    summary_json, quiet, output = values["summary_json"], values["quiet"], values["output"]
     if engine not in ("local", "ray"):
         raise UsageError(f"--engine must be local or ray, got {engine!r}")
     if engine == "local" and address:
@@ -66,34 +127,20 @@ def score(
         from ..io.output import check_writable_path
 
         check_writable_path(summary_json, "--summary-json")
-    session.start(quiet, plugins_dir)
-    from ..profiles import expand
-    from ..pipeline import Options, check_paths, score_file
+    session.start(quiet, values["plugins_dir"])
+    from ..options import Options, with_profile
+    from ..pipeline import check_paths, score_file
 
-    chosen = expand(profile, {"distance": distance, "mask": None if mask is None else bool(mask),
-                              "per_transcript": per_transcript or None,
-                              "trim_alleles": trim_alleles or None, "pad_ends": pad_ends or None,
-                              "raw": raw or None})
-    distance, mask = chosen.get("distance", 50), chosen.get("mask", False)
-    per_transcript, trim_alleles = chosen.get("per_transcript", False), chosen.get("trim_alleles", False)
-    pad_ends, raw = chosen.get("pad_ends", False), chosen.get("raw", False)
-    opts = Options(reference=reference, annotation=annotation, distance=distance, mask=bool(mask),
-                   delins_rule=chosen.get("delins_rule", "pair"), model=model, scorer=scorer,
-                   format=fmt, chunk_size=chunk_size,
-                   transcripts=transcripts, precomputed=tuple(precomputed or ()),
-                   precomputed_trust=precomputed_trust,
-                   device=device, threads=threads, batch_size=batch_size, precision=precision,
-                   per_transcript=per_transcript, mask_mode=mask_mode, pad_ends=pad_ends,
-                   trim_alleles=trim_alleles, raw=raw, score_cache=score_cache,
-                   rejects=rejects, skip_malformed=skip_malformed, resume=resume,
-                   progress=False if quiet else None)
+    opts = Options(**with_profile(values["profile"], chosen), progress=False if quiet else None)
     check_paths(source, output, opts, [("--summary-json", summary_json)] if summary_json else [])
     if engine == "ray":
         from ..scale.distributed import score_distributed
 
-        summary = score_distributed(source, output, opts, shards=shards, address=address,
+        plugins_dir = values["plugins_dir"]
+        summary = score_distributed(source, output, opts, shards=values["shards"],
+                                    address=address,
                                     plugins_dirs=[plugins_dir] if plugins_dir else [],
-                                    workers=workers)
+                                    workers=values["workers"])
     else:
         summary = score_file(source, output, opts)
     if summary_json:
@@ -108,4 +155,4 @@ def score(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("score")(score)
+    app.command("score")(build())

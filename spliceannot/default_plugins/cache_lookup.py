@@ -22,7 +22,7 @@ class CacheLookup(Lookup):
 
     @classmethod
     def open(cls, opts, ctx, run_info):
-        directory = getattr(opts, "score_cache", None)
+        directory = opts["score_cache"]
         if not directory:
             return None
         import os

@@ -28,9 +28,8 @@ class FastScorer(Scorer):
         """The engine for this model and these options, built once and kept."""
         from spliceannot.engine import Engine
 
-        opts = getattr(ctx, "options", None)
-        settings = (getattr(opts, "batch_size", None) or 16, getattr(opts, "precision", "fp32"),
-                    getattr(opts, "device", None) or "cpu")
+        opts = ctx.options
+        settings = (opts["batch_size"], opts["precision"], opts["device"] or "cpu")
         key = (id(ctx.model),) + settings
         if key not in self._engines:
             for old in self._engines.values():

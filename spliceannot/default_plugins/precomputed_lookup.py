@@ -6,26 +6,28 @@ record goes on whole (to the cache or the model), so every record is scored with
 Window checks (REF match, contig ends) still apply to hits, which the planning stage did.
 
 A file is used only when its header shows it was made the way this run would score: the same
-model and annotation (by content hash), -D, -M and every option beyond 1.3.1 (--raw values and
---per-transcript names included, so a hit writes what the model path would). A file without
-spliceannot's header lines (Illumina's published scores) is taken only for runs with 1.3.1's
-defaults, where its entries can be what the run would write: the ``spliceai`` model, -D 50, no
-option beyond 1.3.1 and -M 0, or -M 1 when the file is named as Illumina names its masked files
-(``spliceai_scores.masked.*``; ``.raw.`` is unmasked). Their headers state neither -D nor -M.
-``--precomputed-trust`` takes such a file at any -D, -M and model: the user vouches for it.
+model and annotation (by content hash) and every option that changes scores, as declared
+(-D, -M, --raw values and --per-transcript names included, plugin options too, so a hit writes
+what the model path would). A file without spliceannot's header lines (Illumina's published
+scores) is taken only for runs with 1.3.1's defaults, where its entries can be what the run
+would write: the ``spliceai`` model, -D 50, no option beyond 1.3.1 and -M 0, or -M 1 when the
+file is named as Illumina names its masked files (``spliceai_scores.masked.*``; ``.raw.`` is
+unmasked). Their headers state neither -D nor -M. ``--precomputed-trust`` takes such a file at
+any -D, -M and model: the user vouches for it.
 """
 
 import os
 
+from spliceannot import options
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
 from spliceannot.lookup import Lookup
 
-# run_info keys a file's header must agree on; a key absent on both sides agrees. Not
-# ``minimal``: a line of a minimal-alleles export is the score of exactly the spelling it shows,
-# which is what a record spelled so gets; other records miss.
-OPTIONS = ("per_transcript", "mask_mode", "pad_ends", "trim_alleles", "raw", "delins_rule")
-MUST_MATCH = ("model_hash", "annotation_hash", "distance", "mask", "transcripts") + OPTIONS
+# What the pipeline records about the inputs, which a file's header must agree on besides the
+# options that change scores; a key absent on both sides agrees. Not ``minimal`` (the writer's,
+# not an option): a line of a minimal-alleles export is the score of exactly the spelling it
+# shows, which is what a record spelled so gets; other records miss.
+INPUTS = ("model_hash", "annotation_hash", "transcripts")
 
 
 class PrecomputedLookup(Lookup):
@@ -39,7 +41,7 @@ class PrecomputedLookup(Lookup):
 
     @classmethod
     def open(cls, opts, ctx, run_info):
-        paths = list(getattr(opts, "precomputed", None) or ())
+        paths = list(opts["precomputed"])
         if not paths:
             return None
         from spliceannot.lookup.precomputed import ScoreFiles
@@ -47,7 +49,7 @@ class PrecomputedLookup(Lookup):
         files = ScoreFiles(paths)
         try:
             for f in files.files:
-                check(f, run_info, trust=bool(getattr(opts, "precomputed_trust", False)))
+                check(f, run_info, trust=bool(opts["precomputed_trust"]))
         except UsageError:
             files.close()
             raise
@@ -94,8 +96,10 @@ def check(score_file, run_info: dict, trust: bool = False) -> None:
     """Refuse a file whose header says it was made other than this run would score, and a file
     without a header unless the run is 1.3.1's (or ``trust``)."""
     meta = score_file.meta
+    scoring = [o.name for o in options.scoring()]
     if not meta:
-        asked = [k for k in OPTIONS + ("transcripts",) if k in run_info]
+        beyond = [o.name for o in options.scoring() if not o.always_recorded]
+        asked = [k for k in beyond + ["transcripts"] if k in run_info]
         if asked:
             raise UsageError(f"precomputed scores {score_file.path} have no spliceannot header, "
                              f"so they cannot show they were made with "
@@ -119,7 +123,7 @@ def check(score_file, run_info: dict, trust: bool = False) -> None:
                              f"{' (from its name)' if named is not None else ''}, not this run's "
                              f"{' '.join(differ)}; add --precomputed-trust if they were")
         return
-    for key in MUST_MATCH:
+    for key in INPUTS + tuple(scoring):
         want, have = run_info.get(key), meta.get(key)
         if (want is None) != (have is None) or (want is not None and str(want) != have):
             raise UsageError(f"precomputed scores {score_file.path} were made with "

@@ -28,9 +28,9 @@ class Lookup(ABC):
     @classmethod
     @abstractmethod
     def open(cls, opts, ctx, run_info: dict):
-        """An instance when ``opts`` (scoring.Options) ask for this lookup, else None. May add
-        what it used to ``run_info`` (the output header); raises UsageError for unusable
-        settings, before any output is opened."""
+        """An instance when ``opts`` (options.Options, read by name: ``opts["precomputed"]``) ask
+        for this lookup, else None. May add what it used to ``run_info`` (the output header);
+        raises UsageError for unusable settings, before any output is opened."""
 
     @abstractmethod
     def answer(self, plans: list, ctx) -> list:

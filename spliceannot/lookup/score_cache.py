@@ -1,7 +1,8 @@
 """A persistent cache of computed scores, one SQLite file per (model, annotation, genome, settings).
 
-The file name is a digest of the model hash, the annotation hash, the reference digest, D, mask
-and every option beyond 1.3.1 (see :mod:`spliceannot.lookup.provenance`), so a cached score is reused
+The file name is a digest of the model hash, the annotation hash, the reference digest and every
+option that changes scores, as the header records them (see :mod:`spliceannot.lookup.provenance`
+and :meth:`spliceannot.options.Settings.record`), so a cached score is reused
 only where recomputing it would give the same result. Only scored records are kept; each row
 holds the record's entries and ALT skips as JSON, floats at full precision.
 """
@@ -27,8 +28,8 @@ SCHEMA = 2  # the row layout: entries carry their transcript
 
 
 def cache_key(model_hash, annotation_hash, reference_hash, settings) -> str:
-    parts = {"schema": SCHEMA, "model": model_hash, "annotation": annotation_hash, "reference": reference_hash,
-             "distance": settings.distance, "mask": int(bool(settings.mask)), **settings.extras()}
+    parts = {"schema": SCHEMA, "model": model_hash, "annotation": annotation_hash,
+             "reference": reference_hash, **settings.record()}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 
 

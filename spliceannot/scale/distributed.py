@@ -17,7 +17,6 @@ flight; rerunning the same command reuses every part the manifest marks done. A 
 dies is retried by Ray (``max_retries``), as is a shard that fails with an ``OSError``.
 """
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -57,7 +56,7 @@ def _fingerprint(input_path, opts, shards, writer) -> str:
     with open(input_path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    settings = {k: v for k, v in dataclasses.asdict(opts).items()
+    settings = {k: v for k, v in opts.as_dict().items()
                 if k not in ("progress", "threads", "device", "batch_size", "chunk_size")}
     digest.update(json.dumps([settings, shards, writer], sort_keys=True, default=str).encode())
     return digest.hexdigest()
@@ -123,7 +122,7 @@ def score_shard(shard_path, part_path, opts, plugins_dirs, index, cwd):
             load_plugins_dir(directory)
     from ..pipeline import score_file
 
-    summary = score_file(shard_path, part_path, dataclasses.replace(opts, progress=False))
+    summary = score_file(shard_path, part_path, opts.replace(progress=False))
     return summary.to_dict()
 
 
@@ -208,7 +207,7 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
 
     # Every check a worker would make, made here once: a usage error stops the run before any
     # shard or output exists, not as a shard failure.
-    prepare(dataclasses.replace(opts, format=writer), output_path).close()
+    prepare(opts.replace(format=writer), output_path).close()
     target = OutputTarget(output_path)  # a missing directory is refused before any work
     target.lock()
     try:
@@ -230,7 +229,7 @@ def _score(input_path, output_path, opts, shards, address, plugins_dirs, retries
     if skipped:
         log.info("reusing %d finished shards from %s", len(skipped), workdir)
     if pending:
-        _run(manifest, pending, dataclasses.replace(opts, format=writer), address,
+        _run(manifest, pending, opts.replace(format=writer), address,
              [os.path.abspath(d) for d in plugins_dirs], retries, workers,
              _part_suffix(writer_cls, output_path))
     merge(manifest, writer_cls, output_path)

@@ -90,8 +90,6 @@ def write_variants(path, reference, intervals, kinds) -> int:
 def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=4,
                address=None, plugins_dirs=(), workers=2):
     """Score every variant of ``kinds`` over ``specs`` into ``output_path`` (.vep.vcf.gz)."""
-    import dataclasses
-
     from .. import registry
     from ..io.reference import Reference
     from ..pipeline import score_file
@@ -112,7 +110,7 @@ def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=
         write_variants(variants_path, reference, intervals, kinds)
     finally:
         reference.close()
-    opts = dataclasses.replace(opts, format="vep")
+    opts = opts.replace(format="vep")
     if engine == "ray":
         from .distributed import score_distributed
 

@@ -15,14 +15,14 @@ computation and drawing); a request may ask for at most ``max_work`` scored posi
 (variants x (2D + 1)) and ``max_region`` predicted ones.
 """
 
-import dataclasses
 import json
 import re
 import threading
 import time
 from collections import OrderedDict
 
-from .. import delta, pipeline, profiles, registry
+from .. import delta, options, pipeline, profiles, registry
+from ..errors import UsageError
 from ..genes import GeneTable
 from ..io.reference import Reference
 from ..scorer import ScoringContext, score_chunk
@@ -32,16 +32,13 @@ from .request import BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_
 __all__ = ["AnswerCache", "BadRequest", "Service", "integer", "request_options"]
 
 
-def request_options(base: pipeline.Options, distance: int, mask: int) -> tuple:
-    """(Options, Settings) of a request: the ``lookup`` profile with its D and mask, tracks
-    kept. Serve's one place for options, so it follows the pipeline's declaration of them."""
-    chosen = profiles.expand("lookup", {"distance": distance, "mask": bool(mask)})
-    opts = dataclasses.replace(base, **chosen)
-    settings = delta.Settings(distance=opts.distance, mask=opts.mask,
-                              per_transcript=opts.per_transcript, mask_mode=opts.mask_mode,
-                              pad_ends=opts.pad_ends, trim_alleles=opts.trim_alleles, raw=opts.raw,
-                              delins_rule=opts.delins_rule, keep_tracks=True)
-    return opts, settings
+def request_options(base: options.Options, settings: options.Settings) -> tuple:
+    """(Options, Settings) of a request from its scoring settings (:meth:`Service.parameters`:
+    the ``lookup`` profile, the request's D and mask, and any other declared option that
+    changes scores and that the profile leaves open, plugin options too), tracks kept. Serve's
+    one place for options: it follows the declarations."""
+    chosen = {k: v for k, v in settings.as_dict().items() if k not in ("minimal", "keep_tracks")}
+    return base.replace(**chosen), settings.replace(keep_tracks=True)
 
 
 class AnswerCache:
@@ -100,8 +97,9 @@ class Service:
                             if basic else self.genes}
         self.model = registry.model(model)
         self.scorer = registry.scorers().get(scorer)
-        self.base = pipeline.Options(reference, annotation, model=model, scorer=scorer,
-                                     transcripts=transcripts, device=device, batch_size=batch_size)
+        self.base = options.Options(reference=reference, annotation=annotation, model=model,
+                                    scorer=scorer, transcripts=transcripts, device=device,
+                                    batch_size=batch_size)
         self.hg = str(hg)
         self.distance = profiles.PROFILES["lookup"]["distance"] if distance is None else distance
         self.mask = int(mask)
@@ -137,7 +135,13 @@ class Service:
         if bc not in BC:
             raise BadRequest(f'Invalid "bc" value: "{str(bc)[:20]}". The value must be either '
                              f'"basic" or "comprehensive". For example: {example}')
-        return {"distance": distance, "mask": int(mask), "bc": bc}
+        try:  # the other options a request may set, as declared (plugin ones too)
+            settings = options.request_settings(params, "lookup",
+                                                {"distance": distance, "mask": str(mask) == "1"})
+        except UsageError as exc:
+            raise BadRequest(str(exc)) from None
+        return {"distance": distance, "mask": int(mask), "bc": bc, "settings": settings,
+                "extras": tuple(sorted(settings.extras().items()))}
 
     @staticmethod
     def variant_text(value) -> str:
@@ -193,7 +197,7 @@ class Service:
     def _answers(self, texts, p, started=None) -> list:
         """Results dicts (the lookup's ``results``) for variant texts, cached answers reused."""
         started = time.monotonic() if started is None else started
-        keys = [(t, p["distance"], p["mask"], p["bc"]) for t in texts]
+        keys = [(t, p["distance"], p["mask"], p["bc"], p["extras"]) for t in texts]
         out = [None] * len(texts)
         todo = []
         for i, key in enumerate(keys):
@@ -231,13 +235,13 @@ class Service:
 
     def _score(self, variants, p) -> list:
         """The pipeline's stages on these variants (lock held): one Result each."""
-        opts, settings = request_options(self.base, p["distance"], p["mask"])
+        opts, settings = request_options(self.base, p["settings"])
         ctx = ScoringContext(self.reference, self.annotations[p["bc"]], self.model, settings,
                              options=opts)
         return score_chunk(variants, ctx, self.scorer, self._lookups(opts, ctx, p))
 
     def _lookups(self, opts, ctx, p) -> list:
-        key = (p["distance"], p["mask"], p["bc"])
+        key = (p["distance"], p["mask"], p["bc"], p["extras"])
         if key not in self.lookups:
             opened = pipeline.open_lookups(opts, ctx, {"distance": p["distance"],
                                                        "mask": p["mask"]})
