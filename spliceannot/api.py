@@ -108,6 +108,8 @@ def _check_option(option, value):
             value = os.fspath(value)
         if not isinstance(value, str):
             raise ArgumentTypeError(f"{name}={value!r}: give text")
+    if option.min is not None and kind in (int, float) and value < option.min:
+        raise ArgumentError(f"{name}={value!r}: must be >= {option.min:g}")
     problem = option.problem(value)
     if problem:
         raise ArgumentError(f"{name}={value!r}: {problem}")

@@ -170,7 +170,8 @@ def prepare(opts: Options, output_path: str) -> Run:
         if scorer.output is None and transcripts is None and opts.per_transcript \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:
             transcripts = "all"  # --per-transcript scores every transcript a GTF holds
-        genes = scorer.load_annotation(opts.annotation, transcripts=transcripts)
+        load = scorer.load_annotation or registry.load_annotation
+        genes = load(opts.annotation, transcripts=transcripts)
         if opts.mask and not genes.has_splice_sites:
             raise UsageError(f"-M 1 needs annotated splice sites; -A {opts.annotation} has none")
         settings = options.Settings.of(opts, minimal=writer_cls.minimal_alleles)

@@ -48,11 +48,10 @@ class Scorer(ABC):
     description: str = ""
     output: Output = None  # None: SpliceAI's INFO/SpliceAI entries (delta.DeltaScore)
 
-    def load_annotation(self, spec: str, **options):
-        """The gene table planning reads, from ``-A spec`` (default: the registered source)."""
-        from . import registry
-
-        return registry.load_annotation(spec, **options)
+    # How planning's gene table is read from ``-A``: None for the registered annotation sources
+    # (``registry.load_annotation``); a scorer with genes of its own (Pangolin's) defines
+    # ``load_annotation(spec, **options)``.
+    load_annotation = None
 
     def plan(self, variant, ctx: "ScoringContext"):
         """One record's plan: ``reason``, ``tasks()`` and ``result(scores)`` (a delta.Plan)."""

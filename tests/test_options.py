@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, GOLDEN, REPO
-from fakes import BaseCountModel, add_models
+from support.fakes import BaseCountModel, add_models
 from spliceannot import options, registry
 from spliceannot.cli import build_app
 from spliceannot.errors import UsageError
@@ -61,7 +61,7 @@ def test_builtin_declarations():
                                                    "raw", "delins_rule"}
     assert options.profile("lookup") == {"distance": 500, "mask": False, "per_transcript": True,
                                          "pad_ends": True, "trim_alleles": True, "raw": True,
-                                         "delins_rule": "collapse"}
+                                         "delins_rule": "strongest-ref"}
     with pytest.raises(UsageError, match="--mask-mode 'x': choose nearest or positionwise"):
         options.check(opts(mask_mode="x"))
     with pytest.raises(UsageError, match="--mask-mode positionwise needs -M 1"):
@@ -122,8 +122,12 @@ def test_plugin_option_is_a_serve_parameter(demo):
         options.request_settings({"demo_scale": "x"}, "lookup")
     from spliceannot.serve.service import BadRequest, Service
 
+    stub = type("S", (), {"distance": 500, "mask": 0, "hg": "38", "family": "spliceai",
+                          "placeholder": "chr16-1-A-G"})()
     with pytest.raises(BadRequest, match="--demo-scale must be >= 0"):
-        Service.settings(type("S", (), {"distance": 500, "mask": 0})(), demo_scale="-2")
+        Service.parameters(stub, {"hg": "38", "demo_scale": "-2"})
+    p = Service.parameters(stub, {"hg": "38", "demo_scale": "0.25"})
+    assert p["settings"].demo_scale == 0.25 and ("demo_scale", 0.25) in p["extras"]
 
 
 def test_precomputed_file_without_the_option_is_refused(demo, tmp_path):

@@ -2,9 +2,9 @@
 
 import json
 
-from spliceannot import delta
+from spliceannot import delta, registry
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.writer import TextWriter, entry_output
+from spliceannot.io.writer import TextWriter
 
 
 def entry_dict(score) -> dict:
@@ -32,7 +32,7 @@ class JsonlOutput(TextWriter):
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
-        self._entry = entry_dict if entry_output(run_info) is None else (lambda e: e.as_dict())
+        self._entry = entry_dict if registry.entry_output(run_info) is None else (lambda e: e.as_dict())
         self._handle.write(json.dumps({"spliceannot": run_info}) + "\n")
 
     @classmethod

@@ -1,9 +1,9 @@
 """Built-in writer ``tsv``: one row per record x ALT x gene; unscored records get one status row."""
 
 
-from spliceannot import delta
+from spliceannot import delta, registry
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.writer import TextWriter, entry_output
+from spliceannot.io.writer import TextWriter
 
 COLUMNS = ["CHROM", "POS", "ID", "REF"] + delta.FIELDS + ["STATUS"]
 
@@ -23,7 +23,7 @@ class TsvOutput(TextWriter):
         super().__init__(path, reader, run_info, target)
         for key, value in run_info.items():
             self._handle.write(f"## spliceannot_{key}={value}\n")
-        self._output = entry_output(run_info)
+        self._output = registry.entry_output(run_info)
         self._columns = columns(bool(run_info.get("raw"))) if self._output is None else \
             COLUMNS[:4] + list(self._output.fields) + COLUMNS[-1:]
         self._handle.write("\t".join(self._columns) + "\n")

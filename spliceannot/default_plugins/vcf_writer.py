@@ -1,9 +1,9 @@
 """Built-in writer ``vcf``: the input VCF/BCF with SpliceAI's INFO field, its other bytes kept."""
 
-from spliceannot import delta
+from spliceannot import delta, registry
 from spliceannot.hookspecs import hookimpl
 from spliceannot.io.vcf import VcfSink, output_mode
-from spliceannot.io.writer import Writer, entry_output
+from spliceannot.io.writer import Writer
 
 
 class VcfOutput(Writer):
@@ -18,7 +18,7 @@ class VcfOutput(Writer):
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
-        output = entry_output(run_info)
+        output = registry.entry_output(run_info)
         if output is None:
             self._info = delta.INFO_ID
             reader.add_info(delta.INFO_ID, ".", "String",

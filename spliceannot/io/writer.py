@@ -136,21 +136,6 @@ class Writer(ABC):
             out.writelines(cls.merged_lines(parts))
 
 
-def entry_output(run_info: dict):
-    """The :class:`~spliceannot.scorer.Output` of the run's entries, or None for SpliceAI's:
-    ``run_info["info"]`` names the INFO field, and the registered scorer declaring it says how
-    its entries are written."""
-    info = run_info.get("info")
-    if info is None:
-        return None
-    from .. import registry
-
-    for scorer in registry.scorers().values():
-        if scorer.output is not None and scorer.output.info_id == info:
-            return scorer.output
-    raise UsageError(f"no registered scorer writes INFO/{info}")
-
-
 def open_writer(cls, path: str, reader, run_info: dict, target: str):
     """An instance of writer class ``cls``; plugins written before ``target`` was a constructor
     argument still work (they get it as an attribute)."""
