@@ -166,6 +166,12 @@ def prepare(opts: Options, output_path: str) -> Run:
         elif scorer.output is not None:
             raise UsageError(f"--scorer {scorer.name}: only for the models that name it "
                              f"(--model {model.name} gives SpliceAI's scores)")
+        for option in options.declared().values():
+            if option.scorers and scorer.name not in option.scorers \
+                    and opts[option.name] != option.initial():
+                raise UsageError(f"{option.label} is an option of the "
+                                 f"{' or '.join(option.scorers)} scorer; this run scores with "
+                                 f"{scorer.name}")
         transcripts = opts.transcripts
         if scorer.output is None and transcripts is None and opts.per_transcript \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:

@@ -32,11 +32,18 @@ MODEL = "tiny-dir"  # seeded random SpliceNet, 80 nt of context: loadable by Ray
 load_plugins_dir(PLUGINS)
 
 
+# Scorers and lookups: each cell of a row is run every way and compared with "delta".
+SCORER_COLUMNS = ("fast", "delta", "precomputed hit", "precomputed miss", "cache cold",
+                  "cache warm", "ray")
+
+
 def option_rows() -> dict:
     """One row per declared option that changes scores, from its declaration's ``example`` (a
     value, or the options of the row), named as the command line spells it."""
     rows = {}
     for option in declarations.scoring():
+        if option.scorers and not set(option.scorers) & set(SCORER_COLUMNS):
+            continue  # a plugin scorer's own option (Pangolin's): tested with that plugin
         assert option.example is not None, f"option {option.name}: declare an example for its row"
         values = option.example if isinstance(option.example, dict) \
             else {option.name: option.example}
@@ -56,9 +63,6 @@ EXTRA_ROWS = {
 }
 # Scoring options: one row each, as the command line spells them -> Options fields.
 OPTION_ROWS = {"defaults": {}, **option_rows(), **EXTRA_ROWS}
-# Scorers and lookups: each cell of a row is run every way and compared with "delta".
-SCORER_COLUMNS = ("fast", "delta", "precomputed hit", "precomputed miss", "cache cold",
-                  "cache warm", "ray")
 # Output names per registered writer (the writer follows the name).
 WRITER_FILES = {"vcf": ("out.vcf", "out.vcf.gz", "out.bcf"), "tsv": ("out.tsv",),
                 "jsonl": ("out.jsonl",), "vep": ("out.vep.vcf.gz",)}

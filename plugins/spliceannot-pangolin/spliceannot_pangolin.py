@@ -38,8 +38,9 @@ What Pangolin 1.0.2 does, as this plugin does it (read from its ``pangolin.py``)
 * Text: ``gene|g:gain|l:loss|Warnings:`` per gene, ``,`` between genes, positions relative to
   POS, values through Python's ``round(x, 2)`` of numpy scalars (so ``-0.0`` can appear).
 
-Pangolin's own options (``-s/--score_cutoff``, ``--score_exons``) are read by
-:func:`pangolin_options` (moved to the option hook at merge).
+Pangolin's own options (``-s/--score_cutoff``, ``--score_exons``) are declared through the
+``register_options`` hook as ``--score-cutoff`` and ``--score-exons``: they show in ``score
+--help``, go into the output header when set, and a run with another scorer refuses them.
 """
 
 import os
@@ -55,6 +56,7 @@ from spliceannot.hookspecs import hookimpl
 from spliceannot.io.contig import ContigMap
 from spliceannot.io.variant import Variant
 from spliceannot.models import EnsembleModel
+from spliceannot.options import Option
 from spliceannot.scorer import Output, Scorer, run_per_window
 from spliceannot.sequence import one_hot, reverse_complement_onehot
 
@@ -83,28 +85,19 @@ ACGT = set("ACGT")
 
 # ---- Pangolin's own options ----------------------------------------------------------------------
 
-OPTIONS = (  # what the option hook will declare: (flag, attribute, type, help)
-    ("--score-cutoff", "score_cutoff", float,
-     "Pangolin -s: every site with |change| >= cutoff instead of the largest gain and loss"),
-    ("--score-exons", "score_exons", bool,
-     "Pangolin --score_exons True: both sites of every annotated exon within -D"),
+OPTIONS = (
+    Option("score_cutoff", type=float, min=0.0, scoring=True, scorers=("pangolin",),
+           example=0.2, metavar="CUTOFF",
+           help="Pangolin -s: every site with |change| >= CUTOFF instead of the largest gain "
+                "and loss"),
+    Option("score_exons", False, scoring=True, scorers=("pangolin",), example=True,
+           help="Pangolin --score_exons True: both sites of every annotated exon within -D"),
 )
 
 
 def pangolin_options(options) -> tuple:
-    """(score_cutoff or None, score_exons) of a run: the run's options where they hold the
-    attribute, else ``$SPLICEANNOT_PANGOLIN_SCORE_CUTOFF`` / ``$SPLICEANNOT_PANGOLIN_SCORE_EXONS``.
-    Moved to the option hook at merge (the CLI then sets the attributes)."""
-    cutoff = getattr(options, "score_cutoff", None)
-    if cutoff is None and os.environ.get("SPLICEANNOT_PANGOLIN_SCORE_CUTOFF"):
-        try:
-            cutoff = float(os.environ["SPLICEANNOT_PANGOLIN_SCORE_CUTOFF"])
-        except ValueError:
-            raise UsageError("SPLICEANNOT_PANGOLIN_SCORE_CUTOFF must be a number") from None
-    exons = getattr(options, "score_exons", None)
-    if exons is None:
-        exons = os.environ.get("SPLICEANNOT_PANGOLIN_SCORE_EXONS", "").lower() in ("1", "true")
-    return cutoff, bool(exons)
+    """(score_cutoff or None, score_exons) of a run, as declared in :data:`OPTIONS`."""
+    return options["score_cutoff"], bool(options["score_exons"])
 
 
 # ---- the networks --------------------------------------------------------------------------------
@@ -589,7 +582,7 @@ class PangolinScorer(Scorer):
         return gene_entries(task, loss, gain, d, ctx.settings.mask, cutoff, exons)
 
     def run(self, tasks, ctx):
-        if getattr(ctx.options, "scorer", "fast") == "delta" or not ctx.model.runs_on_engine:
+        if ctx.options["scorer"] == "delta" or not ctx.model.runs_on_engine:
             return run_per_window(tasks, ctx)
         engine = self.engine(ctx)
         if engine.defers_to_per_window:
@@ -608,8 +601,7 @@ class PangolinScorer(Scorer):
         from spliceannot.engine import Engine
 
         opts = ctx.options
-        key = (id(ctx.model), getattr(opts, "batch_size", 16), getattr(opts, "precision", "fp32"),
-               getattr(opts, "device", None) or "cpu")
+        key = (id(ctx.model), opts["batch_size"], opts["precision"], opts["device"] or "cpu")
         if key not in self._engines:
             self._engines.clear()
             self._engines[key] = Engine(ctx.model, batch_size=key[1], precision=key[2],
@@ -621,6 +613,12 @@ class PangolinScorer(Scorer):
         for engine in self._engines.values():
             out.update(engine.stats)
         return out
+
+
+@hookimpl
+def register_options(register):
+    for option in OPTIONS:
+        register(option)
 
 
 @hookimpl

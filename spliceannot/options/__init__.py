@@ -47,6 +47,9 @@ class Option:
     zero_one: bool = False  # a bool given as 0/1 on the command line (SpliceAI's -M 1)
     record: Optional[Callable] = None  # value -> how the header records it (default: as is)
     example: Any = None  # its option-matrix row: a value, or a dict of options for the row
+    # The scorers that read it (a plugin scorer's own options, e.g. Pangolin's --score-cutoff);
+    # None: every scorer. Set away from its default for another scorer, a run is refused.
+    scorers: Optional[tuple] = None
     metavar: Optional[str] = None
 
     def __post_init__(self):

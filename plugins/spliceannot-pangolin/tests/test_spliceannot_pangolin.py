@@ -220,13 +220,30 @@ def test_cutoff_and_exons_text():
                                           {"pos": 1, "score": 0.6}]
 
 
-def test_options_function(monkeypatch):
-    assert sp.pangolin_options(None) == (None, False)
-    monkeypatch.setenv("SPLICEANNOT_PANGOLIN_SCORE_CUTOFF", "0.2")
-    monkeypatch.setenv("SPLICEANNOT_PANGOLIN_SCORE_EXONS", "True")
-    assert sp.pangolin_options(types.SimpleNamespace()) == (0.2, True)
-    assert sp.pangolin_options(types.SimpleNamespace(score_cutoff=0.5, score_exons=False)) == \
-        (0.5, False)
+def test_options_are_declared_through_the_hook(tmp_path, capsys):
+    """-s and --score_exons are options of the registry: in score --help, read by name, and a
+    run that scores with another scorer refuses them up front."""
+    from typer.testing import CliRunner
+
+    from spliceannot.cli import build_app
+    from spliceannot.options import Options
+
+    cutoff = registry.options().get("score_cutoff")
+    assert cutoff.flags == ("--score-cutoff",) and cutoff.scoring and cutoff.scorers == ("pangolin",)
+    assert registry.options().get("score_exons").scorers == ("pangolin",)
+    help_text = CliRunner().invoke(build_app(), ["score", "--help"]).output
+    assert "--score-cutoff" in help_text and "--score-exons" in help_text
+    opts = Options(reference="r", annotation="a", score_cutoff=0.5)
+    assert sp.pangolin_options(opts) == (0.5, False)
+    assert sp.pangolin_options(Options(reference="r", annotation="a")) == (None, False)
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["score", str(vcf), "-o", str(tmp_path / "o.vcf"), "-R", str(FASTA), "-A", str(GTF),
+              "--score-cutoff", "0.2", "-q"])
+    assert exit_info.value.code == 2
+    assert "--score-cutoff is an option of the pangolin scorer" in capsys.readouterr().err
+    assert not (tmp_path / "o.vcf").exists()
 
 
 # ---- the engine: the per-window path's bits ------------------------------------------------------
