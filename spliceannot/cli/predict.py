@@ -50,8 +50,9 @@ def check_paths(reference, annotation, regions, model, outputs) -> None:
     """No -o may name an input (-R and its index, -A, --regions, --model) or another -o."""
     import os
 
+    from .. import registry
+    from ..errors import UsageError
     from ..io.output import check_distinct
-    from ..tracks.output import KINDS, kind_of, track_paths
 
     inputs = [("-R", reference), ("-R index", reference + ".fai"), ("-R index", reference + ".gzi")]
     inputs = [(label, p) for label, p in inputs if label == "-R" or os.path.exists(p)]
@@ -60,10 +61,11 @@ def check_paths(reference, annotation, regions, model, outputs) -> None:
             inputs.append((label, path))
     outs = []
     for path in outputs:
-        if not path.lower().endswith(tuple(KINDS)):
+        try:
+            kind = registry.track_writer_for(path)
+        except UsageError:
             continue  # refused with its own message where the writers are chosen
-        kind = kind_of(path)
-        extra = list(track_paths(path, "+-").values()) if kind in ("bigwig", "bedgraph") else []
+        extra = [p for p in kind.files(path, "+-") if p != path]
         if path.lower().endswith(".gz"):
             extra += [path + ".tbi"]
         outs.append(("-o", path, extra))

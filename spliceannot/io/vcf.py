@@ -218,14 +218,21 @@ class VcfReader:
             number += 1
             yield number, self._first.encode("utf-8", "surrogateescape") + b"\n"
         count = 0
+        compressed = isinstance(self._stream, gzip.GzipFile)
         try:
             for raw in self._stream:
                 count += 1
                 number += 1
+                if compressed and not raw.endswith(b"\n"):
+                    # The last line of a compressed file cut short: a record altered, not ended.
+                    raise InputError(f"input VCF {self.path}: line {number} ends without a line "
+                                     f"end: the compressed input was cut short")
                 yield number, raw
         except (EOFError, zlib.error, OSError) as exc:
             raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
                              f"after line {count} ({exc})") from None
+        if self._tail is not None and not self.is_bcf:
+            check_bgzf_eof(self.path, self._tail.last)  # stdin: checked once it has ended
 
     def __iter__(self):
         number = self.header_lines

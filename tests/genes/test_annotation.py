@@ -46,7 +46,7 @@ def test_bad_row_names_line(tmp_path):
     with pytest.raises(InputError, match="line 3"):
         annotation.read_table(path)
     path.write_text(HEADER + "G\t1\t*\t99\t300\t99,\t150,\n")
-    with pytest.raises(InputError, match="line 2: bad strand"):
+    with pytest.raises(InputError, match=r"line 2: STRAND '\*' of G is not \+ or -"):
         annotation.read_table(path)
 
 

@@ -93,8 +93,8 @@ def score_api(world, records, **options):
                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
                    + "".join(f"chrT\t{pos}\t.\t{ref}\t{alt}\t.\t.\t.\n" for pos, ref, alt in records))
     out = world / "api.jsonl"
-    score_file(str(vcf), str(out), Options(str(world / "g.fa"), str(world / "genes.txt"),
-                                           model="per-base-test", progress=False, **options))
+    score_file(str(vcf), str(out), Options(reference=str(world / "g.fa"),
+                                           annotation=str(world / "genes.txt"), model="per-base-test", progress=False, **options))
     rows = [json.loads(l) for l in open(out)][1:]
     return [{e["symbol"]: e for e in r["scores"]} for r in rows]
 

@@ -21,7 +21,7 @@ from spliceannot.training.dataset import iter_fasta
 
 # Three SNVs in geneP on chrT (exons 21-40, 61-80, 101-120): at a donor, an acceptor, an exon
 # At least two of them get a SpliceAI= annotation.
-VCF = ("##fileformat=VCFv4.2\n##contig=<ID=chrT,length=200>\n"
+VCF = ("##fileformat=VCFv4.2\n##contig=<ID=chrT,length=300>\n"
        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
 
 
@@ -238,7 +238,7 @@ def test_package_hostile_card_cannot_inject(tmp_path, monkeypatch):
     tree = ast.parse(init.read_text())
     # one docstring, then only imports, one assignment and the hook: no injected statement
     assert [type(n).__name__ for n in tree.body] == [
-        "Expr", "Import", "ImportFrom", "ImportFrom", "ImportFrom", "Assign", "FunctionDef"]
+        "Expr", "Import", "ImportFrom", "Assign", "FunctionDef"]
     doc = ast.get_docstring(tree)
     assert "import os; os.system" in doc and "(x\"\"\" import os" in doc  # folded to one line
     spec = importlib.util.spec_from_file_location("spliceannot_model_hostile", init)
