@@ -17,6 +17,7 @@ from spliceannot.cli import main
 from spliceannot.genes import Gene
 from spliceannot.io.reference import Reference
 from spliceannot.io.variant import Variant
+from spliceannot.options import Options
 from spliceannot.plugins import get_plugin_manager
 
 
@@ -273,7 +274,7 @@ def test_engine_equals_per_window(tiny_dir, reference, genes):
 
     def run(which):
         ctx = ScoringContext(reference, genes, model, settings,
-                             options=types.SimpleNamespace(scorer=which))
+                             options=Options(reference="r", annotation="a", scorer=which))
         return scorer.run(tasks, ctx), ctx
 
     (window, ctx), (engine, _) = run("delta"), run("fast")
