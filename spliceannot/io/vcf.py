@@ -155,6 +155,12 @@ class VcfReader:
             raise InputError(f"input BCF {self.path}: cannot read it ({exc})") from None
         return open(self._spool, "rb")
 
+    def _cut_short(self, number) -> InputError:
+        """The last line of a compressed file without its line end: a record altered, not
+        ended, so the input was cut short."""
+        return InputError(f"input VCF {self.path}: line {number} ends without a line end: the "
+                          f"compressed input was cut short")
+
     def _lines(self):
         number = 0
         compressed = isinstance(self._stream, gzip.GzipFile)
@@ -162,9 +168,7 @@ class VcfReader:
             for raw in self._stream:
                 number += 1
                 if compressed and not raw.endswith(b"\n"):
-                    # The last line of a compressed file cut short: a record altered, not ended.
-                    raise InputError(f"input VCF {self.path}: line {number} ends without a line "
-                                     f"end: the compressed input was cut short")
+                    raise self._cut_short(number)
                 # Bytes that are not UTF-8 (Latin-1 IDs, say) travel as surrogate escapes and
                 # are written back unchanged: the output holds the input's bytes.
                 yield raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
@@ -224,9 +228,7 @@ class VcfReader:
                 count += 1
                 number += 1
                 if compressed and not raw.endswith(b"\n"):
-                    # The last line of a compressed file cut short: a record altered, not ended.
-                    raise InputError(f"input VCF {self.path}: line {number} ends without a line "
-                                     f"end: the compressed input was cut short")
+                    raise self._cut_short(number)
                 yield number, raw
         except (EOFError, zlib.error, OSError) as exc:
             raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
