@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO
+from support.cli import error_line
 
 BAD = DATA / "bad"
 
@@ -26,12 +27,6 @@ def body(path):
     opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
     with opener(path, "rt") as h:
         return [l.split("\t")[2] for l in h if not l.startswith("#")]
-
-
-def error_line(r):
-    lines = [l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 @pytest.mark.parametrize("name", ["empty.vcf", "not_a_vcf.vcf"])

@@ -16,6 +16,7 @@ import tracemalloc
 import pytest
 
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO, spliceai_installed
+from support.cli import error_line
 
 BAD = DATA / "bad"
 TINY = ("--model", "tiny-dir", "--plugins-dir", str(DATA / "plugins"))
@@ -38,14 +39,6 @@ def run(cmd, **kw):
     kw.setdefault("capture_output", True)
     kw.setdefault("text", True)
     return subprocess.run(cmd, cwd=REPO, **kw)
-
-
-def error_line(r) -> str:
-    err = r.stderr.decode() if isinstance(r.stderr, bytes) else r.stderr
-    assert "Traceback" not in err, err
-    lines = [l for l in err.splitlines() if l.startswith("spliceannot: error:")]
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def digest(path) -> str:

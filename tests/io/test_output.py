@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO
+from support.cli import error_line
 
 pysam = pytest.importorskip("pysam")
 BAD = DATA / "bad"
@@ -31,14 +32,6 @@ def command(vcf, out, *extra):
 def run(vcf, out, *extra, **kw):
     kw.setdefault("capture_output", True)
     return subprocess.run(command(vcf, out, *extra), cwd=REPO, **kw)
-
-
-def error_line(r) -> str:
-    err = r.stderr.decode() if isinstance(r.stderr, bytes) else r.stderr
-    assert "Traceback" not in err, err
-    lines = [l for l in err.splitlines() if l.startswith("spliceannot: error:")]
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def body(path) -> list:
