@@ -91,6 +91,9 @@ OTHER_OPTIONS = {
     "precision": "fp32 here; bf16/fp16/tf32 trade exactness by design (test_engine)",
     "rejects": "test_scoring (a second output)", "skip_malformed": "test_bad_inputs",
     "resume": "test_resume (vcf only: declared)", "progress": "terminal only (score -q: off)",
+    "plugins_dir": "test_options (loaded before the commands are built)",
+    "engine": "ray_cells (every row meets --engine ray)", "address": "test_distributed",
+    "shards": "ray_cells", "workers": "ray_cells",
     "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
                          "files have it)",
 }
