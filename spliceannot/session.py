@@ -57,6 +57,27 @@ def check_device(device) -> None:
         raise UsageError(f"--device {device}: {exc}") from None
 
 
+def input_paths(opts) -> list:
+    """(label, path) of the inputs the options name (``role="input"``), indexes included."""
+    out = []
+    for option in options.declared().values():
+        value = opts.get(option.name)
+        if option.role != "input" or not value:
+            continue
+        for path in (value if option.multiple else (value,)):
+            if isinstance(path, (str, os.PathLike)) and os.path.exists(path):
+                out += _with_index(option.flags[0] if option.flags else option.name,
+                                   os.fspath(path))
+    return out
+
+
+def _with_index(label, path):
+    yield label, path
+    for suffix in (".fai", ".gzi", ".tbi", ".csi"):
+        if os.path.exists(path + suffix):
+            yield f"{label} index", path + suffix
+
+
 def check_paths(input_path, outputs, opts) -> None:
     """No output may name an input or another output (nor their partials and locks): refused up
     front, before an input is truncated. The inputs and outputs are the options declared with
@@ -64,29 +85,16 @@ def check_paths(input_path, outputs, opts) -> None:
     path)`` pairs, the first being the run's ``-o`` (its partial and lock are checked too)."""
     from .io.output import check_distinct, side_files
 
-    def with_index(label, path):
-        yield label, path
-        for suffix in (".fai", ".gzi", ".tbi", ".csi"):
-            if os.path.exists(path + suffix):
-                yield f"{label} index", path + suffix
-
-    inputs = list(with_index("input VCF", input_path)) if input_path else []
+    inputs = list(_with_index("input VCF", input_path)) if input_path else []
+    inputs += input_paths(opts)
     outs = []
     for i, (label, path) in enumerate(outputs):
         if path:
             outs.append((label, path, side_files(path) if i == 0 else []))
     for option in options.declared().values():
         value = opts.get(option.name)
-        if option.role not in ("input", "output") or not value:
-            continue
-        for path in (value if option.multiple else (value,)):
-            if not isinstance(path, (str, os.PathLike)):
-                continue  # a Model instance handed to the API
-            path = os.fspath(path)
-            if option.role == "output":
-                outs.append((option.label, path, side_files(path)))
-            elif option.required or os.path.exists(path):
-                inputs += with_index(option.flags[0] if option.flags else option.name, path)
+        if option.role == "output" and value:
+            outs.append((option.label, os.fspath(value), side_files(value)))
     check_distinct(inputs, outs)
 
 
@@ -110,6 +118,32 @@ class Session:
         session = cls(opts, check_options(opts, output_path))
         try:
             session._assemble(keep_tracks, lookups)
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    @classmethod
+    def for_prediction(cls, opts) -> "Session":
+        """What ``predict`` reads: the reference, the model and, where ``-A`` names one with
+        splice sites, the annotation (``genes``: None for none or ``both-strands``, which
+        ``predict`` reads as both strands unmasked); no scorer, writer or lookups."""
+        from .io.reference import Reference
+
+        options.check(opts)
+        check_device(opts.device)
+        if not opts.annotation and opts.transcripts:
+            raise UsageError("--transcripts needs a GTF/GFF3 annotation (-A)")
+        session = cls(opts)
+        try:
+            session.reference = Reference(opts.reference)
+            if opts.annotation:
+                genes = registry.load_annotation(opts.annotation, transcripts=opts.transcripts)
+                if genes.has_splice_sites:  # e.g. -A both-strands: no transcripts
+                    from .genes.assembly import check_assembly
+
+                    check_assembly(session.reference, genes)  # -A grch38, another FASTA
+                    session.genes = genes
         except BaseException:
             session.close()
             raise
@@ -230,7 +264,8 @@ class Session:
         them (:class:`spliceannot.plot.PlotData`), optionally of one gene or transcript only."""
         from .plot import tracks_of
 
-        settings = (settings or self.settings).replace(keep_tracks=True)
+        if settings is not None or not self.settings.keep_tracks:
+            settings = (settings or self.settings).replace(keep_tracks=True)
         (result,) = self.score([variant], settings, genes, checked=False)
         return tracks_of(variant, result, gene, self.scorer.name)
 

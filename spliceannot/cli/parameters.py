@@ -21,12 +21,14 @@ PANELS = {"input": "Input", "scoring": "Scoring", "output": "Output", "lookup": 
 _METAVARS = {str: "TEXT", int: "N", float: "X"}
 
 
-def option_parameter(option, required=None, default_note=True) -> inspect.Parameter:
+def option_parameter(option, required=None, default_note=True, shown=None) -> inspect.Parameter:
     """The typer parameter of a declared option. Every one but a flag defaults to None, so a
     value the user did not give is told from one the user gave (a profile fills the first)."""
     required = option.required if required is None else required
     notes = []
-    if default_note and option.default not in (None, (), False) and not required:
+    if shown is not None:
+        notes.append(f"default: {shown}")
+    elif default_note and option.default not in (None, (), False) and not required:
         notes.append(f"default: {option.spell(option.default).split()[-1]}")
     if option.choices and not option.metavar:
         notes.append(" ".join(str(c) for c in option.choices))
@@ -81,9 +83,11 @@ def _panel_rank(param) -> tuple:
     return (rank, 0 if param.default is ... else 1)
 
 
-def command(fn, groups, *, exclude=(), optional=(), default_notes=True):
+def command(fn, groups, *, exclude=(), optional=(), defaults=None):
     """A typer command of ``fn``'s own parameters (all but ``chosen``) and the declared options
-    of ``groups`` (less ``exclude``; those in ``optional`` not required here)."""
+    of ``groups`` (less ``exclude``; those in ``optional`` not required here; ``defaults``: the
+    command's own default to show, by name, where it fills an option not given)."""
+    defaults = defaults or {}
     declared = options_of(groups, exclude)
     own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
            for p in inspect.signature(fn).parameters.values() if p.name != "chosen"]
@@ -94,7 +98,7 @@ def command(fn, groups, *, exclude=(), optional=(), default_notes=True):
             raise PluginError(f"option {option.name!r} is a parameter of "
                               f"'{fn.__name__}' itself")
         params.append(option_parameter(option, required=False if option.name in optional
-                                       else None, default_note=default_notes))
+                                       else None, shown=defaults.get(option.name)))
     params.sort(key=_panel_rank)  # stable: declaration order within a panel
     flags = {}
     for param in params:

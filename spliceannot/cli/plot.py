@@ -4,47 +4,50 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import parameters, session
 from ..errors import UsageError
+
+GROUPS = ("input", "scoring", "engine")
+IMAGES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def parse_variant(text: str):
-    """CHROM:POS:REF:ALT (or CHROM-POS-REF-ALT) -> Variant."""
+    """CHROM:POS:REF:ALT, CHROM-POS-REF-ALT or CHROM:POS REF>ALT -> Variant."""
     from ..api import parse_variant as parse
 
     return parse(text, line=1)
 
 
 def plot(
-    variant: Annotated[str, typer.Argument(help="CHROM:POS:REF:ALT")],
-    output: Annotated[str, typer.Option("-o", "--output", help="image file: .png, .svg or .pdf")] = "variant.png",
-    reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
-    annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation (as for score)")] = ...,
-    distance: Annotated[int, typer.Option("-D", "--distance", help="half-width of the plotted window")] = 50,
-    mask: Annotated[int, typer.Option("-M", "--mask", min=0, max=1, help="mask as 'score -M 1' does")] = 0,
-    model: Annotated[str, typer.Option("--model", help="model backend name")] = "spliceai",
-    gene: Annotated[Optional[str], typer.Option("--gene", help="gene symbol or transcript, when several overlap")] = None,
-    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 transcript policy")] = None,
+    variant: Annotated[str, typer.Argument(metavar="VARIANT", help="CHROM:POS:REF:ALT, CHROM-POS-REF-ALT or 'CHROM:POS REF>ALT'")],
+    output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="image: .png, .svg or .pdf", rich_help_panel="Output")] = "variant.png",
+    gene: Annotated[Optional[str], typer.Option("--gene", metavar="NAME", help="gene symbol or transcript, when several overlap", rich_help_panel="Input")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="no warnings", rich_help_panel="Output")] = False,
+    chosen: dict = None,
 ):
-    """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked."""
-    if not output.lower().endswith((".png", ".svg", ".pdf")):
+    """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked.
+
+    The tracks are the run's scorer's (the model's own scorer where it names one), and -D is
+    the scoring distance, as for score: the figure spans POS-D..POS+D, the window the scores
+    are taken from."""
+    fmt = IMAGES.get(output.lower()[-4:])
+    if fmt is None:
         raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
-    from .. import delta, registry
-    from ..errors import OutputError
-    from ..io.output import check_writable_path
-    from ..plot import plot_variant
-    from ..io.reference import Reference
+    session.start(quiet, chosen.get("plugins_dir"))
+    from ..io.output import check_writable_path, write_file
+    from ..options import Options
+    from ..plot import draw
+    from ..session import Session, check_paths
 
     check_writable_path(output, "-o")  # before the model loads
+    opts = Options(**{k: v for k, v in chosen.items() if v is not None}, progress=False)
+    check_paths(None, [("-o", output)], opts)
     target = parse_variant(variant)
-    ref = Reference(reference)
-    genes = registry.load_annotation(annotation, transcripts=transcripts)
-    try:
-        data = plot_variant(target, ref, genes, registry.model(model),
-                            delta.Settings(distance=distance, mask=bool(mask)), output, gene)
-    except OSError as exc:
-        raise OutputError(f"-o {output}: cannot write it ({exc.strerror or exc})") from None
+    with Session.open(opts, keep_tracks=True) as run:
+        data = run.tracks(target, gene)[0]
+        write_file(output, "-o", lambda working: draw(data, working, fmt=fmt))
     print(f"{output}\t{data.score.format()}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("plot")(plot)
+    app.command("plot")(parameters.command(plot, GROUPS))

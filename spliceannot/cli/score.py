@@ -39,9 +39,7 @@ def build():
         profile: Annotated[Optional[str], typer.Option("--profile", metavar="NAME", help=_profile_help(), rich_help_panel="Scoring")] = None,
         chosen: dict = None,
     ):
-        """Annotate each record of a VCF with SpliceAI delta scores (INFO/SpliceAI).
-
-        Options are described in docs/options.md."""
+        """Annotate each record of a VCF with SpliceAI delta scores (details: docs/options.md)."""
         run(dict(input_path=input_path, input_opt=input_opt, output=output,
                  summary_json=summary_json, quiet=quiet, profile=profile), chosen)
 

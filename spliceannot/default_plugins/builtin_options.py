@@ -43,7 +43,7 @@ OPTIONS = (
            metavar="FASTA", help="reference FASTA (plain or bgzip, indexed)"),
     Option("annotation", flags=("-A", "--annotation"), required=True, group="input",
            role="input", metavar="NAME|FILE",
-           help="genes: grch37, grch38, table/GTF/GFF3, both-strands"),
+           help="grch37, grch38, GTF/GFF3/table or both-strands"),
     Option("model", "spliceai", group="input", role="input", metavar="NAME|DIR",
            help="model name or checkpoint directory"),
     Option("transcripts", flags=("--transcripts",), group="input", metavar="POLICY",

@@ -56,8 +56,12 @@ def _fingerprint(input_path, opts, shards, writer) -> str:
     with open(input_path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    from .. import options
+
+    # What is written follows from every option but how and where the run runs (as declared).
     settings = {k: v for k, v in opts.as_dict().items()
-                if k not in ("progress", "threads", "device", "batch_size", "chunk_size")}
+                if k not in options.declared() or options.get(k).group not in ("engine",
+                                                                                "distributed")}
     digest.update(json.dumps([settings, shards, writer], sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -122,7 +126,8 @@ def score_shard(shard_path, part_path, opts, plugins_dirs, index, cwd):
             load_plugins_dir(directory)
     from ..pipeline import score_file
 
-    summary = score_file(shard_path, part_path, opts.replace(progress=False))
+    summary = score_file(shard_path, part_path, opts.replace(progress=False, engine="local",
+                                                                 address=None))
     return summary.to_dict()
 
 
@@ -182,11 +187,18 @@ class Manifest:
         os.replace(path + ".tmp", path)
 
 
-def score_distributed(input_path, output_path, opts, shards=4, address=None, plugins_dirs=(),
-                      retries=3, workers=2, keep_work=False):
+def score_distributed(input_path, output_path, opts, shards=None, address=None,
+                      plugins_dirs=None, retries=3, workers=None, keep_work=False):
     """Score ``input_path`` on Ray in ``shards`` region shards; the merged output equals the
-    local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards."""
+    local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards.
+    ``shards``, ``address``, ``workers``, ``plugins_dirs``: the options' unless given."""
     from .. import registry
+
+    shards = opts.shards if shards is None else shards
+    address = opts.address if address is None else address
+    workers = opts.workers if workers is None else workers
+    if plugins_dirs is None:
+        plugins_dirs = [opts.plugins_dir] if opts.plugins_dir else []
 
     if input_path == "-" or output_path == "-":
         raise UsageError("--engine ray needs an input file and an output file, not '-'")
@@ -203,11 +215,11 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
     from ..io.output import OutputTarget
-    from ..pipeline import prepare
+    from ..session import Session
 
     # Every check a worker would make, made here once: a usage error stops the run before any
     # shard or output exists, not as a shard failure.
-    prepare(opts.replace(format=writer), output_path).close()
+    Session.open(opts.replace(format=writer), output_path).close()
     target = OutputTarget(output_path)  # a missing directory is refused before any work
     target.lock()
     try:

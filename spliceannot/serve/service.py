@@ -21,11 +21,10 @@ import threading
 import time
 from collections import OrderedDict
 
-from .. import delta, options, pipeline, profiles, registry
+from .. import delta, options, profiles, registry
 from ..errors import UsageError
 from ..genes import GeneTable
-from ..io.reference import Reference
-from ..scorer import ScoringContext, score_chunk
+from ..session import Session
 from . import answer
 from .request import BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_variant
 
@@ -80,26 +79,32 @@ class Service:
 
     family = "spliceai"  # the route: /spliceai/
 
-    def __init__(self, reference: str, annotation: str, model: str = "spliceai",
+    def __init__(self, reference, annotation: str = None, model: str = "spliceai",
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,
                  max_batch: int = 100, max_region: int = 10_000, max_work: int = 2_000_000,
                  cache_bytes: int = 64 << 20, deadline: float = 120.0, scorer: str = "fast",
                  device: str = "cpu", batch_size: int = 16):
-        self.reference = Reference(reference)
-        source = registry.annotation_source(annotation)
-        if transcripts is None and "transcripts" in source.options:
-            transcripts = "all"  # the lookup scores every transcript
-        self.genes = registry.load_annotation(annotation, transcripts=transcripts)
+        if not isinstance(reference, options.Options):
+            reference = options.Options(reference=reference, annotation=annotation, model=model,
+                                        scorer=scorer, transcripts=transcripts, device=device,
+                                        batch_size=batch_size)
+        opts = reference
+        if opts.transcripts is None \
+                and "transcripts" in registry.annotation_source(opts.annotation).options:
+            opts = opts.replace(transcripts="all")  # the lookup scores every transcript
+        # Everything a run loads, checked as score checks it; requests then score through it.
+        self.session = Session.open(opts, keep_tracks=True, lookups=False)
+        self.reference, self.genes = self.session.reference, self.session.genes
+        self.model, self.scorer = self.session.model, self.session.scorer
         # bc=basic: the transcripts tagged "basic" where the annotation tags any (GENCODE does)
         basic = [g for g in self.genes.genes if "basic" in g.tags]
         self.annotations = {"comprehensive": self.genes,
                             "basic": GeneTable(basic, name=f"{self.genes.name}:basic")
                             if basic else self.genes}
-        self.model = registry.model(model)
-        self.scorer = registry.scorers().get(scorer)
-        self.base = options.Options(reference=reference, annotation=annotation, model=model,
-                                    scorer=scorer, transcripts=transcripts, device=device,
-                                    batch_size=batch_size)
+        self.base = opts
+        # Scoring options the server was started with: the defaults of requests that give none.
+        self.defaults = {o.name: opts[o.name] for o in options.scoring()
+                         if o.name not in ("distance", "mask") and opts[o.name] != o.initial()}
         self.hg = str(hg)
         self.distance = profiles.PROFILES["lookup"]["distance"] if distance is None else distance
         self.mask = int(mask)
@@ -107,7 +112,6 @@ class Service:
         self.deadline = deadline
         self.cache = AnswerCache(cache_bytes)
         self.lock = threading.Lock()
-        self.lookups = {}  # (distance, mask, bc) -> the lookups opened for those settings
         self.stats = {"computed": 0, "cache hits": 0}
         self.placeholder = placeholder_variant(self.reference, self.genes)
 
@@ -136,8 +140,8 @@ class Service:
             raise BadRequest(f'Invalid "bc" value: "{str(bc)[:20]}". The value must be either '
                              f'"basic" or "comprehensive". For example: {example}')
         try:  # the other options a request may set, as declared (plugin ones too)
-            settings = options.request_settings(params, "lookup",
-                                                {"distance": distance, "mask": str(mask) == "1"})
+            settings = options.request_settings(params, "lookup", {
+                **self.defaults, "distance": distance, "mask": str(mask) == "1"})
         except UsageError as exc:
             raise BadRequest(str(exc)) from None
         return {"distance": distance, "mask": int(mask), "bc": bc, "settings": settings,
@@ -235,21 +239,11 @@ class Service:
 
     def _score(self, variants, p) -> list:
         """The pipeline's stages on these variants (lock held): one Result each."""
-        opts, settings = request_options(self.base, p["settings"])
-        ctx = ScoringContext(self.reference, self.annotations[p["bc"]], self.model, settings,
-                             options=opts)
-        return score_chunk(variants, ctx, self.scorer, self._lookups(opts, ctx, p))
-
-    def _lookups(self, opts, ctx, p) -> list:
-        key = (p["distance"], p["mask"], p["bc"], p["extras"])
-        if key not in self.lookups:
-            opened = pipeline.open_lookups(opts, ctx, {"distance": p["distance"],
-                                                       "mask": p["mask"]})
-            for lookup in opened:
-                if not lookup.keeps_tracks:
-                    lookup.close()
-            self.lookups[key] = [lookup for lookup in opened if lookup.keeps_tracks]
-        return self.lookups[key]
+        try:
+            return self.session.score(variants, p["settings"].replace(keep_tracks=True),
+                                      self.annotations[p["bc"]], checked=False)
+        except UsageError as exc:  # what the loaded annotation refuses (-M 1 without sites)
+            raise BadRequest(str(exc)) from None
 
     def _results(self, text, variant, result: delta.Result, p) -> dict:
         """The lookup's ``results`` for one variant from its pipeline Result (lock held)."""
@@ -290,9 +284,7 @@ class Service:
         """The ``spliceannot plot`` figure of one variant and transcript, as SVG."""
         import io
 
-        import numpy as np
-
-        from ..plot import KINDS, PlotData, draw
+        from ..plot import draw
 
         text = self.variant_text(params.get("variant", ""))
         p = self.parameters({"hg": self.hg, **params})
@@ -303,19 +295,11 @@ class Service:
         if not self.lock.acquire(timeout=self.deadline):
             raise BadRequest("server busy", status=503)
         try:
-            (result,) = self._score([variant], p)
-            chosen = [s for s in result.entries if s.tracks is not None and wanted in
-                      (None, "", s.gene, s.transcript, s.tracks.gene.name)]
-            if not chosen:
-                raise BadRequest(f"transcript {str(wanted)[:40]!r}: not scored for this variant")
-            s = chosen[0]
-            t = s.tracks
-            positions = np.arange(len(t.ref)) - t.centre + t.pos
-            bounds = sorted(b for b in set(t.gene.exon_starts) | set(t.gene.exon_ends)
-                            if positions[0] <= b <= positions[-1])
-            data = PlotData(variant, s.alt, s.gene, t.gene.strand, positions,
-                            np.asarray(t.ref, dtype=np.float64), np.asarray(t.alt, np.float64), s,
-                            bounds, {k: variant.pos + d for k, d in zip(KINDS, s.dp)})
+            try:
+                data = self.session.tracks(variant, wanted or None, p["settings"],
+                                           self.annotations[p["bc"]])[0]
+            except UsageError as exc:
+                raise BadRequest(str(exc)) from None
             buffer = io.BytesIO()
             draw(data, buffer, fmt="svg")
         finally:
