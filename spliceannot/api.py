@@ -191,9 +191,9 @@ def predict_sequence(sequence: str, model="spliceai", chunk: int = 5000):
     ``chunk`` raise ArgumentTypeError (a TypeError); ``chunk < 1`` raises ArgumentError."""
     import numpy as np
 
-    from . import registry
     from .models import Model
     from .sequence import one_hot
+    from .session import open_model
 
     if not isinstance(sequence, str):
         raise ArgumentTypeError(f"sequence: text (str) of A, C, G, T, N, not "
@@ -208,7 +208,7 @@ def predict_sequence(sequence: str, model="spliceai", chunk: int = 5000):
                             f"A, C, G, T or N")
     sequence = re.sub(r"\s+", "", sequence)
     if isinstance(model, (str, os.PathLike)):
-        net = registry.model(os.fspath(model))
+        net = open_model(model)
     elif isinstance(model, Model):
         net = model
     else:

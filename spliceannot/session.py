@@ -17,6 +17,7 @@ import os
 
 from . import __version__, options, registry
 from .errors import UsageError
+from .models import Model
 
 log = logging.getLogger("spliceannot")
 
@@ -98,6 +99,12 @@ def check_paths(input_path, outputs, opts) -> None:
     check_distinct(inputs, outs)
 
 
+def open_model(spec):
+    """The model ``--model spec`` names (a registered name or a path a backend claims): the one
+    call that resolves a model, for a session and for ``predict_sequence``."""
+    return registry.model(os.fspath(spec) if isinstance(spec, os.PathLike) else spec)
+
+
 class Session:
     """One run's inputs, loaded once; ``score(variants)``, ``tracks(variant)``, ``close()``."""
 
@@ -153,7 +160,8 @@ class Session:
     def model(self):
         """The run's model, resolved on first use (backends load their weights lazily too)."""
         if self._model is None:
-            self._model = registry.model(self.opts.model)
+            model = self.opts.model
+            self._model = model if isinstance(model, Model) else open_model(model)
         return self._model
 
     def _assemble(self, keep_tracks, with_lookups):
