@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .options import Settings as _Settings
+from .options.settings import Settings as _Settings
 from .sequence import one_hot, reverse_complement_onehot
 from .io.variant import Variant, alt_problem
 

@@ -47,6 +47,9 @@ class Scorer(ABC):
     name: str = ""
     description: str = ""
     output: Output = None  # None: SpliceAI's INFO/SpliceAI entries (delta.DeltaScore)
+    # The options that change scores this scorer reads (names); None: every one. Any other set
+    # away from its default is refused before the run starts.
+    accepts: tuple = None
 
     # How planning's gene table is read from ``-A``: None for the registered annotation sources
     # (``registry.load_annotation``); a scorer with genes of its own (Pangolin's) defines

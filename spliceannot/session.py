@@ -299,13 +299,25 @@ class Session:
 
 
 def check_scorer_options(opts, scorer) -> None:
-    """A scorer's own options (declared with ``scorers=``) set for another scorer: refused."""
+    """A scorer's own options (declared with ``scorers=``) set for another scorer, and options
+    that change scores a scorer does not read (its ``accepts``): refused."""
+    if scorer.accepts is not None:
+        for option in options.scoring():
+            if option.name not in scorer.accepts and opts[option.name] != option.initial():
+                taken = [_flag(options.get(n)) for n in scorer.accepts
+                         if n in options.declared()]
+                raise UsageError(f"the {scorer.name} scorer takes {', '.join(taken)} only "
+                                 f"(not {_flag(option)})")
     for option in options.declared().values():
         if option.scorers and scorer.name not in option.scorers \
                 and opts[option.name] != option.initial():
             raise UsageError(f"{option.label} is an option of the "
                              f"{' or '.join(option.scorers)} scorer; this run scores with "
                              f"{scorer.name}")
+
+
+def _flag(option) -> str:
+    return option.flags[0] if option.flags else option.name
 
 
 def open_lookups(opts, ctx, run_info: dict) -> list:

@@ -73,9 +73,6 @@ OUTPUTS = [name for names in WRITER_FILES.values() for name in names]
 RUN_PARAMETERS = {
     "input_path": "every cell", "input_opt": "every cell (same value as IN)",
     "output": "writer axis", "profile": "row --profile lookup",
-    "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
-    "address": "column ray (local instance; a cluster address is not testable here)",
-    "plugins_dir": "every cell (the test model comes from a plugins dir)",
     "summary_json": "test_cli", "quiet": "logging only",
 }
 # Declared options that do not change scores, and where they are covered. (Those that change
@@ -91,9 +88,9 @@ OTHER_OPTIONS = {
     "precision": "fp32 here; bf16/fp16/tf32 trade exactness by design (test_engine)",
     "rejects": "test_scoring (a second output)", "skip_malformed": "test_bad_inputs",
     "resume": "test_resume (vcf only: declared)", "progress": "terminal only (score -q: off)",
-    "plugins_dir": "test_options (loaded before the commands are built)",
-    "engine": "ray_cells (every row meets --engine ray)", "address": "test_distributed",
-    "shards": "ray_cells", "workers": "ray_cells",
+    "plugins_dir": "every cell (the test model comes from a plugins dir)",
+    "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
+    "address": "column ray (local instance; a cluster address is not testable here)",
     "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
                          "files have it)",
 }

@@ -183,3 +183,23 @@ def test_predict_publishes_only_complete_outputs(model, tmp_path):
     assert "t.tsv" in names and not any("partial" in n for n in names)
     assert (tmp_path / "t.acceptor_plus.bedgraph").exists()
     assert np.isfinite(len((tmp_path / "t.tsv").read_text().splitlines()))
+
+
+def test_settings_defaults_are_the_declared_ones():
+    plain = options.Settings()
+    for option in options.scoring():
+        assert plain[option.name] == option.initial(), option.name
+    built = options.Settings.of(_opts(distance=7, raw=True))
+    assert built.distance == 7 and built.raw is True and built == built.replace()
+    assert built.replace(keep_tracks=True).keep_tracks and not built.keep_tracks
+    assert hash(built) == hash(options.Settings.of(_opts(distance=7, raw=True)))
+
+
+def test_a_scorer_declares_what_it_accepts(model, monkeypatch):
+    from spliceannot import registry
+
+    fast = registry.scorers().get("fast")
+    monkeypatch.setattr(type(fast), "accepts", ("distance", "mask"))
+    with pytest.raises(UsageError, match=r"the fast scorer takes -D, -M only \(not --raw\)"):
+        Session.open(_opts(model=model, raw=True))
+    Session.open(_opts(model=model, distance=7)).close()

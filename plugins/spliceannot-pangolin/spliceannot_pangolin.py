@@ -554,6 +554,7 @@ class PangolinScorer(Scorer):
     name = "pangolin"
     description = "Pangolin 1.0.2's INFO/Pangolin (gene|pos:gain|pos:loss|Warnings:), for --model DIR of Pangolin weights"
     output = OUTPUT
+    accepts = ("distance", "mask", "score_cutoff", "score_exons")
 
     def __init__(self):
         self._engines = {}

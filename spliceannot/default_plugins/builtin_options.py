@@ -31,6 +31,12 @@ def _directory(value, opts):
     return None
 
 
+def _engine(value, opts):
+    if value not in ("local", "ray"):
+        return f"--engine must be local or ray, got {value!r}"
+    return None
+
+
 def _needs_ray(value, opts):
     if value and opts.engine != "ray":
         return "--address needs --engine ray"
@@ -107,7 +113,7 @@ OPTIONS = (
            help="drop unreadable lines (counted) instead of stopping"),
     Option("resume", False, group="output", help="continue an interrupted run from OUT.partial"),
     # Where the run goes: this machine, or region shards on Ray workers merged in input order.
-    Option("engine", "local", group="distributed", choices=("local", "ray"), metavar="NAME",
+    Option("engine", "local", group="distributed", check=_engine, metavar="NAME",
            help="local, or ray: region shards on Ray workers"),
     Option("address", group="distributed", metavar="ADDR", check=_needs_ray,
            help="Ray cluster address (default: a local Ray)"),

@@ -151,6 +151,10 @@ _VALUES = ("Options", "Settings", "declared", "scoring", "get", "check", "profil
 
 
 def __getattr__(name):
+    if name == "Settings":  # typed and frozen: importing it loads no registry
+        from .settings import Settings
+
+        return Settings
     if name in _VALUES:
         import importlib
 

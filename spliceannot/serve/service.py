@@ -78,6 +78,7 @@ class Service:
     """What ``spliceannot serve`` loads once; ``lookup``/``batch`` answer as the lookup does."""
 
     family = "spliceai"  # the route: /spliceai/
+    defaults = {}  # scoring options the server was started with (request defaults), by name
 
     def __init__(self, reference, annotation: str = None, model: str = "spliceai",
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,

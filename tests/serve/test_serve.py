@@ -699,7 +699,7 @@ def test_cli_serve_refuses_up_front(capsys):
     assert exc.value.code == 2 and "--hg must be 37 or 38" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--device", "tpu"])
-    assert exc.value.code == 2 and "--device tpu" in capsys.readouterr().err
+    assert exc.value.code == 2 and "--device 'tpu'" in capsys.readouterr().err
 
 
 def test_distance_parameter_is_never_truncated():
