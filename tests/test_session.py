@@ -1,17 +1,15 @@
 """``Session``: the one place a run is built, and the commands and clients that open one."""
 
 import ast
-import pathlib
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from support.fakes import BaseCountModel, add_models
-from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, REPO
-from spliceannot import delta, options
+from support.fakes import BaseCountModel, ExplodingModel, add_models
+from support.paths import CHR16_FASTA, CHR16_TABLE, REPO
+from spliceannot import options
 from spliceannot.cli import build_app
 from spliceannot.errors import UsageError
 from spliceannot.io.variant import Variant
@@ -182,7 +180,20 @@ def test_predict_publishes_only_complete_outputs(model, tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "t.tsv" in names and not any("partial" in n for n in names)
     assert (tmp_path / "t.acceptor_plus.bedgraph").exists()
-    assert np.isfinite(len((tmp_path / "t.tsv").read_text().splitlines()))
+    rows = (tmp_path / "t.tsv").read_text().splitlines()
+    assert rows[0].startswith("CHROM\tPOS") and len(rows) == 1 + 2 * 101  # both strands
+    assert {int(r.split("\t")[1]) for r in rows[1:]} == set(range(97000, 97101))
+    assert out.read_text() == "earlier run\n"  # not among the files this -o writes
+    # A run whose model fails midway publishes nothing and leaves no partial directory behind.
+    undo = add_models(ExplodingModel())
+    try:
+        bad = CliRunner().invoke(build_app(), ["predict", "chr16:97000-97100", "-R",
+                                               str(CHR16_FASTA), "--model", "exploding-test",
+                                               "-o", str(tmp_path / "u.tsv"), "-o", str(out)])
+    finally:
+        undo()
+    assert isinstance(bad.exception, AssertionError)  # raised by the model, after -o opened
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
 
 
 def test_settings_defaults_are_the_declared_ones():

@@ -1,9 +1,9 @@
 """``spliceannot score``: annotate a VCF with delta scores (SpliceAI's -I -O -R -A -D -M flags work).
 
-The command's own parameters (input, output, profile, engine, ...) are spelled below; every
-option of the run is a parameter built from its declaration (:mod:`spliceannot.options`), so an
-option a plugin registers is on the command line, in ``--help`` and in the run's
-:class:`~spliceannot.options.Options` with nothing written here.
+The command's own parameters (input, output, profile, summary, quiet) are spelled below; every
+option of the run, of every group, is a parameter built from its declaration
+(:mod:`spliceannot.cli.parameters`), so an option a plugin registers is on the command line, in
+``--help`` and in the run's :class:`~spliceannot.options.Options` with nothing written here.
 """
 
 import json
@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import parameters, session
-from ..errors import OutputError, UsageError
+from ..errors import UsageError
 
 GROUPS = ("input", "scoring", "output", "lookup", "engine", "distributed")
 
