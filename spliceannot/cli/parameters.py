@@ -12,6 +12,7 @@ import inspect
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from ..errors import PluginError
 
@@ -19,6 +20,18 @@ PANELS = {"input": "Input", "scoring": "Scoring", "output": "Output", "lookup": 
           "engine": "Engine", "distributed": "Distributed"}
 # Metavars for values without a declared one: typer would print <str>, <int>, <float>.
 _METAVARS = {str: "TEXT", int: "N", float: "X"}
+
+
+class Command(TyperCommand):
+    """A command whose ``--help`` line sits in the Output panel with no type shown (typer would
+    give it a panel of its own, typed <bool>)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+            option.rich_help_panel = PANELS["output"]
+        return option
 
 
 def option_parameter(option, required=None, default_note=True, shown=None) -> inspect.Parameter:

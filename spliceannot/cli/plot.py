@@ -50,4 +50,4 @@ def plot(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("plot")(parameters.command(plot, GROUPS))
+    app.command("plot", cls=parameters.Command)(parameters.command(plot, GROUPS))

@@ -36,4 +36,4 @@ def precompute(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("precompute")(parameters.command(precompute, GROUPS))
+    app.command("precompute", cls=parameters.Command)(parameters.command(precompute, GROUPS))

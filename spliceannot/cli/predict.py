@@ -76,4 +76,4 @@ def check_outputs(opts, regions, outputs) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("predict")(parameters.command(predict, GROUPS, optional=("annotation",)))
+    app.command("predict", cls=parameters.Command)(parameters.command(predict, GROUPS, optional=("annotation",)))

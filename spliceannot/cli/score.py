@@ -81,4 +81,4 @@ def run(values: dict, chosen: dict) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("score")(build())
+    app.command("score", cls=parameters.Command)(build())

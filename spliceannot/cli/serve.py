@@ -57,5 +57,5 @@ def serve(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(parameters.command(serve, GROUPS,
+    app.command("serve", cls=parameters.Command)(parameters.command(serve, GROUPS,
                                             defaults={"distance": "500, the lookup's"}))
