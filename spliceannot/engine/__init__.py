@@ -40,6 +40,7 @@ from collections import Counter
 import numpy as np
 import torch
 
+from . import kernels
 from .cone import Alt, ConeBatch, build_tracks, split_alt
 from .inference import (CUDA_SHAPES, InferenceNet, position_invariant, predict_windows,
                         stack_identical)
@@ -90,7 +91,10 @@ class Engine:
             stacked = InferenceNet.stacked(self.nets)
             if stack_identical(self.nets, stacked) and (
                     not self.exact or position_invariant(stacked)):
-                self.runners = [stacked]
+                # grouped or per member, layer by layer, whichever this device runs faster
+                # (timed once, cached; the bits are the same every way)
+                if kernels.choose(stacked, self.device) == "stacked":
+                    self.runners = [stacked]
         self.temperatures = model.temperatures
         self.combine = model.combine  # members' outputs -> the model's (a mean for SpliceAI)
         self.batch_size = max(1, int(batch_size))
