@@ -110,7 +110,9 @@ class Engine:
             free = torch.cuda.mem_get_info(self.device)[0]
             self.track_positions = max(track_positions, min(int(0.3 * free) // per_position,
                                                             4_000_000))
-        self.stats = Counter()  # seconds and window counts, for the run summary
+        # seconds, window counts and multiply-adds per pass (every convolution's, as run), for
+        # the run summary (``--summary-json``)
+        self.stats = Counter()
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -161,8 +163,14 @@ class Engine:
             by_len.setdefault(t.length, []).append(t)
         for length, group in sorted(by_len.items()):
             per = max(1, self.track_positions // length)
-            for i in range(0, len(group), per):
-                yield group[i:i + per]
+            # balanced, so no batch is a lone track where there are several: a one-item call
+            # must be cut into two tiles (a copy of every layer's input, see inference.Conv)
+            count = -(-len(group) // per)
+            if len(group) >= 2 and -(-len(group) // count) < 2:
+                count = len(group) // 2
+            bounds = np.linspace(0, len(group), count + 1).round().astype(int)
+            for i, j in zip(bounds[:-1], bounds[1:]):
+                yield group[i:j]
 
     def _autocast(self):
         if self.precision in ("bf16", "fp16"):
@@ -207,17 +215,19 @@ class Engine:
         self._set_tf32()
         with torch.inference_mode(), self._autocast():
             for net in self.runners:
-                started = time.perf_counter()
+                started, macs = time.perf_counter(), net.work.macs
                 skip, stages = net.forward(x, keep=True)
                 s = skip.reshape(-1, skip.shape[2]).index_select(0, ref_rows)
                 ref_parts += net.member_probs(s.view(len(keys), cov, -1), self.temperatures)
                 self.stats["ref seconds"] += time.perf_counter() - started
-                started = time.perf_counter()
+                self.stats["ref multiply-adds"] += net.work.macs - macs
+                started, macs = time.perf_counter(), net.work.macs
                 for j, sub in enumerate(batches):
                     cone, skip = self._alt_pass(net, stages, sub, wid, onehot)
                     cones[j] = cone
                     alt_parts[j] += net.member_probs(skip, self.temperatures)
                 self.stats["alt seconds"] += time.perf_counter() - started
+                self.stats["alt multiply-adds"] += net.work.macs - macs
                 del stages, skip
         y_ref = self._download(self.combine(ref_parts))
         for k, key in enumerate(keys):
