@@ -14,7 +14,14 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.engine.cone` for the g
   the REF rows the whole pass reads are indexed on the device at once.
 * The members run as ONE network of grouped convolutions (:meth:`InferenceNet.stacked`: 5x
   fewer launches), where a probe at build finds each member's channels with its own bits
-  (:func:`~spliceannot.engine.inference.stack_identical`); else one after another. Softmaxes
+  (:func:`~spliceannot.engine.inference.stack_identical`); else one after another. Which of
+  the two, and grouped or per member layer by layer, is what this device runs fastest, timed
+  once and cached (:mod:`spliceannot.engine.kernels`; ``kernels_mode`` forces one): the bits
+  are the same every way. On a 2-core EPYC the members one by one ran 1.2-1.25x faster.
+* Every convolution counts the multiply-adds it runs (:class:`~spliceannot.engine.inference.Work`);
+  ``stats`` holds them per pass (``ref multiply-adds``, ``alt multiply-adds``), so a run's
+  summary says how much arithmetic it did and ``benchmarks/bench_engine.py --work`` how close
+  to this CPU's peak it ran. Softmaxes
   are summed in member order, exactly as ``EnsembleModel.predict`` does. The head and softmax
   run once for all REF windows of a track batch and once per ALT batch, not per window.
 
@@ -61,7 +68,8 @@ class Engine:
     """Runs an :class:`~spliceannot.models.EnsembleModel`'s networks the fast, exact way."""
 
     def __init__(self, model, batch_size: int = 16, precision: str = "fp32", device: str = "cpu",
-                 span: int = 2048, track_positions: int | None = None, stack: bool = True):
+                 span: int = 2048, track_positions: int | None = None, stack: bool = True,
+                 kernels_mode: str | None = None):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.device = resolve_device(device)
@@ -93,7 +101,7 @@ class Engine:
                     not self.exact or position_invariant(stacked)):
                 # grouped or per member, layer by layer, whichever this device runs faster
                 # (timed once, cached; the bits are the same every way)
-                if kernels.choose(stacked, self.device) == "stacked":
+                if kernels.choose(stacked, self.device, kernels_mode) == "stacked":
                     self.runners = [stacked]
         self.temperatures = model.temperatures
         self.combine = model.combine  # members' outputs -> the model's (a mean for SpliceAI)

@@ -136,12 +136,14 @@ def time_layer(conv, device, positions: int = 4096) -> dict:
     return best
 
 
-def choose(stacked, device) -> str:
+def choose(stacked, device, forced: str | None = None) -> str:
     """Set each grouped layer of ``stacked`` to run grouped or per member, by this device's
     timings (cached); return ``"members"`` where separate networks run the whole network
     faster than the best stacked mix (the caller then runs the members one by one), else
     ``"stacked"``."""
-    forced = mode()
+    forced = forced or mode()
+    if forced not in MODES:
+        raise ValueError(f"kernels must be one of {', '.join(MODES)}, got {forced!r}")
     layers = [c for c in stacked.convs() if c.members and c.groups > 1]
     if forced != "measure":
         for conv in layers:
