@@ -22,6 +22,15 @@ vs 100,000 records; ``--precisions`` counts records whose strings differ from fp
 
     python benchmarks/bench_engine.py --spliceai-venv /tmp/golden/venv
 
+The issue's whole-process comparison (24 scattered SNVs, 120 dense SNVs, both sides in one go;
+"end-to-end vs (c)" is the original's seconds per variant over ours, start-up included):
+
+    python benchmarks/bench_engine.py --spliceai-venv /work/tfvenv --workloads sparse,dense \
+        --sparse 24 --dense-bp 40 --sample 120
+
+(a venv for the original: ``python3 -m venv V && V/bin/pip install "setuptools<81"
+tensorflow-cpu==2.21.0 spliceai==1.3.1 "numpy<2.3" pyfaidx pysam pandas``)
+
 ``--launches`` instead counts, in-process, the device operations the engine dispatches per 1,000
 SNVs (aten ops that compute, i.e. what a GPU would launch; views apart; host<->device
 transfers apart) and the host seconds spent outside them, on two workloads of the bundled hg38
@@ -550,9 +559,10 @@ def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench_engine_"))
     print(f"# {os.cpu_count()} CPUs, threads={args.threads or 'default'}, D={args.distance}, "
           f"precision={args.precision}, batch {args.batch_size}, temp {tmp}")
-    print("| workload | variants | path | seconds | end-to-end var/s | 1-record run s | "
-          "steady var/s | steady vs (c) | steady vs (a) | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"# CPU: {cpu_name()}")
+    print("| workload | variants | path | seconds | end-to-end var/s | end-to-end vs (c) | "
+          "1-record run s | steady var/s | steady vs (c) | steady vs (a) | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     sizes = {"sparse": args.sparse, "indel": args.indels, "dense": 0}
     all_same = True
     for name in args.workloads.split(","):
@@ -574,10 +584,15 @@ def main():
         a_steady = rows["(a) delta"][2]
         c_steady = rows["(c) spliceai 1.3.1"][2] if args.spliceai_venv else None
 
+        # whole process, start-up included: the original's seconds on the sample / ours
+        c_whole = rows["(c) spliceai 1.3.1"][0] / len(sample) if args.spliceai_venv else None
+
         def line(count, path, seconds, rss, steady, t1):
             vs_c = f"{steady / c_steady:.1f}x" if c_steady else "-"
+            whole = f"{c_whole / (seconds / count):.1f}x" if c_whole else "-"
             print(f"| {name} | {count} | {path} | {seconds:.1f} | {count / seconds:.2f} | "
-                  f"{t1:.1f} | {steady:.2f} | {vs_c} | {steady / a_steady:.1f}x | {rss:.0f} |")
+                  f"{whole} | {t1:.1f} | {steady:.2f} | {vs_c} | {steady / a_steady:.1f}x | "
+                  f"{rss:.0f} |")
 
         for path, (seconds, rss, steady, t1) in rows.items():
             line(len(sample), path, seconds, rss, steady, t1)
@@ -590,14 +605,14 @@ def main():
             whole = strings(tmp / f"{name}_full_b.vcf")[:len(sample)]
             same &= whole == outs["(a) delta"]
         all_same &= same
-        print(f"| {name} | | outputs identical: {'yes' if same else 'NO'} |||||||")
+        print(f"| {name} | | outputs identical: {'yes' if same else 'NO'} ||||||||")
         for precision in filter(None, args.precisions.split(",")):
             ours(vcfs[1], tmp / f"{name}_{precision}.vcf", "fast", args, fasta, table, precision)
             low = strings(tmp / f"{name}_{precision}.vcf")
             scored = [i for i, o in enumerate(outs["(b) fast"]) if o != "."]
             differ = sum(low[i] != outs["(b) fast"][i] for i in scored)
             print(f"| {name} | {len(scored)} | {precision}: records differing from fp32 | "
-                  f"{differ} ({100 * differ / max(len(scored), 1):.1f}%) |||||||")
+                  f"{differ} ({100 * differ / max(len(scored), 1):.1f}%) ||||||||")
     if args.memory:
         print("\n| records (genic SNVs, 80-nt test model) | scored | seconds | peak RSS MiB |")
         print("|---|---|---|---|")
