@@ -49,6 +49,7 @@ import torch
 
 from . import kernels
 from .cone import Alt, ConeBatch, build_tracks, split_alt
+from .graphs import Passes, enabled_by_env
 from .inference import (CUDA_SHAPES, InferenceNet, position_invariant, predict_windows,
                         stack_identical)
 
@@ -69,7 +70,7 @@ class Engine:
 
     def __init__(self, model, batch_size: int = 16, precision: str = "fp32", device: str = "cpu",
                  span: int = 2048, track_positions: int | None = None, stack: bool = True,
-                 kernels_mode: str | None = None):
+                 kernels_mode: str | None = None, graphs: bool | None = None):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.device = resolve_device(device)
@@ -121,6 +122,9 @@ class Engine:
         # seconds, window counts and multiply-adds per pass (every convolution's, as run), for
         # the run summary (``--summary-json``)
         self.stats = Counter()
+        # fixed-shape passes replayed (CUDA graphs; a dry run of the same buffers on a CPU)
+        self.graphs = Passes(self.device, enabled_by_env() if graphs is None else graphs,
+                             self._upload, self.stats, limit=2 * len(self.runners))
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -199,6 +203,9 @@ class Engine:
 
     def _run(self, tracks, wid, results):
         onehot = np.stack([t.onehot() for t in tracks])  # (T, length, 4)
+        pad = self.graphs.pad_length(onehot.shape[1]) - onehot.shape[1]
+        if pad:  # a fixed shape for a replayed pass: zeros past the end, never read
+            onehot = np.concatenate([onehot, np.zeros((len(tracks), pad, 4), onehot.dtype)], 1)
         x = self._upload(onehot)
         ref_windows, copies = {}, {}
         for ti, t in enumerate(tracks):
@@ -212,6 +219,8 @@ class Engine:
                         key=lambda alt: (alt.geometry, alt.track, alt.offset))
         twins = {id(group[0]): group for group in copies.values()}
         batches = [firsts[i:i + self.batch_size] for i in range(0, len(firsts), self.batch_size)]
+        if self.graphs.enabled:  # one shape per batch: the last ALT repeated, its copy unused
+            batches = [sub + sub[-1:] * (self.batch_size - len(sub)) for sub in batches]
         cov = wid - self.context
         keys = list(ref_windows)
         length = x.shape[1] - self.context
@@ -224,7 +233,7 @@ class Engine:
         with torch.inference_mode(), self._autocast():
             for net in self.runners:
                 started, macs = time.perf_counter(), net.work.macs
-                skip, stages = net.forward(x, keep=True)
+                skip, stages = self.graphs.ref(net, x)
                 s = skip.reshape(-1, skip.shape[2]).index_select(0, ref_rows)
                 ref_parts += net.member_probs(s.view(len(keys), cov, -1), self.temperatures)
                 self.stats["ref seconds"] += time.perf_counter() - started
@@ -311,12 +320,20 @@ class Engine:
             layout.append((start, left[1] - left[0], q1 - right[0], mid))
         u, side, level = np.concatenate(u), np.concatenate(side), np.concatenate(level)
         lens = length - 2 * np.asarray(reach)[level]  # rows of each column's REF tensor
-        cols = u.size
         # one upload: per-column (u - reach, side, len) and per-ALT (track, offset + a, shift)
-        packed = self._upload(np.concatenate([u - np.asarray(reach)[level], side, lens,
-                                              track, off + a, cone.shift]))
+        packed = np.concatenate([u - np.asarray(reach)[level], side, lens, track, off + a,
+                                 cone.shift])
+        x0 = self._stem_input(sub, cone, onehot)
+        # everything the device part reads from the host: its shapes are the graph's key
+        shape = (tuple(map(tuple, spans)), cone.out, tuple(layout), u.size, len(sub), x0.shape)
+        return cone, self.graphs.alt(net, stages, shape, self._alt_compute,
+                                     packed, x0.astype(np.float32, copy=False))
+
+    def _alt_compute(self, net, stages, shape, packed, x0):
+        """The device part of an ALT pass: (B, n_out, W) skip sums from the uploaded plan. Only
+        ``shape`` (host ints) and device tensors: a CUDA graph can capture it."""
+        spans, _, layout, cols, n, _ = shape
         col_u, col_side, col_len = packed[:cols], packed[cols:2 * cols], packed[2 * cols:3 * cols]
-        n = len(sub)
         alt_track, alt_base, alt_shift = (packed[3 * cols + i * n:3 * cols + (i + 1) * n]
                                           for i in range(3))
         # rows[c, i] = track_i * len_c + clamp(offset_i + a_i + side_c * shift_i + u_c - reach_c)
@@ -343,7 +360,7 @@ class Engine:
 
         raw, inputs = stages.raw, stages.inputs
         # stage 0 on [0, max m): the stem is pointwise
-        x_patch = net.stem(self._upload(self._stem_input(sub, cone, onehot)))
+        x_patch = net.stem(x0)
         skip = net.stem_skip(assemble(raw[0], x_patch, 0))
         for i in range(len(net.units)):
             k1, k2 = 2 * i + 1, 2 * i + 2
@@ -353,7 +370,7 @@ class Engine:
             x_patch = net.conv(i, 2)(a2).add_(assemble(raw[k1 - 1], x_patch, k1 - 1))
             if i in net.skips:
                 skip = skip.add_(net.skips[i](assemble(raw[k2], x_patch, k2)))
-        return cone, skip
+        return skip
 
     @staticmethod
     def _stem_input(sub, cone, onehot) -> np.ndarray:
