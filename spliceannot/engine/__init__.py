@@ -18,12 +18,14 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.engine.cone` for the g
   the two, and grouped or per member layer by layer, is what this device runs fastest, timed
   once and cached (:mod:`spliceannot.engine.kernels`; ``kernels_mode`` forces one): the bits
   are the same every way. On a 2-core EPYC the members one by one ran 1.2-1.25x faster.
+  Softmaxes are summed in member order, exactly as ``EnsembleModel.predict`` does. The head
+  and softmax run once for all REF windows of a track batch and once per ALT batch.
 * Every convolution counts the multiply-adds it runs (:class:`~spliceannot.engine.inference.Work`);
   ``stats`` holds them per pass (``ref multiply-adds``, ``alt multiply-adds``), so a run's
   summary says how much arithmetic it did and ``benchmarks/bench_engine.py --work`` how close
-  to this CPU's peak it ran. Softmaxes
-  are summed in member order, exactly as ``EnsembleModel.predict`` does. The head and softmax
-  run once for all REF windows of a track batch and once per ALT batch, not per window.
+  to this CPU's peak it ran.
+* With ``graphs`` (:mod:`spliceannot.engine.graphs`), each REF and ALT pass of one shape is
+  captured once as a CUDA graph and replayed (a dry run of the same buffers on a CPU).
 
 Exactness comes from :mod:`spliceannot.engine.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
@@ -124,7 +126,8 @@ class Engine:
         self.stats = Counter()
         # fixed-shape passes replayed (CUDA graphs; a dry run of the same buffers on a CPU)
         self.graphs = Passes(self.device, enabled_by_env() if graphs is None else graphs,
-                             self._upload, self.stats, limit=2 * len(self.runners))
+                             lambda array: self._upload(array), self.stats,
+                             limit=2 * len(self.runners))
 
     # ---- public -------------------------------------------------------------------------------
 
