@@ -441,6 +441,8 @@ def work(args):
     from spliceannot.io.variant import Variant
 
     torch.set_num_threads(1)
+    # kernel choices timed afresh on this machine now, not read from an earlier (busier) run
+    os.environ["SPLICEANNOT_CACHE"] = tempfile.mkdtemp(prefix="bench_kernels_")
     chr20 = pathlib.Path(args.chr20)
     fasta, table = chr20 / "20.fa.gz", chr20 / "spliceai_grch37_chr20.txt.gz"
     rng = random.Random(args.seed)
