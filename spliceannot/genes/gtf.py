@@ -31,7 +31,7 @@ from ..io.files import open_text
 
 POLICIES = ("canonical", "mane", "all", "locus")
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
-CACHE_VERSION = 2  # bump when Transcript or the parsing rules change
+CACHE_VERSION = 3  # bump when Transcript or the parsing rules change
 SUFFIXES = (".gtf", ".gtf.gz", ".gff", ".gff.gz", ".gff3", ".gff3.gz")
 MANE_SELECT = "mane_select"
 ENSEMBL_CANONICAL = "ensembl_canonical"
@@ -103,14 +103,14 @@ def _read_gtf(path) -> list:
     if df.empty or "transcript_id" not in df:
         raise InputError(f"annotation {path}: no transcript_id attributes; is it a GTF?")
     transcripts = {}
-    tags = {}
+    tags, stops = {}, {}
     has = set(df.columns)
     for row in df.itertuples(index=False):
         tid = _text(row.transcript_id)
         if not tid:
             continue
         feature = row.Feature
-        if feature not in ("exon", "CDS", "transcript"):
+        if feature not in ("exon", "CDS", "transcript", "stop_codon"):
             continue
         t = transcripts.get(tid)
         if t is None:
@@ -131,8 +131,14 @@ def _read_gtf(path) -> list:
         elif feature == "CDS":
             t.cds_length += int(row.End) - int(row.Start)
             _cds_extent(t, int(row.Start) + 1, int(row.End))
+        elif feature == "stop_codon":
+            stops.setdefault(tid, []).append((int(row.Start) + 1, int(row.End)))
     for tid, t in transcripts.items():
         t.tags = sorted(tags[tid])
+        # GTF's CDS leaves the stop codon out (its own feature); the coding extent the lookup
+        # shows (a genePred's cdsStart..cdsEnd) and GFF3's CDS include it.
+        for start, end in stops.get(tid, ()) if t.cds_length else ():
+            _cds_extent(t, start, end)
     return list(transcripts.values())
 
 

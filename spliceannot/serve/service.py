@@ -27,7 +27,11 @@ from ..genes import GeneTable
 from ..io.reference import Reference
 from ..scorer import ScoringContext, score_chunk
 from . import answer
-from .request import BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_variant
+from ..io.variant import Variant
+from .families import SPLICEAI, family_of
+from .limits import KEEP_SETTINGS, Bounded, FairLock, chunks, work
+from .request import (BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_position,
+                      parse_variant)
 
 __all__ = ["AnswerCache", "BadRequest", "Service", "integer", "request_options"]
 
@@ -76,27 +80,37 @@ class AnswerCache:
 
 
 class Service:
-    """What ``spliceannot serve`` loads once; ``lookup``/``batch`` answer as the lookup does."""
-
-    family = "spliceai"  # the route: /spliceai/
+    """What ``spliceannot serve`` loads once for one model; ``lookup``/``batch``/``scores``
+    answer as the lookup does under the model family's route (:attr:`family`)."""
 
     def __init__(self, reference: str, annotation: str, model: str = "spliceai",
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,
                  max_batch: int = 100, max_region: int = 10_000, max_work: int = 2_000_000,
                  cache_bytes: int = 64 << 20, deadline: float = 120.0, scorer: str = "fast",
-                 device: str = "cpu", batch_size: int = 16):
+                 device: str = "cpu", batch_size: int = 16, gene_set: str = "basic"):
         self.reference = Reference(reference)
-        source = registry.annotation_source(annotation)
-        if transcripts is None and "transcripts" in source.options:
-            transcripts = "all"  # the lookup scores every transcript
-        self.genes = registry.load_annotation(annotation, transcripts=transcripts)
-        # bc=basic: the transcripts tagged "basic" where the annotation tags any (GENCODE does)
-        basic = [g for g in self.genes.genes if "basic" in g.tags]
-        self.annotations = {"comprehensive": self.genes,
-                            "basic": GeneTable(basic, name=f"{self.genes.name}:basic")
-                            if basic else self.genes}
         self.model = registry.model(model)
-        self.scorer = registry.scorers().get(scorer)
+        # a model whose outputs need their own scorer (Pangolin's) names it, as ``score`` reads
+        scorer = self.model.scorer or scorer
+        inner = registry.scorers().get(scorer)
+        self.kind = family_of(inner)
+        self.family = self.kind.route
+        self.scorer = self.kind.wrap(inner)
+        if inner.load_annotation is None:
+            source = registry.annotation_source(annotation)
+            if transcripts is None and "transcripts" in source.options:
+                transcripts = "all"  # the lookup scores every transcript
+            self.genes = registry.load_annotation(annotation, transcripts=transcripts)
+        else:
+            self.genes = inner.load_annotation(annotation, transcripts=transcripts)
+        # One gene set per instance, as each of the lookup's services pins one (GENE_SET):
+        # basic keeps the transcripts tagged "basic" where the annotation tags any (GENCODE).
+        if gene_set not in BC:
+            raise UsageError(f"--gene-set {gene_set}: basic or comprehensive")
+        self.gene_set = gene_set
+        basic = [g for g in getattr(self.genes, "genes", ()) if "basic" in g.tags]
+        self.annotation = GeneTable(basic, name=f"{self.genes.name}:basic") \
+            if gene_set == "basic" and basic else self.genes
         self.base = options.Options(reference=reference, annotation=annotation, model=model,
                                     scorer=scorer, transcripts=transcripts, device=device,
                                     batch_size=batch_size)
@@ -106,10 +120,11 @@ class Service:
         self.max_batch, self.max_region, self.max_work = max_batch, max_region, max_work
         self.deadline = deadline
         self.cache = AnswerCache(cache_bytes)
-        self.lock = threading.Lock()
-        self.lookups = {}  # (distance, mask, bc) -> the lookups opened for those settings
-        self.stats = {"computed": 0, "cache hits": 0}
-        self.placeholder = placeholder_variant(self.reference, self.genes)
+        self.lock = FairLock()
+        # the lookups opened for one (D, mask, options) mix, for the few latest mixes only
+        self.lookups = Bounded(KEEP_SETTINGS, drop=lambda opened: [x.close() for x in opened])
+        self.stats = {"computed": 0, "cache hits": 0, "cancelled": 0}
+        self.placeholder = placeholder_variant(self.reference, self.annotation)
 
     # ---- parameters ---------------------------------------------------------------------------
 
@@ -131,12 +146,17 @@ class Service:
         if isinstance(mask, bool) or str(mask) not in ("0", "1"):
             raise BadRequest(f'Invalid "mask" value: "{str(mask)[:10]}". The value must be either '
                              f'"0" or "1". For example: {example}')
-        bc = params.get("bc", "basic")
+        bc = params.get("bc", self.gene_set)
         if bc not in BC:
             raise BadRequest(f'Invalid "bc" value: "{str(bc)[:20]}". The value must be either '
                              f'"basic" or "comprehensive". For example: {example}')
+        if bc != self.gene_set:  # the lookup's self-hosted answer (400) to the other gene set
+            raise BadRequest(f'This instance serves only the "{self.gene_set}" gene set, and this '
+                             f'request asked for "{bc}". Start spliceannot serve with '
+                             f'--gene-set {bc} to compute those annotations.')
+        profile = "lookup" if self.family == SPLICEAI else None
         try:  # the other options a request may set, as declared (plugin ones too)
-            settings = options.request_settings(params, "lookup",
+            settings = options.request_settings(params, profile,
                                                 {"distance": distance, "mask": str(mask) == "1"})
         except UsageError as exc:
             raise BadRequest(str(exc)) from None
@@ -153,16 +173,58 @@ class Service:
             raise BadRequest('"variant" not specified.')
         return text
 
+    def parsed(self, text: str):
+        """(Variant or None, (chrom, pos) or None): a variant, else a position-only query;
+        neither is the lookup's 400."""
+        variant, problem = parse_variant(text)
+        if variant is not None:
+            return variant, None
+        position = parse_position(text)
+        if position is None:
+            raise BadRequest(f'Unable to parse "variant": "{text[:100]}". Expected either a '
+                             f'chrom-pos-ref-alt variant (e.g. {self.placeholder}) or a chrom-pos '
+                             f'position (e.g. {self.placeholder.rsplit("-", 2)[0]}) for REF-only '
+                             f'scores.')
+        if not self.kind.position_only:
+            raise BadRequest(f"position-only (REF-only) queries are answered on /spliceai/, not "
+                             f"/{self.family}/")
+        return None, position
+
     # ---- answers ------------------------------------------------------------------------------
 
     def lookup(self, params: dict, started: float = None) -> dict:
         """The lookup's answer to one request (params as the lookup reads them)."""
+        return strip_rows(self._one(params, started))
+
+    def scores(self, params: dict, started: float = None) -> dict:
+        """``/{family}/scores/?...&transcript=T``: the per-position rows of transcript T,
+        from the same (cached) answer as the main route."""
+        results = self._one(params, started)
+        if "error" in results:
+            raise BadRequest(results["error"])
+        wanted = params.get("transcript")
+        if not wanted or not isinstance(wanted, str):
+            raise BadRequest('"transcript" not specified.')
+        if results.get("isPositionOnly"):
+            raise BadRequest("Per-position scores are not available for position-only queries.")
+        for entry in results.get("scores") or []:
+            if entry.get("t_id") == wanted:
+                return {"transcript": wanted, "strand": entry.get("t_strand"),
+                        "rows": entry.get("ALL_NON_ZERO_SCORES") or []}
+        raise BadRequest(f'Transcript "{wanted[:60]}" not found in the results for this variant.')
+
+    def _one(self, params: dict, started) -> dict:
         text = self.variant_text(params.get("variant", ""))
+        variant, position = self.parsed(text)
         p = self.parameters(params)
-        return self._respond(params, self._answers([text], p, started)[0])
+        if position is not None:
+            return self._respond(params, self._answers([text], p, started, [position])[0],
+                                 position_only=True)
+        return self._respond(params, self._answers([text], p, started, [variant])[0])
 
     def batch(self, params: dict, started: float = None) -> list:
-        """One lookup answer per variant of ``params["variants"]``, scored in one pipeline call."""
+        """One lookup answer per variant of ``params["variants"]``, scored in one pipeline call
+        per chunk; a variant it cannot parse gets an error object in its place."""
         texts = params.get("variants")
         if texts is None:
             raise BadRequest('"variants" not specified: {"variants": ["chr16-262226-G-A", ...]}')
@@ -171,31 +233,43 @@ class Service:
         if len(texts) > self.max_batch:
             raise BadRequest(f"too many variants: {len(texts)} > {self.max_batch} per request")
         p = self.parameters(params)
-        cleaned = []
+        cleaned, parsed = [], []
         for t in texts:
             try:
-                cleaned.append(self.variant_text(t))
+                text = self.variant_text(t)
+                variant, position = self.parsed(text)
+                cleaned.append(text)
+                parsed.append(variant if variant is not None else position)
             except BadRequest as exc:
                 cleaned.append(exc)
-        answers = self._answers([t for t in cleaned if isinstance(t, str)], p, started)
+        good = [t for t in cleaned if isinstance(t, str)]
+        answers = self._answers(good, p, started, parsed)
         out, it = [], iter(answers)
         for t, raw in zip(cleaned, texts):
             if isinstance(t, BadRequest):
                 out.append(self._respond({**params, "variant": raw},
                                          {"variant": raw, "source": self.family, "error": str(t)}))
             else:
-                out.append(self._respond({**params, "variant": t}, next(it)))
+                body = next(it)
+                out.append(strip_rows(self._respond({**params, "variant": t}, body,
+                                                    position_only=body.get("isPositionOnly"))))
         return out
 
-    def _respond(self, params, results: dict) -> dict:
-        """The lookup echoes some request parameters, then lays its results over them."""
+    def _respond(self, params, results: dict, position_only=False) -> dict:
+        """The lookup echoes some request parameters, then lays its results over them (a
+        position-only answer echoes no mask: none was applied)."""
         echo = {k: params[k] for k in ("variant", "hg", "bc", "distance", "mask", "raw",
                                        "variant_consequence") if k in params}
+        if position_only:
+            echo.pop("mask", None)
         echo.update(results)
         return echo
 
-    def _answers(self, texts, p, started=None) -> list:
-        """Results dicts (the lookup's ``results``) for variant texts, cached answers reused."""
+    def _answers(self, texts, p, started, parsed) -> list:
+        """Results dicts (the lookup's ``results``, rows kept) for variant texts and their parsed
+        variants (or (chrom, pos) positions), cached answers reused. The model is taken one
+        chunk at a time, in arrival order; past the deadline the request stops at the next
+        chunk boundary with a 503 (the model goes to the next request)."""
         started = time.monotonic() if started is None else started
         keys = [(t, p["distance"], p["mask"], p["bc"], p["extras"]) for t in texts]
         out = [None] * len(texts)
@@ -207,49 +281,65 @@ class Service:
                 body["source"] += ":cache"
                 out[i] = body
                 self.stats["cache hits"] += 1
-                continue
-            variant, problem = parse_variant(texts[i])
-            if problem:
-                out[i] = {"variant": texts[i], "source": self.family, "error": problem}
             else:
-                todo.append((i, variant))
-        work = len(todo) * (2 * p["distance"] + 1)
-        if work > self.max_work:
-            raise BadRequest(f"too much work: {len(todo)} variants x {2 * p['distance'] + 1} "
-                             f"positions > {self.max_work} per request")
-        if not todo:
-            return out
-        if not self.lock.acquire(timeout=max(self.deadline - (time.monotonic() - started), 0)):
-            raise BadRequest(f"server busy: no model time within the {self.deadline:g} s deadline",
-                             status=503)
-        try:
-            results = self._score([v for _, v in todo], p)
-            for (i, variant), result in zip(todo, results):
-                out[i] = self._results(texts[i], variant, result, p)
-                if "error" not in out[i]:
-                    self.cache.put(keys[i], json.dumps(out[i]))
-            self.stats["computed"] += len(todo)
-        finally:
-            self.lock.release()
+                todo.append(i)
+        costs = [work(parsed[i] if isinstance(parsed[i], Variant) else None, p["distance"])
+                 for i in todo]
+        if sum(costs) > self.max_work:
+            raise BadRequest(f"too much work: {len(todo)} variants, {sum(costs)} positions "
+                             f"(2D + 1 + inserted bases each) > {self.max_work} per request")
+        for group in chunks(todo, costs):
+            left = self.deadline - (time.monotonic() - started)
+            if left <= 0 or not self.lock.acquire(timeout=left):
+                self.stats["cancelled"] += 1
+                raise BadRequest(f"no answer within the {self.deadline:g} s deadline (stopped "
+                                 f"after {sum(x is not None for x in out)} of {len(texts)})",
+                                 status=503)
+            try:
+                self._chunk(group, texts, parsed, keys, p, out)
+            finally:
+                self.lock.release()
         return out
 
+    def _chunk(self, group, texts, parsed, keys, p, out) -> None:
+        """Score one chunk (lock held) and cache its answers."""
+        variants = [parsed[i] if isinstance(parsed[i], Variant) else position_variant(
+            self.reference, *parsed[i]) for i in group]
+        scorable = [i for i, v in zip(group, variants) if v is not None]
+        results = self._score([v for v in variants if v is not None], p) if scorable else []
+        by_index = dict(zip(scorable, zip([v for v in variants if v is not None], results)))
+        for i in group:
+            if i not in by_index:
+                out[i] = {"variant": texts[i], "source": self.family,
+                          "error": f"Unable to read the reference base at {texts[i]}"}
+                continue
+            variant, result = by_index[i]
+            if isinstance(parsed[i], Variant):
+                out[i] = self._results(texts[i], variant, result, p)
+            else:
+                out[i] = self._position_results(texts[i], variant, result, p)
+            if "error" not in out[i]:
+                self.cache.put(keys[i], json.dumps(out[i]))
+        self.stats["computed"] += len(group)
+
     def _score(self, variants, p) -> list:
-        """The pipeline's stages on these variants (lock held): one Result each."""
+        """The pipeline's stages on these variants (lock held): one Result each. serve's one
+        place that assembles a run (options, context, lookups) from a request's settings."""
         opts, settings = request_options(self.base, p["settings"])
-        ctx = ScoringContext(self.reference, self.annotations[p["bc"]], self.model, settings,
-                             options=opts)
-        return score_chunk(variants, ctx, self.scorer, self._lookups(opts, ctx, p))
+        ctx = ScoringContext(self.reference, self.annotation, self.model, settings, options=opts)
+        lookups = self._lookups(opts, ctx, p) if self.family == SPLICEAI else ()
+        return score_chunk(variants, ctx, self.scorer, lookups)
 
     def _lookups(self, opts, ctx, p) -> list:
-        key = (p["distance"], p["mask"], p["bc"], p["extras"])
-        if key not in self.lookups:
+        def open_():
             opened = pipeline.open_lookups(opts, ctx, {"distance": p["distance"],
                                                        "mask": p["mask"]})
             for lookup in opened:
                 if not lookup.keeps_tracks:
                     lookup.close()
-            self.lookups[key] = [lookup for lookup in opened if lookup.keeps_tracks]
-        return self.lookups[key]
+            return [lookup for lookup in opened if lookup.keeps_tracks]
+
+        return self.lookups.get((p["distance"], p["mask"], p["bc"], p["extras"]), open_)
 
     def _results(self, text, variant, result: delta.Result, p) -> dict:
         """The lookup's ``results`` for one variant from its pipeline Result (lock held)."""
@@ -260,19 +350,38 @@ class Service:
             return {"variant": text, "source": self.family,
                     "error": f"Unexpected reference allele in {label}: the {build} reference at "
                              f"{variant.chrom}:{variant.pos} is {actual}, not {variant.ref}"}
-        scores, nonzero, strand, transcript = answer.body(result, variant, self.reference)
+        scores, nonzero, strand, transcript = self.kind.body(result, variant, self.reference,
+                                                             self.genes)
         if result.reason is not None or not scores:
-            why = result.detail or result.reason or "no transcript scored"
-            return {"variant": text, "source": self.family,
-                    "error": f"The SpliceAI model did not return any scores for {text}. This may "
-                             f"be because the variant does not overlap any exons or introns "
-                             f"defined by the '{p['bc']}' annotation ({self.genes.name}): {why}."}
+            return self._unscored(text, result, p)
+        out = {"variant": text, "genomeVersion": self.hg, "chrom": lookup_chrom(variant.chrom),
+               "pos": variant.pos, "ref": variant.ref, "alt": variant.alts[0],
+               "distance": p["distance"], "mask": p["mask"], "scores": scores,
+               "source": f"{self.family}:model", "allNonZeroScores": nonzero,
+               "allNonZeroScoresStrand": strand, "allNonZeroScoresTranscriptId": transcript}
+        if self.family == SPLICEAI:
+            out.update({"sai10kPredictions": None, "sai10kPredictionsError": None})
+        return out
+
+    def _unscored(self, text, result, p) -> dict:
+        why = result.detail or result.reason or "no transcript scored"
+        return {"variant": text, "source": self.family,
+                "error": f"The {self.model.name} model did not return any scores for {text}. This "
+                         f"may be because the variant does not overlap any exons or introns "
+                         f"defined by the '{p['bc']}' annotation ({self.genes.name}): {why}."}
+
+    def _position_results(self, text, variant, result: delta.Result, p) -> dict:
+        """The lookup's REF-only ``results`` for a position (scored as an SNV there: its REF
+        tracks are the position's window)."""
+        scores, rows, strand, transcript = answer.reference_body(result, variant.pos,
+                                                                 self.reference)
+        if result.reason is not None or not scores:
+            return self._unscored(text, result, p)
         return {"variant": text, "genomeVersion": self.hg, "chrom": lookup_chrom(variant.chrom),
-                "pos": variant.pos, "ref": variant.ref, "alt": variant.alts[0],
-                "distance": p["distance"], "mask": p["mask"], "scores": scores,
-                "source": f"{self.family}:model", "allNonZeroScores": nonzero,
-                "allNonZeroScoresStrand": strand, "allNonZeroScoresTranscriptId": transcript,
-                "sai10kPredictions": None, "sai10kPredictionsError": None}
+                "pos": variant.pos, "distance": p["distance"], "scores": scores,
+                "source": f"{self.family}:model", "isPositionOnly": True,
+                "allNonZeroScores": rows, "allNonZeroScoresStrand": strand,
+                "allNonZeroScoresTranscriptId": transcript}
 
     def _reference_allele(self, variant):
         """The FASTA's bases under REF, or None where they cannot be compared (contig absent,
@@ -346,7 +455,7 @@ class Service:
             raise BadRequest("server busy", status=503)
         try:
             for chunk in predict_chunks([(contig, start, end)], self.reference, self.model,
-                                        self.genes):
+                                        self.annotation):
                 for run, probs in chunk.runs:
                     tracks.append({"gene": run.gene, "strand": run.strand, "start": run.start,
                                    "end": run.end, "acceptor": probs[:, 0].tolist(),
@@ -356,10 +465,30 @@ class Service:
         return {"chrom": contig, "start": start, "end": end, "tracks": tracks}
 
 
+def strip_rows(body: dict) -> dict:
+    """The HTTP answer: each transcript's ALL_NON_ZERO_SCORES stay in the cached copy (for
+    ``/scores/``) and leave the main route's answer, as the lookup's server drops them."""
+    for entry in body.get("scores") or []:
+        entry.pop("ALL_NON_ZERO_SCORES", None)
+    return body
+
+
+def position_variant(reference, chrom, pos):
+    """An SNV at a position-only query's base (its REF tracks are what the answer reads), or
+    None where the FASTA has no A/C/G/T there."""
+    contig = reference.resolve(chrom)
+    if contig is None or not 1 <= pos <= reference.length(contig):
+        return Variant(chrom, pos, "N", ["A"], line=1) if contig is None else None
+    base = reference.fetch(contig, pos - 1, pos).upper()
+    if base not in ("A", "C", "G", "T"):
+        return None
+    return Variant(chrom, pos, base, ["G" if base != "G" else "A"], line=1)
+
+
 def placeholder_variant(reference, genes) -> str:
     """An SNV the loaded data scores: the base after the first internal exon end of the first
     gene whose window the FASTA holds (a donor's first intron base), changed to another base."""
-    for gene in genes.genes:
+    for gene in getattr(genes, "genes", ()):
         contig = reference.resolve(gene.chrom)
         if contig is None:
             continue
