@@ -17,6 +17,8 @@ sits in a SpliceAI field, and every answer's ``source`` names the route that mad
 
 import numpy as np
 
+from ..errors import UsageError
+from ..registry import load_annotation
 from ..scorer import Scorer
 from . import answer
 
@@ -44,7 +46,7 @@ class SpliceAIFamily:
         return scorer
 
     @staticmethod
-    def body(result, variant, reference, genes) -> tuple:
+    def body(result, variant, reference, described) -> tuple:
         return answer.body(result, variant, reference)
 
 
@@ -117,10 +119,8 @@ class PangolinFamily:
         return KeepTracks(scorer)
 
     @staticmethod
-    def body(result, variant, reference, genes) -> tuple:
-        by_name = {}
-        for g in getattr(genes, "genes", ()):
-            by_name.setdefault(g.name, g)
+    def body(result, variant, reference, described) -> tuple:
+        by_name = described  # {gene_id: the transcript describing it}
         entries, rows_of = [], []
         for e in result.entries:
             kept = getattr(e, "serve_tracks", None)
@@ -170,6 +170,27 @@ class PangolinFamily:
         return entries, shown, strand, entries[best]["t_id"]
 
 
+def described_genes(annotation, genes, scorer) -> dict:
+    """{gene name: the Gene that describes it in answers}: a scorer with genes of its own
+    (Pangolin's, keyed by gene_id, without transcripts) gets each gene's MANE Select, else
+    canonical, else first transcript of the same file read as a GTF, so its answers carry the
+    symbol, transcript, type and tags; otherwise each gene describes itself."""
+    if scorer.load_annotation is None:
+        return {}
+    try:
+        table = load_annotation(annotation, transcripts="all")
+    except Exception:  # noqa: BLE001 -- a file the registry cannot read: names only
+        return {}
+    rank = {"mane_select": 0, "mane_plus_clinical": 1, "ensembl_canonical": 2, "canonical": 2}
+    out = {}
+    for g in table.genes:
+        key = g.gene_id or g.name
+        score = min((rank.get(t, 3) for t in g.tags), default=3)
+        if key not in out or score < out[key][0]:
+            out[key] = (score, g)
+    return {k: g for k, (_, g) in out.items()}
+
+
 FAMILIES = {f.route: f for f in (SpliceAIFamily, PangolinFamily)}
 
 
@@ -178,6 +199,6 @@ def family_of(scorer):
     mislabel its numbers, so an unknown route is refused)."""
     route = route_of(scorer)
     if route not in FAMILIES:
-        raise KeyError(f"serve has no answer layout for the {route} route "
+        raise UsageError(f"serve has no answer layout for the {route} route "
                        f"(known: {', '.join(FAMILIES)})")
     return FAMILIES[route]

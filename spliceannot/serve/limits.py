@@ -6,15 +6,23 @@
   thread that releases and re-acquires at once usually wins again).
 * :func:`work` counts what a variant costs the model in scored positions: ``2D + 1`` plus the
   bases its longer allele adds, so a 5,000-nt insertion counts its 5,000 bases.
+* :func:`limit_arenas` / :func:`trim` keep glibc's allocator from holding freed memory: with
+  one malloc arena per worker thread (up to 8 per core) and tracks of every size, freed blocks
+  pile up per arena; two arenas and a trim after each computed request keep the resident size
+  near what is live.
+* :class:`AnswerCache` holds answers by size in bytes, not count.
 * :class:`Bounded` keeps per-setting state (the lookups opened for one D/mask/option mix) for the
   few most recent settings only, closing what it drops, so the memory a server holds does not
   grow with the number of distinct query-parameter combinations it has seen.
 """
 
+import ctypes
+import ctypes.util
 import threading
 import time
 from collections import OrderedDict, deque
 
+TRIM_EVERY = 2.0  # seconds between two malloc_trim calls at most
 CHUNK_WORK = 60_000  # positions scored between two deadline checks (a chunk boundary)
 KEEP_SETTINGS = 4  # per-setting states kept (lookups opened for one D/mask/options mix)
 
@@ -105,3 +113,65 @@ class Bounded:
 
     def __len__(self):
         return len(self.items)
+
+
+def _libc():
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _libc()
+_last_trim = [0.0]
+
+
+def limit_arenas(arenas: int = 2) -> None:
+    """glibc: at most ``arenas`` malloc arenas for the threads started from now (M_ARENA_MAX);
+    elsewhere nothing."""
+    if _LIBC is not None and hasattr(_LIBC, "mallopt"):
+        _LIBC.mallopt(-8, arenas)  # M_ARENA_MAX
+
+
+def trim() -> None:
+    """glibc: hand freed heap back to the system, at most once every TRIM_EVERY seconds."""
+    now = time.monotonic()
+    if _LIBC is not None and now - _last_trim[0] >= TRIM_EVERY:
+        _last_trim[0] = now
+        _LIBC.malloc_trim(0)
+
+
+class AnswerCache:
+    """Answers (JSON text) by key, least recently used dropped first, at most ``limit`` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = int(limit), 0
+        self.items = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            text = self.items.get(key)
+            if text is not None:
+                self.items.move_to_end(key)
+            return text
+
+    def put(self, key, text: str):
+        cost = len(text.encode())
+        with self.lock:
+            if cost > self.limit:
+                return
+            old = self.items.pop(key, None)
+            self.size -= len(old.encode()) if old is not None else 0
+            self.items[key] = text
+            self.size += cost
+            while self.size > self.limit:
+                _, dropped = self.items.popitem(last=False)
+                self.size -= len(dropped.encode())
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+            self.size = 0

@@ -16,20 +16,18 @@ computation and drawing); a request may ask for at most ``max_work`` scored posi
 """
 
 import json
-import re
-import threading
 import time
-from collections import OrderedDict
 
 from .. import delta, options, pipeline, profiles, registry
 from ..errors import UsageError
 from ..genes import GeneTable
 from ..io.reference import Reference
 from ..scorer import ScoringContext, score_chunk
-from . import answer
 from ..io.variant import Variant
-from .families import SPLICEAI, family_of
-from .limits import KEEP_SETTINGS, Bounded, FairLock, chunks, work
+from . import answer, regions
+from .families import SPLICEAI, described_genes, family_of
+from .limits import (CHUNK_WORK, KEEP_SETTINGS, AnswerCache, Bounded, FairLock, chunks, trim,
+                     work)
 from .request import (BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_position,
                       parse_variant)
 
@@ -43,40 +41,6 @@ def request_options(base: options.Options, settings: options.Settings) -> tuple:
     one place for options: it follows the declarations."""
     chosen = {k: v for k, v in settings.as_dict().items() if k not in ("minimal", "keep_tracks")}
     return base.replace(**chosen), settings.replace(keep_tracks=True)
-
-
-class AnswerCache:
-    """Answers (JSON text) by key, least recently used dropped first, at most ``limit`` bytes."""
-
-    def __init__(self, limit: int):
-        self.limit, self.size = int(limit), 0
-        self.items = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            text = self.items.get(key)
-            if text is not None:
-                self.items.move_to_end(key)
-            return text
-
-    def put(self, key, text: str):
-        cost = len(text.encode())
-        with self.lock:
-            if cost > self.limit:
-                return
-            old = self.items.pop(key, None)
-            self.size -= len(old.encode()) if old is not None else 0
-            self.items[key] = text
-            self.size += cost
-            while self.size > self.limit:
-                _, dropped = self.items.popitem(last=False)
-                self.size -= len(dropped.encode())
-
-    def clear(self):
-        with self.lock:
-            self.items.clear()
-            self.size = 0
 
 
 class Service:
@@ -103,6 +67,7 @@ class Service:
             self.genes = registry.load_annotation(annotation, transcripts=transcripts)
         else:
             self.genes = inner.load_annotation(annotation, transcripts=transcripts)
+        self.described = described_genes(annotation, self.genes, inner)
         # One gene set per instance, as each of the lookup's services pins one (GENE_SET):
         # basic keeps the transcripts tagged "basic" where the annotation tags any (GENCODE).
         if gene_set not in BC:
@@ -119,6 +84,7 @@ class Service:
         self.mask = int(mask)
         self.max_batch, self.max_region, self.max_work = max_batch, max_region, max_work
         self.deadline = deadline
+        self.chunk_work = CHUNK_WORK  # positions scored between two deadline checks
         self.cache = AnswerCache(cache_bytes)
         self.lock = FairLock()
         # the lookups opened for one (D, mask, options) mix, for the few latest mixes only
@@ -288,7 +254,7 @@ class Service:
         if sum(costs) > self.max_work:
             raise BadRequest(f"too much work: {len(todo)} variants, {sum(costs)} positions "
                              f"(2D + 1 + inserted bases each) > {self.max_work} per request")
-        for group in chunks(todo, costs):
+        for group in chunks(todo, costs, self.chunk_work):
             left = self.deadline - (time.monotonic() - started)
             if left <= 0 or not self.lock.acquire(timeout=left):
                 self.stats["cancelled"] += 1
@@ -299,6 +265,8 @@ class Service:
                 self._chunk(group, texts, parsed, keys, p, out)
             finally:
                 self.lock.release()
+        if todo:
+            trim()
         return out
 
     def _chunk(self, group, texts, parsed, keys, p, out) -> None:
@@ -351,7 +319,7 @@ class Service:
                     "error": f"Unexpected reference allele in {label}: the {build} reference at "
                              f"{variant.chrom}:{variant.pos} is {actual}, not {variant.ref}"}
         scores, nonzero, strand, transcript = self.kind.body(result, variant, self.reference,
-                                                             self.genes)
+                                                             self.described)
         if result.reason is not None or not scores:
             return self._unscored(text, result, p)
         out = {"variant": text, "genomeVersion": self.hg, "chrom": lookup_chrom(variant.chrom),
@@ -397,72 +365,11 @@ class Service:
 
     def plot_svg(self, params: dict) -> bytes:
         """The ``spliceannot plot`` figure of one variant and transcript, as SVG."""
-        import io
-
-        import numpy as np
-
-        from ..plot import KINDS, PlotData, draw
-
-        text = self.variant_text(params.get("variant", ""))
-        p = self.parameters({"hg": self.hg, **params})
-        variant, problem = parse_variant(text)
-        if problem:
-            raise BadRequest(problem)
-        wanted = params.get("transcript")
-        if not self.lock.acquire(timeout=self.deadline):
-            raise BadRequest("server busy", status=503)
-        try:
-            (result,) = self._score([variant], p)
-            chosen = [s for s in result.entries if s.tracks is not None and wanted in
-                      (None, "", s.gene, s.transcript, s.tracks.gene.name)]
-            if not chosen:
-                raise BadRequest(f"transcript {str(wanted)[:40]!r}: not scored for this variant")
-            s = chosen[0]
-            t = s.tracks
-            positions = np.arange(len(t.ref)) - t.centre + t.pos
-            bounds = sorted(b for b in set(t.gene.exon_starts) | set(t.gene.exon_ends)
-                            if positions[0] <= b <= positions[-1])
-            data = PlotData(variant, s.alt, s.gene, t.gene.strand, positions,
-                            np.asarray(t.ref, dtype=np.float64), np.asarray(t.alt, np.float64), s,
-                            bounds, {k: variant.pos + d for k, d in zip(KINDS, s.dp)})
-            buffer = io.BytesIO()
-            draw(data, buffer, fmt="svg")
-        finally:
-            self.lock.release()
-        return buffer.getvalue()
+        return regions.plot_svg(self, params)
 
     def region(self, text) -> dict:
         """``predict`` tracks of a region (transcript-masked, as :mod:`spliceannot.tracks`)."""
-        from ..tracks.prediction import predict_chunks
-
-        m = re.fullmatch(r"\s*([^\s:]+)(?::([0-9][0-9,]{0,14})-([0-9][0-9,]{0,14}))?\s*", str(text))
-        contig = self.reference.resolve(m.group(1)) if m else None
-        if contig is None:
-            raise BadRequest(f"region {str(text)[:60]!r}: contig not in the FASTA (expected "
-                             f"CHROM:START-END)")
-        length = self.reference.length(contig)
-        start, end = (1, length) if m.group(2) is None else \
-            (int(m.group(2).replace(",", "")), int(m.group(3).replace(",", "")))
-        if not 1 <= start <= end:
-            raise BadRequest(f"region {str(text)[:60]!r}: need 1 <= START <= END")
-        end = min(end, length)
-        if start > end:
-            raise BadRequest(f"region {str(text)[:60]!r}: START past the contig end ({length})")
-        if end - start + 1 > self.max_region:
-            raise BadRequest(f"region of {end - start + 1} positions > {self.max_region}")
-        tracks = []
-        if not self.lock.acquire(timeout=self.deadline):
-            raise BadRequest("server busy", status=503)
-        try:
-            for chunk in predict_chunks([(contig, start, end)], self.reference, self.model,
-                                        self.annotation):
-                for run, probs in chunk.runs:
-                    tracks.append({"gene": run.gene, "strand": run.strand, "start": run.start,
-                                   "end": run.end, "acceptor": probs[:, 0].tolist(),
-                                   "donor": probs[:, 1].tolist()})
-        finally:
-            self.lock.release()
-        return {"chrom": contig, "start": start, "end": end, "tracks": tracks}
+        return regions.region(self, text)
 
 
 def strip_rows(body: dict) -> dict:
