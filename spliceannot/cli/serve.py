@@ -32,6 +32,8 @@ def serve(
     """Serve SpliceAI-lookup's API (/spliceai/?variant=..., /pangolin/ with a Pangolin model), a batch and a region endpoint, and a web page."""
     if hg not in ("37", "38"):
         raise UsageError(f"--hg must be 37 or 38, got {hg!r}")
+    if gene_set not in ("basic", "comprehensive"):
+        raise UsageError(f"--gene-set must be basic or comprehensive, got {gene_set!r}")
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -53,8 +55,6 @@ def serve(
     from ..serve.app import create_app
     from ..serve.service import Service
 
-    if gene_set not in ("basic", "comprehensive"):
-        raise UsageError(f"--gene-set must be basic or comprehensive, got {gene_set!r}")
     from ..serve.limits import limit_arenas
 
     limit_arenas()

@@ -23,7 +23,7 @@ import time
 from collections import OrderedDict, deque
 
 TRIM_EVERY = 2.0  # seconds between two malloc_trim calls at most
-CHUNK_WORK = 60_000  # positions scored between two deadline checks (a chunk boundary)
+CHUNK_WORK = 25_000  # positions scored between two deadline checks (a chunk boundary)
 KEEP_SETTINGS = 4  # per-setting states kept (lookups opened for one D/mask/options mix)
 
 

@@ -16,6 +16,7 @@ computation and drawing); a request may ask for at most ``max_work`` scored posi
 """
 
 import json
+import threading
 import time
 
 from .. import delta, options, pipeline, profiles, registry
@@ -53,6 +54,7 @@ class Service:
                  cache_bytes: int = 64 << 20, deadline: float = 120.0, scorer: str = "fast",
                  device: str = "cpu", batch_size: int = 16, gene_set: str = "basic"):
         self.reference = Reference(reference)
+        self.bases, self.bases_lock = Reference(reference), threading.Lock()  # for answers
         self.model = registry.model(model)
         # a model whose outputs need their own scorer (Pangolin's) names it, as ``score`` reads
         scorer = self.model.scorer or scorer
@@ -262,33 +264,38 @@ class Service:
                                  f"after {sum(x is not None for x in out)} of {len(texts)})",
                                  status=503)
             try:
-                self._chunk(group, texts, parsed, keys, p, out)
+                scored = self._chunk(group, parsed, p)
             finally:
                 self.lock.release()
+            self._build(scored, texts, parsed, keys, p, out)
         if todo:
             trim()
         return out
 
-    def _chunk(self, group, texts, parsed, keys, p, out) -> None:
-        """Score one chunk (lock held) and cache its answers."""
+    def _chunk(self, group, parsed, p) -> list:
+        """Score one chunk (model lock held): (index, variant or None, Result or None) each."""
         variants = [parsed[i] if isinstance(parsed[i], Variant) else position_variant(
             self.reference, *parsed[i]) for i in group]
-        scorable = [i for i, v in zip(group, variants) if v is not None]
-        results = self._score([v for v in variants if v is not None], p) if scorable else []
-        by_index = dict(zip(scorable, zip([v for v in variants if v is not None], results)))
-        for i in group:
-            if i not in by_index:
-                out[i] = {"variant": texts[i], "source": self.family,
-                          "error": f"Unable to read the reference base at {texts[i]}"}
-                continue
-            variant, result = by_index[i]
-            if isinstance(parsed[i], Variant):
-                out[i] = self._results(texts[i], variant, result, p)
-            else:
-                out[i] = self._position_results(texts[i], variant, result, p)
-            if "error" not in out[i]:
-                self.cache.put(keys[i], json.dumps(out[i]))
+        scorable = [v for v in variants if v is not None]
+        results = iter(self._score(scorable, p) if scorable else ())
         self.stats["computed"] += len(group)
+        return [(i, v, next(results) if v is not None else None) for i, v in zip(group, variants)]
+
+    def _build(self, scored, texts, parsed, keys, p, out) -> None:
+        """The answers of a scored chunk, cached; outside the model lock, so the next request's
+        model work overlaps this one's answer building (its own FASTA handle: pysam's is not
+        thread-safe)."""
+        with self.bases_lock:
+            for i, variant, result in scored:
+                if variant is None:
+                    out[i] = {"variant": texts[i], "source": self.family,
+                              "error": f"Unable to read the reference base at {texts[i]}"}
+                elif isinstance(parsed[i], Variant):
+                    out[i] = self._results(texts[i], variant, result, p)
+                else:
+                    out[i] = self._position_results(texts[i], variant, result, p)
+                if "error" not in out[i]:
+                    self.cache.put(keys[i], json.dumps(out[i]))
 
     def _score(self, variants, p) -> list:
         """The pipeline's stages on these variants (lock held): one Result each. serve's one
@@ -318,7 +325,7 @@ class Service:
             return {"variant": text, "source": self.family,
                     "error": f"Unexpected reference allele in {label}: the {build} reference at "
                              f"{variant.chrom}:{variant.pos} is {actual}, not {variant.ref}"}
-        scores, nonzero, strand, transcript = self.kind.body(result, variant, self.reference,
+        scores, nonzero, strand, transcript = self.kind.body(result, variant, self.bases,
                                                              self.described)
         if result.reason is not None or not scores:
             return self._unscored(text, result, p)
@@ -342,7 +349,7 @@ class Service:
         """The lookup's REF-only ``results`` for a position (scored as an SNV there: its REF
         tracks are the position's window)."""
         scores, rows, strand, transcript = answer.reference_body(result, variant.pos,
-                                                                 self.reference)
+                                                                 self.bases)
         if result.reason is not None or not scores:
             return self._unscored(text, result, p)
         return {"variant": text, "genomeVersion": self.hg, "chrom": lookup_chrom(variant.chrom),
@@ -354,10 +361,10 @@ class Service:
     def _reference_allele(self, variant):
         """The FASTA's bases under REF, or None where they cannot be compared (contig absent,
         REF past its end, N bases): the lookup's check lets those through to the model."""
-        contig = self.reference.resolve(variant.chrom)
-        if contig is None or variant.pos - 1 + len(variant.ref) > self.reference.length(contig):
+        contig = self.bases.resolve(variant.chrom)
+        if contig is None or variant.pos - 1 + len(variant.ref) > self.bases.length(contig):
             return None
-        bases = self.reference.fetch(contig, variant.pos - 1,
+        bases = self.bases.fetch(contig, variant.pos - 1,
                                      variant.pos - 1 + len(variant.ref)).upper()
         return None if "N" in bases else bases
 

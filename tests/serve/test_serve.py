@@ -675,6 +675,15 @@ def test_cli_serve_refuses_up_front(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--device", "tpu"])
     assert exc.value.code == 2 and "--device tpu" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--gene-set", "all"])
+    assert exc.value.code == 2 and "--gene-set must be basic or comprehensive" in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # two models of one family: one route each
+        main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--plugins-dir",
+              str(DATA / "plugins"), "--model", "tiny-dir", "--model", "tiny-dir"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "one model per route" in err and "Traceback" not in err
 
 
 def test_distance_parameter_is_never_truncated():
