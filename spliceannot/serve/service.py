@@ -257,17 +257,13 @@ class Service:
             raise BadRequest(f"too much work: {len(todo)} variants, {sum(costs)} positions "
                              f"(2D + 1 + inserted bases each) > {self.max_work} per request")
         for group in chunks(todo, costs, self.chunk_work):
-            left = self.deadline - (time.monotonic() - started)
-            if left <= 0 or not self.lock.acquire(timeout=left):
-                self.stats["cancelled"] += 1
-                raise BadRequest(f"no answer within the {self.deadline:g} s deadline (stopped "
-                                 f"after {sum(x is not None for x in out)} of {len(texts)})",
-                                 status=503)
+            if not self.lock.acquire(timeout=self._in_time(started, out, len(texts))):
+                self._stop(out, len(texts))
             try:
                 scored = self._chunk(group, parsed, p)
             finally:
                 self.lock.release()
-            self._build(scored, texts, parsed, keys, p, out)
+            self._build(scored, texts, parsed, keys, p, out, started)
         if todo:
             trim()
         return out
@@ -281,12 +277,26 @@ class Service:
         self.stats["computed"] += len(group)
         return [(i, v, next(results) if v is not None else None) for i, v in zip(group, variants)]
 
-    def _build(self, scored, texts, parsed, keys, p, out) -> None:
+    def _in_time(self, started, out, n) -> float:
+        """Seconds left before the deadline; past it, the request stops here with a 503."""
+        left = self.deadline - (time.monotonic() - started)
+        if left <= 0:
+            self._stop(out, n)
+        return left
+
+    def _stop(self, out, n):
+        self.stats["cancelled"] += 1
+        raise BadRequest(f"no answer within the {self.deadline:g} s deadline (stopped after "
+                         f"{sum(x is not None for x in out)} of {n})", status=503)
+
+    def _build(self, scored, texts, parsed, keys, p, out, started) -> None:
         """The answers of a scored chunk, cached; outside the model lock, so the next request's
         model work overlaps this one's answer building (its own FASTA handle: pysam's is not
         thread-safe)."""
-        with self.bases_lock:
-            for i, variant, result in scored:
+        for k, (i, variant, result) in enumerate(scored):
+            if k:  # the chunk's first answer is built whatever the time: its work is done
+                self._in_time(started, out, len(texts))
+            with self.bases_lock:  # one variant at a time, so other requests' answers interleave
                 if variant is None:
                     out[i] = {"variant": texts[i], "source": self.family,
                               "error": f"Unable to read the reference base at {texts[i]}"}
@@ -294,8 +304,8 @@ class Service:
                     out[i] = self._results(texts[i], variant, result, p)
                 else:
                     out[i] = self._position_results(texts[i], variant, result, p)
-                if "error" not in out[i]:
-                    self.cache.put(keys[i], json.dumps(out[i]))
+            if "error" not in out[i]:
+                self.cache.put(keys[i], json.dumps(out[i]))
 
     def _score(self, variants, p) -> list:
         """The pipeline's stages on these variants (lock held): one Result each. serve's one

@@ -35,9 +35,10 @@ def tiny():
 @pytest.fixture
 def slow(tiny, monkeypatch):
     """A service whose every chunk takes 0.3 s, one variant a chunk, a 1.5 s deadline."""
-    service = Service(str(CHR16_FASTA), str(CHR16_TABLE), tiny, distance=20, deadline=1.5)
+    service = Service(str(CHR16_FASTA), str(CHR16_TABLE), tiny, distance=20)
     service.chunk_work = 1
     service.lookup({"hg": "38", "variant": SNVS[-1]})  # the engine built before any timing
+    service.deadline = 1.5
     calls = []
     run = service.scorer.run
 
