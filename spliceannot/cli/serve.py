@@ -66,6 +66,8 @@ def serve(
         app = create_app(services)
     except ValueError as exc:
         raise UsageError(f"--model: {exc}") from None
+    for service in services:
+        service.warm()
     uvicorn.run(app, host=host, port=port, access_log=not quiet,
                 log_level="warning" if quiet else "info")
 

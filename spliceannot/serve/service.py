@@ -94,6 +94,13 @@ class Service:
         self.stats = {"computed": 0, "cache hits": 0, "cancelled": 0}
         self.placeholder = placeholder_variant(self.reference, self.annotation)
 
+    def warm(self) -> None:
+        """Load the model and build its engine before the first request (the lookup preloads
+        too: no client waits for a model load, nor times out behind one)."""
+        self._answers([self.placeholder], self.parameters({"hg": self.hg}), None,
+                      [parse_variant(self.placeholder)[0]])
+        self.cache.clear()
+
     # ---- parameters ---------------------------------------------------------------------------
 
     def parameters(self, params: dict) -> dict:
