@@ -13,7 +13,7 @@ pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not insta
 pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
 from support import lookup_schema as schema  # noqa: E402
-from support.http import Server  # noqa: E402
+from support.serving import Server  # noqa: E402
 from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import registry  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402

@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
-from support.http import Server  # noqa: E402
+from support.serving import Server  # noqa: E402
 from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import registry  # noqa: E402
 from spliceannot.cli import main  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not installed")
 pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
-from support.http import Server  # noqa: E402
+from support.serving import Server  # noqa: E402
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import registry  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402

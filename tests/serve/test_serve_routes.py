@@ -18,7 +18,7 @@ pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not insta
 pytest.importorskip("spliceannot_pangolin", reason="the Pangolin plugin is not installed")
 
 from support import lookup_schema as schema  # noqa: E402
-from support.http import Server  # noqa: E402
+from support.serving import Server  # noqa: E402
 from support.paths import CHR16_FASTA, DATA, REPO  # noqa: E402
 from spliceannot import api, registry  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402
