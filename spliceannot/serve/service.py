@@ -32,6 +32,9 @@ from .limits import (CHUNK_WORK, KEEP_SETTINGS, AnswerCache, Bounded, FairLock, 
 from .request import (BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_position,
                       parse_variant)
 
+# What the lookup's page sends besides the scoring options (echoed or routing, never options).
+PAGE_PARAMS = ("variant", "hg", "bc", "raw", "variant_consequence", "transcript", "force")
+
 __all__ = ["AnswerCache", "BadRequest", "Service", "integer", "request_options"]
 
 
@@ -130,8 +133,10 @@ class Service:
                              f'request asked for "{bc}". Start spliceannot serve with '
                              f'--gene-set {bc} to compute those annotations.')
         profile = "lookup" if self.family == SPLICEAI else None
+        # the page's own parameters are no scoring options (its raw= is the typed text)
+        asked = {k: v for k, v in params.items() if k not in PAGE_PARAMS}
         try:  # the other options a request may set, as declared (plugin ones too)
-            settings = options.request_settings(params, profile,
+            settings = options.request_settings(asked, profile,
                                                 {"distance": distance, "mask": str(mask) == "1"})
         except UsageError as exc:
             raise BadRequest(str(exc)) from None

@@ -91,7 +91,9 @@ def test_two_models_one_process_each_labelled(two_routes):
         status, s = server.get("/spliceai/", hg=38, variant=v, distance=D)
         assert status == 200 and s["source"].startswith("spliceai:model"), s
         assert schema.check_answer(s, "spliceai") == []
-        status, p = server.get("/pangolin/", hg=38, variant=v, distance=D)
+        # the page's own query: raw= (the typed text) and variant_consequence= are no options
+        status, p = server.get("/pangolin/", hg=38, variant=v, distance=D, bc="basic", mask=0,
+                               raw=v, variant_consequence="intron_variant")
         assert status == 200 and p["source"].startswith("pangolin:model"), p
         assert schema.check_answer(p, "pangolin") == [], v
         assert "sai10kPredictions" not in p
