@@ -153,3 +153,18 @@ def test_real_pangolin_weights_answer(tmp_path):
     assert got["source"] == "pangolin:model" and schema.check_answer(got, "pangolin") == []
     assert (entry["DS_SG"], entry["DP_SG"], entry["DS_SL"], entry["DP_SL"]) == \
         (f"{float(gs):.2f}", int(gp), f"{float(ls):.2f}", int(lp))
+
+
+def test_a_pangolin_model_alone_answers_only_its_route(two_routes):
+    """Started with Pangolin only, serve has /pangolin/ and no /spliceai/: Pangolin's numbers
+    are never answered under SpliceAI's route or label."""
+    _, weights = two_routes
+    alone = Server(create_app(Service(str(CHR16_FASTA), str(GTF), str(weights), distance=D)))
+    try:
+        status, got = alone.get("/spliceai/", hg=38, variant=VARIANTS[0], distance=D)
+        assert status == 404
+        status, got = alone.get("/pangolin/", hg=38, variant=VARIANTS[0], distance=D)
+        assert status == 200 and got["source"] == "pangolin:model" and "DS_AG" not in \
+            got["scores"][0]
+    finally:
+        alone.stop()
