@@ -1,18 +1,20 @@
-"""The lookup service: inputs loaded once, requests scored through the pipeline, one answer cache.
+"""The lookup service of one model: inputs loaded once, requests scored through the pipeline.
 
 Every request runs the stages of ``spliceannot score``: :func:`spliceannot.scorer.score_chunk`
-plans the variants (``delta.plan``), asks the registered lookups the options open
-(``pipeline.open_lookups``), runs the registry's scorer (``fast`` by default: the engine where
-the model declares it runs there) and finishes (``delta.finish``). The options are the ``lookup``
-profile's (:mod:`spliceannot.profiles`) with the request's D and mask, plus ``keep_tracks``: the
-answer's ``allNonZeroScores`` and ``SCORES_FOR_INSERTED_BASES`` need the tracks finish compared,
-so finish hands them back on each entry, and only lookups that declare ``keeps_tracks`` are used.
-A batch is planned whole and runs through the engine in one ``score_chunk`` call.
+plans the variants, asks the registered lookups the options open (``pipeline.open_lookups``,
+SpliceAI's route only), runs the scorer (``fast`` by default; the one a model names, Pangolin's)
+and finishes. For ``/spliceai/`` the options are the ``lookup`` profile's
+(:mod:`spliceannot.profiles`) with the request's D and mask, plus ``keep_tracks``: the answer's
+rows need the tracks finish compared, so finish hands them back on each entry, and only lookups
+that declare ``keeps_tracks`` are used. The model family (:mod:`.families`) names the route and
+builds the answer's fields. A position without alleles is scored as an SNV there and answered
+from its REF tracks.
 
-Bounded work: answers are cached by size in bytes (not count); a request waits at most its
-deadline for the model (the model and engine are not thread-safe: one lock serialises every
-computation and drawing); a request may ask for at most ``max_work`` scored positions
-(variants x (2D + 1)) and ``max_region`` predicted ones.
+Bounded work (:mod:`.limits`): answers are cached by size in bytes; the model and engine are not
+thread-safe, so requests take the model in arrival order, one chunk of a request at a time, and
+a request past its deadline stops at the next chunk boundary (503); answers are built outside
+that lock, on a FASTA handle of their own; a request may ask for at most ``max_work`` scored
+positions (2D + 1 plus inserted bases per variant) and ``max_region`` predicted ones.
 """
 
 import json
@@ -23,8 +25,8 @@ from .. import delta, options, pipeline, profiles, registry
 from ..errors import UsageError
 from ..genes import GeneTable
 from ..io.reference import Reference
-from ..scorer import ScoringContext, score_chunk
 from ..io.variant import Variant
+from ..scorer import ScoringContext, score_chunk
 from . import answer, regions
 from .families import SPLICEAI, described_genes, family_of
 from .limits import (CHUNK_WORK, KEEP_SETTINGS, AnswerCache, Bounded, FairLock, chunks, trim,
