@@ -20,7 +20,7 @@ def serve(
     hg: Annotated[str, typer.Option("--hg", help="the genome build requests must name (hg=37 or 38)")] = "38",
     max_batch: Annotated[int, typer.Option("--max-batch", min=1, help="variants per batch request")] = 100,
     max_region: Annotated[int, typer.Option("--max-region", min=1, help="positions per region request (the model lock is held meanwhile)")] = 10_000,
-    max_work: Annotated[int, typer.Option("--max-work", min=1, help="scored positions per request: variants x (2D+1)")] = 2_000_000,
+    max_work: Annotated[int, typer.Option("--max-work", min=1, help="scored positions per request: per variant 2D+1 plus the bases its longer allele adds")] = 2_000_000,
     cache_mb: Annotated[float, typer.Option("--cache-mb", min=0, help="memory for cached answers, in MB")] = 64,
     deadline: Annotated[float, typer.Option("--deadline", min=1, help="seconds a request may take (then 503; its work stops at the next chunk boundary)")] = 120,
     gene_set: Annotated[str, typer.Option("--gene-set", help="the lookup's bc this instance serves: basic (transcripts tagged basic, where the annotation tags any) or comprehensive; the other is refused (400)")] = "basic",
