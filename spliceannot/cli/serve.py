@@ -24,7 +24,7 @@ def serve(
     cache_mb: Annotated[float, typer.Option("--cache-mb", min=0, help="memory for cached answers, in MB")] = 64,
     deadline: Annotated[float, typer.Option("--deadline", min=1, help="seconds a request may wait for its answer (then 503)")] = 120,
     device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto (the engine's device)")] = "cpu",
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the CPUs this process may use, at most 4)")] = None,
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no access log")] = False,
 ):
@@ -45,10 +45,9 @@ def serve(
         except (ValueError, RuntimeError) as exc:
             raise UsageError(f"--device {device}: {exc}") from None
     session.start(quiet, plugins_dir)
-    if threads:
-        import torch
+    from ..engine import set_threads
 
-        torch.set_num_threads(threads)
+    set_threads(threads)
     from ..serve.app import create_app
     from ..serve.service import Service
 

@@ -36,6 +36,41 @@ def check_writable_path(path: str, what: str) -> None:
         raise UsageError(f"{what} {path}: directory {parent} is not writable")
 
 
+# bcftools' -O letters and the names each one writes (u, uncompressed BCF, is not written).
+OUTPUT_TYPES = {"v": ("VCF", None), "z": ("BGZF-compressed VCF", (".gz", ".bgz")),
+                "b": ("BCF", (".bcf",))}
+
+
+def output_name(output, output_type) -> str:
+    """The output file of ``-o NAME`` and ``-O TYPE|PATH``. ``-O`` takes bcftools' output type
+    (a letter, checked against the name the type would not silently override) or, as SpliceAI's
+    ``-O``, the output path itself; the two never silently disagree."""
+    if output_type is None:
+        return output or "-"
+    letter = output_type.lower()
+    if letter == "u":
+        raise UsageError("-O u (uncompressed BCF) is not written; use -O b with -o NAME.bcf")
+    if letter not in OUTPUT_TYPES:
+        if output and output != output_type:  # SpliceAI's -O PATH, and a different -o
+            raise UsageError(f"-O {output_type} and -o {output} name two outputs; give one "
+                             f"(-O takes a path, as SpliceAI's, or a type: v, z or b)")
+        return output_type
+    output = output or "-"
+    what, suffixes = OUTPUT_TYPES[letter]
+    name = output.lower()
+    if output == "-":
+        if letter != "v":
+            raise UsageError(f"-O {letter} ({what}) needs a file name: -o NAME"
+                             f"{suffixes[0] if letter == 'b' else '.vcf.gz'}; stdout gets "
+                             f"plain text")
+        return output
+    written = "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
+    if written != letter:
+        raise UsageError(f"-O {letter} ({what}) and -o {output} disagree: the type follows "
+                         f"the name, which makes {OUTPUT_TYPES[written][0]}")
+    return output
+
+
 class OutputTarget:
     """One ``-o`` of a run: ``working`` is where writers write, ``commit`` publishes it."""
 
@@ -71,7 +106,7 @@ class OutputTarget:
         name = self.lock_path
         while True:
             try:
-                fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+                fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
             except OSError as exc:
                 why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
                 raise UsageError(f"{self.what} {self.path}: cannot create the lock {name} "
@@ -135,14 +170,21 @@ def create_fresh(path: str) -> int:
 
 
 def temporary_beside(path: str, suffix: str) -> str:
-    """A new, empty file in ``path``'s directory with a name of its own (mkstemp: O_EXCL, a
-    random name), for temporaries that must be renamed over ``path``."""
-    import tempfile
+    """A new, empty file in ``path``'s directory with a name of its own (O_EXCL, a random
+    name), for temporaries that must be renamed over ``path``. Created with mode 0666 less the
+    umask, as every other output: mkstemp's 0600 would survive the rename."""
+    import secrets
 
-    fd, name = tempfile.mkstemp(suffix=suffix, prefix=os.path.basename(path) + ".",
-                                dir=os.path.dirname(os.path.abspath(path)))
-    os.close(fd)
-    return name
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(100):
+        name = os.path.join(folder, f"{os.path.basename(path)}.{secrets.token_hex(4)}{suffix}")
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return name
+    raise OutputError(f"cannot make a temporary file beside {path}")
 
 
 def write_error(exc: OSError, path: str) -> OutputError:
