@@ -9,7 +9,7 @@ in one order: a registered name first, then a path that a registered plugin clai
 import os
 from functools import lru_cache
 
-from .errors import PluginError, UnknownName, UsageError
+from .errors import ModelFileError, PluginError, UnknownName, UsageError
 
 
 class Registry:
@@ -170,6 +170,9 @@ def model(spec: str):
             return backend.open(spec)
         raise UsageError(f"--model {spec}: no model backend reads this path (a spliceannot "
                          f"checkpoint directory has model.json + model.safetensors)")
+    if os.sep in spec or spec.startswith(("~", ".")) or (os.altsep and os.altsep in spec):
+        # A path, not a name: "unknown model" would send the user to the wrong fix.
+        raise ModelFileError(f"--model {spec}: no such file or directory")
     return found.get(spec)  # raises UnknownName listing the known models
 
 

@@ -8,9 +8,9 @@ import typer
 from ..tracks import NAMING_RULE
 from . import session
 
-OUTPUT_HELP = ("output file, repeatable; the writer follows the suffix: .bw/.bigwig, "
-               ".bedgraph/.bg, .bed/.bed.gz (sites >= --threshold; .gz: bgzip + tabix), "
-               ".tsv/.tsv.gz (or a plugin's); naming: " + NAMING_RULE)
+OUTPUT_HELP = ("output file (repeatable); the writer follows the suffix: .bw, .bedgraph, "
+               ".bed[.gz] (sites >= --threshold; .gz: bgzip + tabix), .tsv[.gz] or a "
+               "plugin's. Naming: " + NAMING_RULE)
 
 
 def predict(
