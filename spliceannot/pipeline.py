@@ -366,7 +366,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     if rejects_target:
         rejects_target.commit()
     if opts.write_index:
-        from .io.files import write_index
+        from .io.output_type import write_index
 
         write_index(output_path)
     return summary

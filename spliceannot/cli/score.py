@@ -115,7 +115,7 @@ def run(values: dict, chosen: dict) -> None:
     engine, address = values["engine"], values["address"]
     input_path, input_opt = values["input_path"], values["input_opt"]
     summary_json, quiet = values["summary_json"], values["quiet"]
-    from ..io.output import output_name
+    from ..io.output_type import output_name
 
     output = output_name(values["output"], values["output_type"])
     if engine not in ("local", "ray"):

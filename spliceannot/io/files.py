@@ -134,30 +134,3 @@ def _count_plain(path) -> int:
             last = block[-1:]
     return lines - header + (last != b"\n")
 
-
-def write_index(path: str) -> str:
-    """Index a BGZF VCF (.tbi; .csi where a contig is too long for tabix) or a BCF (.csi), as
-    ``bcftools index`` does for ``-W``; returns the index's name. Written beside and renamed,
-    so a failed run never leaves a half index next to a complete output."""
-    import pysam.bcftools
-
-    from ..errors import OutputError
-    from .output import temporary_beside
-
-    kinds = ["csi"] if _is_bcf(path) else ["tbi", "csi"]
-    error = None
-    for kind in kinds:
-        index = f"{path}.{kind}"
-        tmp = temporary_beside(index, ".partial")
-        try:
-            flags = ["-t"] if kind == "tbi" else ["-c"]
-            pysam.bcftools.index(*flags, "-f", "-o", tmp, path)
-            os.replace(tmp, index)
-            return index
-        except pysam.utils.SamtoolsError as exc:
-            error = str(exc).split("stderr=", 1)[-1].strip().splitlines()
-            error = error[0] if error else str(exc)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    raise OutputError(f"-W: cannot index {path} ({error})")

@@ -36,41 +36,6 @@ def check_writable_path(path: str, what: str) -> None:
         raise UsageError(f"{what} {path}: directory {parent} is not writable")
 
 
-# bcftools' -O letters and the names each one writes (u, uncompressed BCF, is not written).
-OUTPUT_TYPES = {"v": ("VCF", None), "z": ("BGZF-compressed VCF", (".gz", ".bgz")),
-                "b": ("BCF", (".bcf",))}
-
-
-def output_name(output, output_type) -> str:
-    """The output file of ``-o NAME`` and ``-O TYPE|PATH``. ``-O`` takes bcftools' output type
-    (a letter, checked against the name the type would not silently override) or, as SpliceAI's
-    ``-O``, the output path itself; the two never silently disagree."""
-    if output_type is None:
-        return output or "-"
-    letter = output_type.lower()
-    if letter == "u":
-        raise UsageError("-O u (uncompressed BCF) is not written; use -O b with -o NAME.bcf")
-    if letter not in OUTPUT_TYPES:
-        if output and output != output_type:  # SpliceAI's -O PATH, and a different -o
-            raise UsageError(f"-O {output_type} and -o {output} name two outputs; give one "
-                             f"(-O takes a path, as SpliceAI's, or a type: v, z or b)")
-        return output_type
-    output = output or "-"
-    what, suffixes = OUTPUT_TYPES[letter]
-    name = output.lower()
-    if output == "-":
-        if letter != "v":
-            raise UsageError(f"-O {letter} ({what}) needs a file name: -o NAME"
-                             f"{suffixes[0] if letter == 'b' else '.vcf.gz'}; stdout gets "
-                             f"plain text")
-        return output
-    written = "b" if name.endswith(".bcf") else "z" if name.endswith((".gz", ".bgz")) else "v"
-    if written != letter:
-        raise UsageError(f"-O {letter} ({what}) and -o {output} disagree: the type follows "
-                         f"the name, which makes {OUTPUT_TYPES[written][0]}")
-    return output
-
-
 class OutputTarget:
     """One ``-o`` of a run: ``working`` is where writers write, ``commit`` publishes it."""
 
@@ -400,3 +365,4 @@ def check_distinct(inputs, outputs) -> None:
                                      f"overwritten; choose another name")
             mine.append((keys, label, name, of))
         seen += mine
+

@@ -234,7 +234,7 @@ def _score(input_path, output_path, opts, shards, address, plugins_dirs, retries
              _part_suffix(writer_cls, output_path))
     merge(manifest, writer_cls, output_path)
     if opts.write_index:
-        from ..io.files import write_index
+        from ..io.output_type import write_index
 
         write_index(output_path)
     summary = _total(manifest.shards)
