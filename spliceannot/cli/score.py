@@ -131,11 +131,15 @@ def run(values: dict, chosen: dict) -> None:
 
     # Before torch and the model load: a mistyped path is reported at once.
     check_inputs([("input VCF", source), ("-R", chosen.get("reference"))])
+    session.start(quiet, values["plugins_dir"])
+    if chosen.get("annotation"):
+        from ..registry import annotation_source
+
+        annotation_source(chosen["annotation"])  # a mistyped -A path: its one line now
     if summary_json:  # checked before the run, like every output name
         from ..io.output import check_writable_path
 
         check_writable_path(summary_json, "--summary-json")
-    session.start(quiet, values["plugins_dir"])
     from ..options import Options, with_profile
     from ..pipeline import check_paths, score_file
 

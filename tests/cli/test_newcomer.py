@@ -111,6 +111,8 @@ def test_input_errors_come_before_torch(tmp_path):
         (["score", str(tmp_path / "nope.vcf"), *BASE], "input VCF", 5),
         (["score", str(DEMO), "-R", str(tmp_path / "nope.fa"), "-A", str(CHR16_TABLE)],
          "reference FASTA", 5),
+        (["score", str(DEMO), "-R", str(CHR16_FASTA), "-A", str(tmp_path / "genes.gtf")],
+         "neither a file nor a registered source", 2),
         (["score", str(DEMO), "-A", str(CHR16_TABLE)], "-R", 2),
     ]
     for argv, words, code in cases:
