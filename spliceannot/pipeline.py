@@ -137,8 +137,6 @@ def check_options(opts: Options, output_path: str):
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = registry.writer_for(opts.format, output_path)
-    if opts.format:
-        check_format_name(writer_cls, output_path)
     if opts.write_index and (writer_cls.name != "vcf" or not output_path.lower().endswith(
             (".vcf.gz", ".vcf.bgz", ".bcf"))):
         raise UsageError(f"-W indexes a .vcf.gz or .bcf output, not {output_path!r}"
@@ -159,26 +157,6 @@ def check_options(opts: Options, output_path: str):
             raise UsageError(str(exc)) from None
     registry.scorers().get(opts.scorer)  # an unknown name is a usage error now, not later
     return writer_cls
-
-
-def check_format_name(writer_cls, output_path: str) -> None:
-    """``--format`` and the ``-o`` name must not disagree: a name another writer's suffix ends
-    (``--format vep -o out.vcf``) would hold a file of another kind, and a writer whose files
-    are all compressed needs a compressed name."""
-    if output_path == "-":
-        return
-    named = registry.writer_for(None, output_path)
-    name = output_path.lower()
-    if named is not writer_cls and any(name.endswith(s) for s in named.suffixes):
-        raise UsageError(f"--format {writer_cls.name} and -o {output_path} disagree: that name "
-                         f"is a {named.name} file; name it {writer_cls.suffixes[0]}"
-                         if writer_cls.suffixes else f"--format {writer_cls.name} and -o "
-                         f"{output_path} disagree: that name is a {named.name} file")
-    compressed = writer_cls.suffixes and all(s.endswith((".gz", ".bgz"))
-                                             for s in writer_cls.suffixes)
-    if compressed and not name.endswith((".gz", ".bgz")):
-        raise UsageError(f"--format {writer_cls.name} writes a compressed file; name it "
-                         f"{writer_cls.suffixes[0]}, not {output_path}")
 
 
 def prepare(opts: Options, output_path: str) -> Run:
