@@ -94,7 +94,8 @@ OPTIONS = (
     Option("precision", "fp32", choices=("fp32", "tf32", "bf16", "fp16"),
            help="fp32 (exact), tf32, bf16 or fp16"),
     # How the run is written.
-    Option("format", help="writer: vcf, tsv, ... (default: from the output name)"),
+    Option("format", help="writer: vcf (.vcf, .vcf.gz, .bcf), tsv, jsonl or vep, or a "
+                          "plugin's (default: from the output name)"),
     Option("write_index", False, flags=("-W", "--write-index"),
            help="index the output as bcftools -W does: .vcf.gz gets .tbi (.csi past 512 Mb "
                 "contigs), .bcf gets .csi"),
