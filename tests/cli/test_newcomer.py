@@ -377,3 +377,16 @@ def test_newcomer_walk(spliceai_model, tmp_path):
                          "Pangolin's weights, which are not bundled)")
 def test_newcomer_walk_pangolin():
     pass
+
+
+def test_readme_first_screen_is_two_commands_and_a_quickstart():
+    text = (REPO / "README.md").read_text()
+    first = text.split("## A real genome", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", first, re.S)
+    assert len(blocks) == 3, "the main job, the tests, the quickstart"
+    ci = (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert blocks[1].strip() == ci  # CI runs the README's test command verbatim
+    assert "--index-url https://download.pytorch.org/whl/cpu" in blocks[0]
+    assert "chr16_demo.vcf" in blocks[0]
+    assert len(blocks[2].strip().splitlines()) <= 10
+    assert len(first.splitlines()) <= 45
