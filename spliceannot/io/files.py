@@ -106,8 +106,9 @@ def _is_bcf(path) -> bool:
 
 
 def _indexed_count(path):
-    if not any(os.path.exists(path + s) for s in (".tbi", ".csi")):
-        return None
+    indexes = [path + s for s in (".tbi", ".csi") if os.path.exists(path + s)]
+    if not indexes or os.path.getmtime(indexes[0]) < os.path.getmtime(path):
+        return None  # no index, or one older than the file: its counts may be another file's
     import pysam.bcftools
 
     try:
