@@ -192,6 +192,15 @@ def test_progress_lines_without_a_terminal(tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == ""
 
 
+def test_predict_progress_lines_have_a_total(tmp_path):
+    r = run("predict", "chr16:12000-12400", "-R", str(CHR16_FASTA), *TINY,
+            "-o", str(tmp_path / "t.tsv"), env={"SPLICEANNOT_PROGRESS_SECONDS": "0"})
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.startswith("spliceannot: predicting: ")]
+    assert lines and lines[-1].startswith(
+        "spliceannot: predicting: 401 of 401 positions (100.0%), "), r.stderr
+
+
 def test_progress_totals_are_counted_cheaply(tmp_path):
     from spliceannot.io.files import count_records
 
