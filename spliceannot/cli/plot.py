@@ -10,7 +10,8 @@ from ..errors import UsageError
 # Every spelling spliceannot.io.variant.parse_variant accepts (the fields may be separated by
 # ':', '-', spaces or '>'), as SpliceAI-lookup, gnomAD and VEP users type them.
 VARIANT_HELP = ("the variant: CHROM-POS-REF-ALT (chr16-12272-C-T, SpliceAI-lookup's), "
-                "CHROM:POS:REF:ALT, or 'CHROM:POS REF>ALT' (quoted); 1-based POS; ALTs may be comma-separated")
+                "CHROM:POS:REF:ALT, or 'CHROM:POS REF>ALT' (quoted); 1-based POS; ALTs may be "
+                "comma-separated")
 
 
 def parse_variant(text: str):
