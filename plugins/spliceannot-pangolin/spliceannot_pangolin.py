@@ -236,6 +236,13 @@ class PangolinModel(EnsembleModel):
     def info(self):
         return dict(super().info(), license=LICENSE, source=SOURCE, tissues=list(TISSUES))
 
+    def weights(self):
+        try:
+            self.files()
+        except ModelFileError:
+            return "missing (--model DIR or $SPLICEANNOT_PANGOLIN_DIR)"
+        return "installed"
+
 
 # ---- genes, as Pangolin's gffutils database holds them ------------------------------------------
 

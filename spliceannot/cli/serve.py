@@ -25,7 +25,7 @@ def serve(
     deadline: Annotated[float, typer.Option("--deadline", min=1, help="seconds a request may take (then 503; its work stops at the next chunk boundary)")] = 120,
     gene_set: Annotated[str, typer.Option("--gene-set", help="the lookup's bc this instance serves: basic (transcripts tagged basic, where the annotation tags any) or comprehensive; the other is refused (400)")] = "basic",
     device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto (the engine's device)")] = "cpu",
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the CPUs this process may use, at most 4)")] = None,
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no access log")] = False,
 ):
@@ -48,10 +48,9 @@ def serve(
         except (ValueError, RuntimeError) as exc:
             raise UsageError(f"--device {device}: {exc}") from None
     session.start(quiet, plugins_dir)
-    if threads:
-        import torch
+    from ..engine import set_threads
 
-        torch.set_num_threads(threads)
+    set_threads(threads)
     from ..serve.app import create_app
     from ..serve.service import Service
 

@@ -38,6 +38,14 @@ class Model(ABC):
         """What `spliceannot models` shows and the VCF header records."""
         return {"name": self.name, "context": self.context, "description": self.description}
 
+    def weights(self) -> str:
+        """Whether this backend's weights are on hand, for `spliceannot models`, without loading
+        them: "installed", "missing" (a backend may add how to get them), or "from --model
+        PATH" for a backend that reads the model a path names (its context is the file's)."""
+        if not self.context:
+            return "from --model PATH"
+        return "missing" if self.info().get("members") == 0 else "installed"
+
     # What the engine asks of a backend that ``runs_on_engine`` besides its networks.
 
     def inference_net(self, net, device=None):

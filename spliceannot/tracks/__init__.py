@@ -74,7 +74,7 @@ NAMING_RULE = ("a format that holds one track per file (.bw, .bedgraph) is writt
                "per class and strand, named by inserting .CLASS_STRAND before the suffix: "
                "-o s.bw writes s.acceptor_plus.bw, s.acceptor_minus.bw, s.donor_plus.bw, "
                "s.donor_minus.bw; formats whose rows carry class and strand (.bed, .bed.gz, "
-               ".tsv, .tsv.gz) write the file named")
+               ".tsv, .tsv.gz) write one file, under the name given.")
 
 
 class TrackWriter(ABC):

@@ -70,7 +70,8 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
         raise
     counts = {"positions": 0, "regions": len(regions)}
     try:
-        with Progress("predicting", enabled=progress, unit="positions") as bar:
+        total = sum(end - start + 1 for _, start, end in regions)
+        with Progress("predicting", enabled=progress, unit="positions", total=total) as bar:
             started = time.perf_counter()
 
             def advance(n):
