@@ -34,6 +34,7 @@ class PangolinModel(EnsembleModel):
 
     scorer = "pangolin"
     tissues = TISSUES
+    track_classes = TISSUES  # predict: each tissue's splice-site probability
 
     def __init__(self, folder=None, name: str = "pangolin"):
         super().__init__()
@@ -72,6 +73,13 @@ class PangolinModel(EnsembleModel):
         import torch
 
         return torch.cat(outputs, dim=-1)  # (B, n, 12): tissues are averaged by the scorer
+
+    def track_values(self, y):
+        """(n, 12) -> (n, 4): per tissue, the mean of its 3 networks' splice-site probability
+        (the columns Pangolin's scoring averages the changes of)."""
+        import numpy as np
+
+        return y.reshape(len(y), len(TISSUES), 3).mean(axis=2, dtype=np.float32)
 
     def digest(self) -> str:
         import hashlib

@@ -9,8 +9,8 @@ keep their per-user settings.
 Each file holds Pangolin's whole network with 8 heads; scoring reads one: file
 ``final.k.{2t}.3.v2`` gives tissue t (heart, liver, brain, testis) through class 1 of the 2-class
 softmax head ``conv_last{2t + 1}`` (channel 3 t + 1 of the CLI's concatenated outputs), the
-splice-site probability. The sigmoid usage heads (``conv_last{2t + 2}``) are read only for
-``predict``'s usage tracks (:func:`usage_head`).
+splice-site probability. The sigmoid usage heads (``conv_last{2t + 2}``) are not read: the CLI
+does not score with them.
 """
 
 import os
@@ -115,8 +115,8 @@ def install(given) -> pathlib.Path:
 
 
 def network(context: int = 10000, width: int = 32, classes: int = 2):
-    """A SpliceNet shaped as one Pangolin network read for one head (2 classes: a tissue's
-    splice-site softmax; 1: its usage sigmoid), random weights. Pangolin's are 10,000 nt and 32
+    """A SpliceNet shaped as one Pangolin network read for one head (``classes`` 2: a tissue's
+    splice-site softmax), random weights. Pangolin's are 10,000 nt and 32
     wide; smaller presets are the same layout cut short (tests use them)."""
     from torch import nn
 
@@ -162,11 +162,6 @@ def read_state(path: pathlib.Path) -> dict:
 def score_head(path: pathlib.Path) -> int:
     """The head CLI scoring reads from this file: final.k.{2t} -> conv_last{2t + 1}."""
     return 2 * (WEIGHT_FILES.index(path.name) // 3) + 1
-
-
-def usage_head(path: pathlib.Path) -> int:
-    """The same tissue's usage head: conv_last{2t + 2}."""
-    return score_head(path) + 1
 
 
 CONTEXTS = {4: 80, 8: 400, 12: 2000, 16: 10000}  # residual units -> context (SpliceAI-10k's)

@@ -76,3 +76,38 @@ def test_example_with_pangolins_weights(weights, tmp_path, capsys, monkeypatch):
         "v12": "NM_201412|3:0.0|-1:-0.05000000074505806|Warnings:,"
                "NM_018032|3:0.0|-1:-0.05000000074505806|Warnings:",
         "v192": "NM_006849|47:0.009999999776482582|0:-0.0|Warnings:"}
+
+
+def test_predict_writes_tissue_tracks(tiny_dir, tmp_path, capsys):
+    """predict --model pangolin: one track per tissue (its 3 networks' mean splice-site
+    probability), named by the tissues in files and columns."""
+    import numpy as np
+
+    from spliceannot import registry
+    from spliceannot.io.reference import Reference
+    from spliceannot.sequence import one_hot
+
+    tsv, bedgraph = tmp_path / "t.tsv", tmp_path / "t.bedgraph"
+    try:
+        main(["predict", "chr16:62590-62610", "-R", str(FASTA), "--model", str(tiny_dir),
+              "-o", str(tsv), "-o", str(bedgraph), "-q"])
+    except SystemExit as exc:
+        assert exc.code == 0, capsys.readouterr().err
+    rows = [r.split("\t") for r in tsv.read_text().splitlines()]
+    assert rows[0] == ["CHROM", "POS", "STRAND", "GENE", "HEART", "LIVER", "BRAIN", "TESTIS"]
+    assert len(rows) == 1 + 2 * 21
+    model = registry.model(str(tiny_dir))
+    half = model.context // 2
+    ref = Reference(str(FASTA))
+    x = one_hot(ref.fetch("chr16", 62600 - 1 - half, 62600 + half))
+    ref.close()
+    y = model.predict(x[None].astype(np.float32))[0]  # (1, 12)
+    want = [f"{v:.9g}" for v in y.reshape(4, 3).mean(axis=1, dtype=np.float32)]
+    got = next(r for r in rows if r[1] == "62600" and r[2] == "+")
+    assert got[4:] == want and len(set(want)) == 4  # tissues differ
+    names = sorted(p.name for p in tmp_path.glob("t.*.bedgraph"))
+    assert names == sorted(f"t.{t}_{s}.bedgraph" for t in ("heart", "liver", "brain", "testis")
+                           for s in ("plus", "minus"))
+    line = (tmp_path / "t.brain_plus.bedgraph").read_text().splitlines()[1 + 10]
+    assert line.split("\t")[:2] == ["chr16", "62599"]
+    assert float(line.split("\t")[3]) == float(f"{float(want[2]):.6g}")
