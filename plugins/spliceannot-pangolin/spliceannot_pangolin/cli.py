@@ -13,12 +13,15 @@ def install_weights(
     folder: Annotated[str, typer.Argument(
         help="folder with final.{1,2,3}.{0,2,4,6}.3.v2, or a Pangolin clone holding them in "
              "pangolin/models")],
+    copy: Annotated[bool, typer.Option(
+        "--copy", help="copy the files to $XDG_DATA_HOME/spliceannot/pangolin first, so the "
+                       "folder given can be removed")] = False,
 ):
     """Check the 12 weight files and record their folder in the user's config file, so that
     --model pangolin finds them in every later shell."""
     from . import weights
 
-    found = weights.install(folder)
+    found = weights.install(folder, copy=copy)
     typer.echo(f"pangolin weights: {found} (recorded in {weights.config_path()})")
 
 

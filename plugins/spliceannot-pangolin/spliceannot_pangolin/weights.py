@@ -4,7 +4,8 @@ The 12 files Pangolin's CLI loads, ``final.{1,2,3}.{0,2,4,6}.3.v2`` (GPL-3.0, no
 found in this order: ``--model DIR``; ``$SPLICEANNOT_PANGOLIN_DIR`` (for CI and one-off runs);
 the folder that ``spliceannot pangolin install-weights DIR`` recorded once in
 ``$XDG_CONFIG_HOME/spliceannot/pangolin.toml`` (``~/.config/...`` by default), as git and pip
-keep their per-user settings.
+keep their per-user settings; with ``--copy`` the files are first copied to
+``$XDG_DATA_HOME/spliceannot/pangolin``.
 
 Each file holds Pangolin's whole network with 8 heads; scoring reads one: file
 ``final.k.{2t}.3.v2`` gives tissue t (heart, liver, brain, testis) through class 1 of the 2-class
@@ -89,17 +90,34 @@ def locate(given: pathlib.Path) -> pathlib.Path:
     return given
 
 
-def install(given) -> pathlib.Path:
+def data_dir() -> pathlib.Path:
+    """Where ``install-weights --copy`` puts the files: ``$XDG_DATA_HOME/spliceannot/pangolin``
+    (``~/.local/share`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or pathlib.Path.home() / ".local" / "share"
+    return pathlib.Path(base) / "spliceannot" / "pangolin"
+
+
+def install(given, copy: bool = False) -> pathlib.Path:
     """Record ``given`` (or the clone's models folder in it) as the weights of ``--model
-    pangolin``: checked to hold the 12 files, written to :func:`config_path` whole or not at all."""
+    pangolin``: checked to hold the 12 files, written to :func:`config_path` whole or not at all.
+    ``copy``: the files are copied to :func:`data_dir` first, so the clone can go."""
+    import shutil
+
     from spliceannot.errors import UsageError
 
     folder = locate(pathlib.Path(given).expanduser().resolve())
     if not folder.is_dir():
         raise UsageError(f"install-weights {given}: no such folder; {HOW_TO_GET}")
-    files(folder)
     for path in files(folder):
         read_state(path)  # a truncated download fails here, once, not in every later run
+    if copy and folder != data_dir().resolve():
+        target = data_dir()
+        target.mkdir(parents=True, exist_ok=True)
+        for path in files(folder):
+            tmp = target / f".{path.name}.{os.getpid()}.tmp"
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target / path.name)
+        folder = target.resolve()
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -457,6 +457,13 @@ def test_weights_set_up_once(tiny_dir, tmp_path, vcf, capsys, monkeypatch, fresh
     assert code == 0, err
     got = _info(tmp_path / "a.vcf")
     assert got == _info(tmp_path / "b.vcf") and got["82540"].startswith("PG_B|")
+    # --copy: the files move to the user's data folder, and the record follows them
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, err = _cli(["pangolin", "install-weights", str(clone), "--copy"], capsys)
+    assert code == 0, err
+    copied = tmp_path / "data" / "spliceannot" / "pangolin"
+    assert pw.configured_dir() == copied.resolve() and not pw.missing(copied)
+    assert (copied / pw.WEIGHT_FILES[5]).read_bytes() == (clone / pw.WEIGHT_FILES[5]).read_bytes()
     # the environment still overrides the record (CI, one-off runs)
     monkeypatch.setenv(pw.DIR_ENV, str(part))
     assert pw.find_dir() == part
