@@ -7,8 +7,9 @@ exons' starts and ends as the annotated sites. This source builds the same from 
 and GFF3 reader (:mod:`spliceannot.genes.gtf`, parsed once and cached), grouping transcripts by
 gene:
 
-* a gene's extent is that of all its transcripts (what a GENCODE/Ensembl ``gene`` line spans),
-  so GTFs without ``gene`` lines (RefSeq, UCSC exports) give genes too;
+* the genes are the file's ``gene`` lines (their extent, keyed by ``gene_id``, in file order),
+  as in Pangolin's database; a GTF without ``gene`` lines (RefSeq, UCSC exports) gives one
+  gene per ``gene_id`` spanning all its transcripts;
 * its sites are the exons of its ``Ensembl_canonical`` transcripts in transcript order (GENCODE's
   file order: descending on '-'), or of every transcript with ``--transcripts all``
   (``create_db.py --filter None``). A gene without such a transcript is still scored (with -M 1:
@@ -43,8 +44,11 @@ class PangolinGenes(GeneTable):
         return [g for g in self.by_chrom.get(chrom, ()) if g.tx_start < pos <= g.tx_end]
 
 
-def genes_from(transcripts: list, policy: str = "canonical") -> tuple:
-    """(Genes in order of first appearance, whether the sites are Pangolin's tag rule)."""
+def genes_from(transcripts: list, policy: str = "canonical", lines=()) -> tuple:
+    """(Genes, whether the sites are Pangolin's tag rule). With ``gene`` lines
+    (``[contig, gene_id, start, end, strand]``), the genes are those lines, in file order, as
+    Pangolin's database holds them; without, one per gene_id of the transcripts, in order of
+    first appearance, spanning them all."""
     from spliceannot.genes import gtf
 
     tagged = any(TAG in t.tags for t in transcripts)
@@ -57,15 +61,18 @@ def genes_from(transcripts: list, policy: str = "canonical") -> tuple:
     groups = {}
     for t in transcripts:
         groups.setdefault((t.chrom, t.gene_id or t.symbol or t.id), []).append(t)
+    if not lines:
+        lines = [[chrom, gid, min(t.exons[0][0] for t in members),
+                  max(e for t in members for _, e in t.exons), members[0].strand]
+                 for (chrom, gid), members in groups.items()]
     genes = []
-    for (chrom, gid), members in groups.items():
+    for chrom, gid, start, end, strand in lines:
         sites = []
-        for t in members:
+        for t in groups.get((chrom, gid), ()):
             if id(t) in kept:
                 sites += t.exons if t.strand != "-" else t.exons[::-1]
-        genes.append(Gene(gid, chrom, members[0].strand, min(t.exons[0][0] for t in members),
-                          max(e for t in members for _, e in t.exons),
-                          [s for s, _ in sites], [e for _, e in sites], gene_id=gid))
+        genes.append(Gene(gid, chrom, strand, start, end, [s for s, _ in sites],
+                          [e for _, e in sites], gene_id=gid))
     return genes, tagged or policy == "all"
 
 
@@ -87,7 +94,7 @@ class PangolinGenesSource(AnnotationSource):
                              f"'Ensembl_canonical' transcripts (canonical) or of all (all)")
         if not os.path.isfile(spec):
             raise UsageError(f"annotation {spec}: Pangolin needs a GTF/GFF3 file (-A PATH)")
-        genes, pangolins = genes_from(gtf.cached_transcripts(spec), policy)
+        genes, pangolins = genes_from(gtf.cached_transcripts(spec), policy, gtf.gene_lines(spec))
         if not pangolins:
             log.info("annotation %s has no Ensembl_canonical tags: each gene's annotated sites "
                      "are those of its canonical transcript (MANE Select, longest CDS, ...)",

@@ -111,3 +111,21 @@ def test_predict_writes_tissue_tracks(tiny_dir, tmp_path, capsys):
     line = (tmp_path / "t.brain_plus.bedgraph").read_text().splitlines()[1 + 10]
     assert line.split("\t")[:2] == ["chr16", "62599"]
     assert float(line.split("\t")[3]) == float(f"{float(want[2]):.6g}")
+
+
+def test_gene_lines_win_over_transcripts(tmp_path):
+    """A filtered GTF (GENCODE's basic set) keeps a gene line wider than the transcripts it
+    kept, and a gene line may have no transcript: Pangolin's database holds both as written."""
+    from pangolin_helpers import GTF as GOLDEN_GTF
+
+    lines = GOLDEN_GTF.read_text().splitlines()
+    lines = [x.replace("\t47583\t82980\t", "\t47000\t90000\t") if "\tgene\t" in x else x
+             for x in lines]
+    lines.append('chr16\tgolden\tgene\t100\t900\t.\t+\t.\tgene_id "PG_BARE"; gene_name "PG_BARE";')
+    path = tmp_path / "basic.gtf"
+    path.write_text("\n".join(lines) + "\n")
+    genes = PangolinGenesSource().load(str(path))
+    b = next(g for g in genes.genes if g.name == "PG_B")
+    assert (b.tx_start, b.tx_end) == (47000, 90000) and len(b.exon_starts) == 13
+    assert genes.genes[-1].name == "PG_BARE" and genes.genes[-1].exon_starts == []
+    assert [g.name for g in genes.overlapping("chr16", 89000)] == ["PG_B"]  # past PG_C, PG_B's line
