@@ -33,6 +33,11 @@ def check_options(opts, output_path: str = "-"):
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = registry.writer_for(opts.format, output_path)
+    if opts.write_index and (writer_cls.name != "vcf" or not output_path.lower().endswith(
+            (".vcf.gz", ".vcf.bgz", ".bcf"))):
+        raise UsageError(f"-W indexes a .vcf.gz or .bcf output, not {output_path!r}"
+                         + (" (the vep writer indexes its file itself)"
+                            if writer_cls.name == "vep" else ""))
     if opts.resume and not writer_cls.resumable:
         raise UsageError(f"--resume is not supported by the {writer_cls.name} writer")
     # Every output name is checked before any work: a missing directory is no reason to lose a run.
@@ -112,6 +117,7 @@ class Session:
         self.opts, self.writer_cls = opts, writer_cls
         self.reference = self.genes = self.scorer = self.settings = self.ctx = None
         self.lookups, self.run_info = [], {}
+        self.transcripts = opts.transcripts  # as loaded: "all" where the run chose every one
         self._model = None
         self._request_lookups = {}  # settings key -> lookups opened for a request's settings
 
@@ -119,12 +125,14 @@ class Session:
 
     @classmethod
     def open(cls, opts, output_path: str = "-", *, keep_tracks: bool = False,
-             lookups: bool = True) -> "Session":
+             lookups: bool = True, all_transcripts: bool = False) -> "Session":
         """Check ``opts`` and load what the run needs; raises UsageError before any output.
-        ``keep_tracks``: entries carry the tracks finish compared (drawing, serve)."""
+        ``keep_tracks``: entries carry the tracks finish compared (drawing, serve);
+        ``all_transcripts``: a GTF's every transcript where ``--transcripts`` is not given and
+        the genes come through the registry (serve, as the lookup)."""
         session = cls(opts, check_options(opts, output_path))
         try:
-            session._assemble(keep_tracks, lookups)
+            session._assemble(keep_tracks, lookups, all_transcripts)
         except BaseException:
             session.close()
             raise
@@ -164,7 +172,7 @@ class Session:
             self._model = model if isinstance(model, Model) else open_model(model)
         return self._model
 
-    def _assemble(self, keep_tracks, with_lookups):
+    def _assemble(self, keep_tracks, with_lookups, all_transcripts=False):
         from .io.reference import Reference
         from .lookup import provenance
         from .scorer import ScoringContext
@@ -180,9 +188,11 @@ class Session:
         self.scorer = scorer
         check_scorer_options(opts, scorer)
         transcripts = opts.transcripts
-        if scorer.output is None and transcripts is None and opts.per_transcript \
+        if transcripts is None and scorer.load_annotation is None \
+                and (all_transcripts or (scorer.output is None and opts.per_transcript)) \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:
             transcripts = "all"  # --per-transcript scores every transcript a GTF holds
+        self.transcripts = transcripts
         load = scorer.load_annotation or registry.load_annotation
         self.genes = load(opts.annotation, transcripts=transcripts)
         minimal = bool(self.writer_cls and self.writer_cls.minimal_alleles)
@@ -251,20 +261,25 @@ class Session:
             out += [finite_or_flagged(r) for r in chunk] if checked else chunk
         return out
 
+    def request_lookups(self, ctx) -> list:
+        """The lookups ``ctx``'s options ask for, opened for its settings; only those whose
+        hits carry tracks where the settings keep them (the caller closes them)."""
+        settings = ctx.settings
+        kept = []
+        for lookup in open_lookups(ctx.options, ctx, settings.basics()):
+            if settings.keep_tracks and not lookup.keeps_tracks:
+                lookup.close()
+            else:
+                kept.append(lookup)
+        return kept
+
     def _lookups_for(self, ctx) -> list:
         """Lookups for a request's settings, opened once per settings; only those whose hits
         carry tracks where the settings keep them."""
         settings = ctx.settings
         key = tuple(sorted((k, repr(v)) for k, v in settings.as_dict().items())) + (id(ctx.genes),)
         if key not in self._request_lookups:
-            opened = open_lookups(ctx.options, ctx, settings.basics())
-            kept = []
-            for lookup in opened:
-                if settings.keep_tracks and not lookup.keeps_tracks:
-                    lookup.close()
-                else:
-                    kept.append(lookup)
-            self._request_lookups[key] = kept
+            self._request_lookups[key] = self.request_lookups(ctx)
         return self._request_lookups[key]
 
     def tracks(self, variant, gene=None, settings=None, genes=None) -> list:

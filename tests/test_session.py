@@ -105,7 +105,7 @@ def test_plot_and_serve_share_scores_checks(model, tmp_path):
     pytest.importorskip("fastapi")
     from spliceannot.serve.service import BadRequest, Service
 
-    service = Service(_opts(model=model, annotation="both-strands"), distance=20)
+    service = Service(str(CHR16_FASTA), "both-strands", model, distance=20)
     with pytest.raises(BadRequest, match="-M 1 needs annotated splice sites"):
         service.lookup({"variant": "chr16-97424-A-T", "hg": "38", "mask": "1"})
 

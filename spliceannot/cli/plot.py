@@ -11,15 +11,21 @@ GROUPS = ("input", "scoring", "engine")
 IMAGES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
+# Every spelling spliceannot.io.variant.parse_variant accepts (the fields may be separated by
+# ':', '-', spaces or '>'), as SpliceAI-lookup, gnomAD and VEP users type them.
+VARIANT_HELP = ("CHROM-POS-REF-ALT (SpliceAI-lookup's), CHROM:POS:REF:ALT or 'CHROM:POS "
+                "REF>ALT'; 1-based POS")
+
+
 def parse_variant(text: str):
-    """CHROM:POS:REF:ALT, CHROM-POS-REF-ALT or CHROM:POS REF>ALT -> Variant."""
+    """Any spelling :data:`VARIANT_HELP` names -> Variant."""
     from ..api import parse_variant as parse
 
     return parse(text, line=1)
 
 
 def plot(
-    variant: Annotated[str, typer.Argument(metavar="VARIANT", help="CHROM:POS:REF:ALT, CHROM-POS-REF-ALT or 'CHROM:POS REF>ALT'")],
+    variant: Annotated[str, typer.Argument(metavar="VARIANT", help=VARIANT_HELP)],
     output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="image: .png, .svg or .pdf", rich_help_panel="Output")] = "variant.png",
     gene: Annotated[Optional[str], typer.Option("--gene", metavar="NAME", help="gene symbol or transcript, when several overlap", rich_help_panel="Input")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="no warnings", rich_help_panel="Output")] = False,

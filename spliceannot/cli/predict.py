@@ -8,9 +8,9 @@ import typer
 from ..tracks import NAMING_RULE
 from . import parameters, session
 
-OUTPUT_HELP = ("output file, repeatable; the writer follows the suffix: .bw/.bigwig, "
-               ".bedgraph/.bg, .bed/.bed.gz (sites >= --threshold; .gz: bgzip + tabix), "
-               ".tsv/.tsv.gz (or a plugin's); naming: " + NAMING_RULE)
+OUTPUT_HELP = ("output file (repeatable); the writer follows the suffix: .bw, .bedgraph, "
+               ".bed[.gz] (sites >= --threshold; .gz: bgzip + tabix), .tsv[.gz] or a "
+               "plugin's. Naming: " + NAMING_RULE)
 
 
 GROUPS = ("input",)
@@ -24,7 +24,7 @@ def predict(
     threshold: Annotated[float, typer.Option("--threshold", metavar="P", help="BED output: sites with probability >= this", rich_help_panel="Output")] = 0.5,
     tile: Annotated[int, typer.Option("--tile", min=1, metavar="N", help="output positions per model call", rich_help_panel="Engine")] = 20000,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="tiles per model call", rich_help_panel="Engine")] = 4,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch", rich_help_panel="Engine")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: usable CPUs, at most 4)", rich_help_panel="Engine")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="no progress bar, no summary", rich_help_panel="Output")] = False,
     chosen: dict = None,
 ):
@@ -37,10 +37,9 @@ def predict(
 
     opts = Options(**{k: v for k, v in chosen.items() if v is not None}, progress=False)
     check_outputs(opts, regions, output or [])
-    if threads:
-        import torch
+    from ..engine import set_threads
 
-        torch.set_num_threads(threads)
+    set_threads(threads)
     from ..tracks.outputs import predict_to_files
 
     counts = predict_to_files(opts, output or [], region, regions, gene or (), threshold, tile,

@@ -33,7 +33,8 @@ def build():
     def score(
         input_path: Annotated[Optional[str], typer.Argument(metavar="IN", help="input VCF/BCF ('-' for stdin)")] = None,
         input_opt: Annotated[Optional[str], typer.Option("-I", "--input", metavar="VCF", help="input VCF, as SpliceAI's -I", rich_help_panel="Input")] = None,
-        output: Annotated[str, typer.Option("-o", "-O", "--output", metavar="FILE", help="output; type from the name: .vcf .vcf.gz .bcf .tsv", rich_help_panel="Output")] = "-",
+        output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="output ('-': stdout); .vcf .vcf.gz .bcf .tsv .jsonl", rich_help_panel="Output")] = None,
+        output_type: Annotated[Optional[str], typer.Option("-O", "--output-type", metavar="v|z|b|PATH", help="bcftools' type, checked against -o; a path: SpliceAI's -O", rich_help_panel="Output")] = None,
         summary_json: Annotated[Optional[str], typer.Option("--summary-json", metavar="FILE", help="write the run summary as JSON here", rich_help_panel="Output")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="no per-record warnings, no progress", rich_help_panel="Output")] = False,
         profile: Annotated[Optional[str], typer.Option("--profile", metavar="NAME", help=_profile_help(), rich_help_panel="Scoring")] = None,
@@ -41,24 +42,36 @@ def build():
     ):
         """Annotate each record of a VCF with SpliceAI delta scores (details: docs/options.md)."""
         run(dict(input_path=input_path, input_opt=input_opt, output=output,
-                 summary_json=summary_json, quiet=quiet, profile=profile), chosen)
+                 output_type=output_type, summary_json=summary_json, quiet=quiet,
+                 profile=profile), chosen)
 
     return parameters.command(score, GROUPS)
 
 
 def run(values: dict, chosen: dict) -> None:
     input_path, input_opt = values["input_path"], values["input_opt"]
-    summary_json, quiet, output = values["summary_json"], values["quiet"], values["output"]
+    summary_json, quiet = values["summary_json"], values["quiet"]
+    from ..io.output_type import output_name
+
+    output = output_name(values["output"], values["output_type"])
     if input_path and input_opt and input_path != input_opt:
         raise UsageError("give the input VCF once: as IN or as -I, not both")
     source = input_opt or input_path
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
+    from ..io.files import check_inputs
+
+    # Before torch and the model load: a mistyped path is reported at once.
+    check_inputs([("input VCF", source), ("-R", chosen.get("reference"))])
+    session.start(quiet, chosen.get("plugins_dir"))
+    if chosen.get("annotation"):
+        from ..registry import annotation_source
+
+        annotation_source(chosen["annotation"])  # a mistyped -A path: its one line now
     if summary_json:  # checked before the run, like every output name
         from ..io.output import check_writable_path
 
         check_writable_path(summary_json, "--summary-json")
-    session.start(quiet, chosen.get("plugins_dir"))
     from ..options import Options, check, with_profile
     from ..pipeline import check_paths, score_file
 

@@ -98,15 +98,20 @@ OPTIONS = (
     Option("chunk_size", 64, min=1, metavar="N", help="records scored together"),
     Option("device", "cpu", choices=("cpu", "cuda", "auto"), metavar="DEV",
            help="engine device: cpu, cuda or auto"),
-    Option("threads", type=int, min=1, metavar="N", help="CPU threads for torch"),
+    # Not torch's default (every core): on a shared node that oversubscribes the other jobs.
+    Option("threads", type=int, min=1, metavar="N",
+           help="CPU threads for torch (default: usable CPUs, at most 4)"),
     Option("batch_size", 16, min=1, metavar="N", help="ALT windows per engine batch"),
     Option("precision", "fp32", choices=("fp32", "tf32", "bf16", "fp16"), metavar="P",
            help="fp32 (exact), tf32, bf16 or fp16"),
     Option("progress", type=bool, flags=(),
-           help="a progress bar; None: only when stderr is a terminal (score -q: off)"),
+           help="progress on stderr; None: a bar on a terminal, a line every 30 s otherwise "
+                "(score -q: off)"),
     # How the run is written.
     Option("format", group="output", choices_from="writers", metavar="NAME",
-           help="writer (default: from the output name)"),
+           help="writer (default: from -o)"),
+    Option("write_index", False, flags=("-W", "--write-index"), group="output",
+           help="index .vcf.gz (.tbi) or .bcf (.csi), as bcftools -W"),
     Option("rejects", metavar="TSV", group="output", role="output",
            help="write unscored records and their reasons here"),
     Option("skip_malformed", False, group="output",

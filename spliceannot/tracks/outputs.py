@@ -88,14 +88,18 @@ def predict_to_files(opts, outputs, region: str = None, regions_bed: str = None,
         model = session.model
         contigs = list(dict.fromkeys((c, reference.length(c)) for c, _, _ in regions))
         strands = ("+", "-")
+        classes = tuple(model.track_classes)
         writers, opened = [], []
         try:
             for kind, target in zip(kinds, targets):
                 target.open()
                 opened.append(target)
-                writers.append(kind(target.working, contigs, strands, threshold))
+                writers.append(kind(target.working, contigs, strands, threshold,
+                                    classes=classes))
             counts = {"positions": 0, "regions": len(regions)}
-            with Progress("predicting", enabled=progress, unit="positions") as bar:
+            total = sum(end - start + 1 for _, start, end in regions)
+            with Progress("predicting", enabled=progress, unit="positions",
+                          total=total) as bar:
                 started = time.perf_counter()
 
                 def advance(n):

