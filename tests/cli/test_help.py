@@ -49,7 +49,7 @@ def test_score_help_panels_in_order_required_first(helps):
     # Types read as metavars, never <str>/<int>/<bool>; --help sits in the Output panel.
     options_text = text[text.index("─ Input ─"):]
     assert not re.search(r"<(str|int|bool|float)", options_text), options_text
-    assert "[default: -]" in text and "(default: 50)" in text  # defaults shown
+    assert "(default: 50)" in text and "(default: fast" in text  # defaults shown
     assert "─ Options ─" not in text  # no panel of typer's own for --help
 
 
