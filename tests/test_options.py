@@ -124,7 +124,7 @@ def test_plugin_option_is_a_serve_parameter(demo):
     from spliceannot.serve.service import BadRequest, Service
 
     stub = type("S", (), {"distance": 500, "mask": 0, "hg": "38", "family": "spliceai",
-                          "placeholder": "chr16-1-A-G", "defaults": {}})()
+                          "placeholder": "chr16-1-A-G", "defaults": {}, "gene_set": "basic"})()
     with pytest.raises(BadRequest, match="--demo-scale must be >= 0"):
         Service.parameters(stub, {"hg": "38", "demo_scale": "-2"})
     p = Service.parameters(stub, {"hg": "38", "demo_scale": "0.25"})
