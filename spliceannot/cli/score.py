@@ -59,6 +59,10 @@ def run(values: dict, chosen: dict) -> None:
     source = input_opt or input_path
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
+    from ..options import Options, check, with_profile
+
+    opts = Options(**with_profile(values["profile"], chosen), progress=False if quiet else None)
+    check(opts)  # what the declarations refuse (--engine, --address) before any file is read
     from ..io.files import check_inputs
 
     # Before torch and the model load: a mistyped path is reported at once.
@@ -72,11 +76,8 @@ def run(values: dict, chosen: dict) -> None:
         from ..io.output import check_writable_path
 
         check_writable_path(summary_json, "--summary-json")
-    from ..options import Options, check, with_profile
     from ..pipeline import check_paths, score_file
 
-    opts = Options(**with_profile(values["profile"], chosen), progress=False if quiet else None)
-    check(opts)  # --engine, --address: refused before anything is read
     check_paths(source, [("-o", output), ("--summary-json", summary_json)], opts)
     if opts.engine == "ray":
         from ..scale.distributed import score_distributed
