@@ -15,7 +15,6 @@ beside it (:mod:`spliceannot.io.resume`), rejects and counts included.
 
 import itertools
 import logging
-import math
 import os
 import time
 
@@ -27,14 +26,14 @@ from .passthrough import GeneSpans, RawLines, sort_lines
 from .progress import Progress
 from .io.resume import CountsLog, replay, resume_point
 from .scorer import score_chunk
-from .session import Session, check_options, check_paths
+from .session import (NONFINITE, Session, check_options, check_paths,  # noqa: F401
+                      finite_or_flagged)
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
 from .io.writer import RejectsWriter, open_writer
 
 log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
-NONFINITE = "model output not finite"
 TELOMERE = "POS 0 (a telomere) cannot be scored"
 RAW_CHUNK = 65536  # pass-through lines held at most while a chunk of planned records fills
 
@@ -274,11 +273,3 @@ def _malformed(record, detail, opts):
         raise InputError(f"line {record.variant.line}: {detail}; fix or remove the line, or pass "
                          f"--skip-malformed to leave such lines out of the output (they are "
                          f"counted and go to --rejects)")
-
-
-def finite_or_flagged(result):
-    """NaN/inf guard: a non-finite model output is never a score; the record passes unscored."""
-    if result.reason is None and not all(math.isfinite(v) for e in result.entries
-                                         if e.ds is not None for v in e.ds):
-        return delta.Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
-    return result

@@ -13,6 +13,7 @@ precomputed files match).
 """
 
 import logging
+import math
 import os
 
 from . import __version__, options, registry
@@ -20,6 +21,7 @@ from .errors import UsageError
 from .models import Model
 
 log = logging.getLogger("spliceannot")
+NONFINITE = "model output not finite"
 
 
 def check_options(opts, output_path: str = "-"):
@@ -248,7 +250,6 @@ class Session:
     def score(self, variants, settings=None, genes=None, checked: bool = True) -> list:
         """One Result per variant, in order, in chunks of ``--chunk-size`` (``settings``,
         ``genes``: a request's, as serve's; ``checked``: non-finite outputs flagged)."""
-        from .pipeline import finite_or_flagged
         from .scorer import score_chunk
 
         ctx = self.context(settings, genes)
@@ -348,3 +349,13 @@ def open_lookups(opts, ctx, run_info: dict) -> list:
             lookup.close()
         raise
     return opened
+
+
+def finite_or_flagged(result):
+    """NaN/inf guard: a non-finite model output is never a score; the record passes unscored."""
+    if result.reason is None and not all(math.isfinite(v) for e in result.entries
+                                         if e.ds is not None for v in e.ds):
+        from .delta import Result
+
+        return Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
+    return result

@@ -42,8 +42,6 @@ class Settings:
     @classmethod
     def of(cls, opts, minimal: bool = False, keep_tracks: bool = False) -> "Settings":
         """The scoring part of a run's declared :class:`~spliceannot.options.Options`."""
-        from .values import scoring
-
         return cls(minimal=minimal, keep_tracks=keep_tracks,
                    **{o.name: opts[o.name] for o in scoring()})
 
@@ -65,9 +63,9 @@ class Settings:
         found = dict(self.plugin)
         if name in found:
             return found[name]
-        from .values import get  # a plugin option these settings were built without
+        from .. import registry  # a plugin option these settings were built without
 
-        return get(name).initial()
+        return registry.options().get(name).initial()
 
     def get(self, name, default=None):
         try:
@@ -91,19 +89,22 @@ class Settings:
 
     def basics(self) -> dict:
         """The always-recorded options (1.3.1's -D and -M)."""
-        from .values import scoring
-
         return {o.name: o.recorded(self[o.name]) for o in scoring() if o.always_recorded}
 
     def extras(self) -> dict:
         """The other options that are not at their default (``minimal`` last, when set)."""
-        from .values import scoring
-
         out = {o.name: o.recorded(self[o.name]) for o in scoring()
                if not o.always_recorded and self[o.name] != o.initial()}
         if self.minimal:
             out["minimal"] = True
         return out
+
+
+def scoring() -> list:
+    """The declared options that change scores (asked only when values are recorded)."""
+    from .. import registry
+
+    return [o for o in registry.options().items.values() if o.scoring]
 
 
 _BUILTIN = tuple(f.name for f in fields(Settings) if f.name != "plugin")
