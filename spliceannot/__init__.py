@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # scoring and prediction
     "score_variants": "api", "score_vcf": "api", "predict_sequence": "api",
-    "results_frame": "api", "parse_variant": "api",
+    "results_frame": "api", "results_rows": "api", "parse_variant": "api",
     "Options": "options", "Option": "options", "Summary": "summary",
     "Variant": "io.variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
     # plugin authors

@@ -15,7 +15,7 @@ either way.
 
 import bisect
 
-from . import delta
+from .records import NO_CONTIG, NO_GENE
 from .genes import GeneTable
 from .errors import InputError
 from .io.vcf import parse_line
@@ -55,7 +55,7 @@ class GeneSpans:
         i = bisect.bisect_right(starts, pos) - 1
         if i >= 0 and pos <= ends[i]:
             return None
-        return delta.NO_CONTIG if absent else delta.NO_GENE
+        return NO_CONTIG if absent else NO_GENE
 
     def raw(self, chrom: bytes):
         """(starts, ends) of a CHROM as bytes, or None where a record there needs a closer look

@@ -1,9 +1,11 @@
 """The scoring pipeline: stream VCF records in chunks through a scorer to a writer, losing none.
 
-The stages, in order: read (:mod:`spliceannot.io.vcf`) -> plan (:func:`delta.plan`, which gives
-each task its geometry) -> lookups (:mod:`spliceannot.lookup`) -> model run (the scorer) ->
-finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.io.writer.Writer` given plain
-:class:`~spliceannot.delta.Result` s); :func:`spliceannot.scorer.score_chunk` runs the middle ones.
+The stages, in order: read (:mod:`spliceannot.io.vcf`) -> plan (the scorer's family, SpliceAI's
+:mod:`spliceannot.semantics.spliceai` by default, which gives each task its geometry) -> lookups
+(:mod:`spliceannot.lookup`) -> model run (the scorer) -> finish -> write (a
+:class:`~spliceannot.io.writer.Writer` given plain :class:`~spliceannot.records.Result` s,
+rendered as the family's :class:`~spliceannot.records.Output`);
+:func:`spliceannot.scorer.score_chunk` runs the middle ones.
 
 Every record the VCF parser can read is written, in input order, whatever happened to it;
 unscored ones pass through unannotated, each with one warning, a count by reason and (with
@@ -15,12 +17,12 @@ beside it (:mod:`spliceannot.io.resume`), rejects and counts included.
 
 import itertools
 import logging
-import math
 import os
 import time
 from dataclasses import dataclass
 
-from . import __version__, delta, options, registry
+from . import __version__, options, registry
+from .records import NO_GENE, NO_SCORABLE_ALT, Result, all_finite
 from .lookup import provenance
 from .errors import InputError, OutputError, SpliceannotError, UsageError
 from .io.output import PARTIAL_SUFFIX, OutputTarget
@@ -29,10 +31,10 @@ from .passthrough import GeneSpans, RawLines, sort_lines
 from .progress import Progress
 from .io.reference import Reference
 from .io.resume import CountsLog, replay, resume_point
-from .scorer import ScoringContext, score_chunk
+from .scorer import Scorer, ScoringContext, score_chunk
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
-from .io.writer import RejectsWriter, open_writer
+from .io.writer import RejectsWriter
 
 log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
@@ -89,6 +91,7 @@ class Run:
     """Everything a run is set up with, checked before any output is opened."""
 
     writer_cls: type
+    output: object  # records.Output: how the writers render this run's entries
     reference: object
     genes: object
     model: object
@@ -161,9 +164,11 @@ def prepare(opts: Options, output_path: str) -> Run:
     reference = Reference(opts.reference)
     try:
         model = registry.model(opts.model)
+        own_family = scorer.output is not Scorer.output  # entries other than SpliceAI's
         if model.scorer:  # a model whose outputs need their own scorer (Pangolin's)
             scorer = registry.scorers().get(model.scorer)
-        elif scorer.output is not None:
+            own_family = scorer.output is not Scorer.output
+        elif own_family:
             raise UsageError(f"--scorer {scorer.name}: only for the models that name it "
                              f"(--model {model.name} gives SpliceAI's scores)")
         for option in options.declared().values():
@@ -173,7 +178,7 @@ def prepare(opts: Options, output_path: str) -> Run:
                                  f"{' or '.join(option.scorers)} scorer; this run scores with "
                                  f"{scorer.name}")
         transcripts = opts.transcripts
-        if scorer.output is None and transcripts is None and opts.per_transcript \
+        if not own_family and transcripts is None and opts.per_transcript \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:
             transcripts = "all"  # --per-transcript scores every transcript a GTF holds
         load = scorer.load_annotation or registry.load_annotation
@@ -189,22 +194,24 @@ def prepare(opts: Options, output_path: str) -> Run:
                     **settings.basics(), "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
-        if scorer.output is not None:  # entries other than SpliceAI's: writers ask the registry
-            run_info["info"] = scorer.output.info_id
+        output = scorer.output.for_run(settings)
+        if own_family:
+            run_info["info"] = output.info_id
             if opts.precomputed or opts.score_cache:
                 raise UsageError(f"--precomputed and --score-cache hold SpliceAI scores; the "
-                                 f"{scorer.name} scorer's INFO/{scorer.output.info_id} cannot "
+                                 f"{scorer.name} scorer's INFO/{output.info_id} cannot "
                                  f"use them")
-            if not writer_cls.writes_any_output:
-                raise UsageError(f"the {writer_cls.name} writer writes SpliceAI entries only; "
-                                 f"use vcf, tsv or jsonl for INFO/{scorer.output.info_id}")
+        if writer_cls.moves_entries and not output.movable:
+            raise UsageError(f"the {writer_cls.name} writer moves entries to other spellings; "
+                             f"INFO/{output.info_id} entries cannot be moved: use vcf, tsv or "
+                             f"jsonl")
         lookups = open_lookups(opts, ctx, run_info)
         # Lookups first, as they are asked: "precomputed+cache+fast".
         run_info["scorer"] = "+".join([lookup.name for lookup in lookups] + [scorer.name])
     except BaseException:
         reference.close()
         raise
-    return Run(writer_cls, reference, genes, model, scorer, lookups, ctx, run_info)
+    return Run(writer_cls, output, reference, genes, model, scorer, lookups, ctx, run_info)
 
 
 def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
@@ -248,7 +255,8 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     if point is not None:
         os.replace(working, working + ".old")
         done = itertools.islice(run.writer_cls.completed(working + ".old"), point.records_out)
-    writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
+    writer = run.writer_cls(working, reader, dict(run.run_info), target=output_path,
+                            output=run.output)
     rejects = None
     counts_log = None
     complete = False
@@ -377,14 +385,14 @@ def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
     for i, record in enumerate(chunk):
         if type(record) is RawLines:
             writer.write_raw(record)
-            summary.add_passed(len(record), delta.NO_GENE)
+            summary.add_passed(len(record), NO_GENE)
             continue
         if record.malformed is not None:
-            result = delta.Result(record.variant, MALFORMED, detail=record.malformed)
+            result = Result(record.variant, MALFORMED, detail=record.malformed)
         elif record.variant.pos < 1:
-            result = delta.Result(record.variant, TELOMERE)
+            result = Result(record.variant, TELOMERE)
         elif i in bypass:
-            result = delta.Result(record.variant, bypass[i])
+            result = Result(record.variant, bypass[i])
         else:
             result = next(results, None)
             if result is None:
@@ -398,12 +406,12 @@ def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
                 summary.records_out += 1
             except MalformedLine as exc:
                 _malformed(record, str(exc), opts)
-                result = delta.Result(record.variant, MALFORMED, detail=str(exc))
+                result = Result(record.variant, MALFORMED, detail=str(exc))
         summary.add(result)
         v = record.variant
         # One warning per unscored record (per ALT where ALTs were the reason); records outside
         # every gene are ordinary and only counted.
-        if result.reason not in (None, delta.NO_GENE, delta.NO_SCORABLE_ALT):
+        if result.reason not in (None, NO_GENE, NO_SCORABLE_ALT):
             log.warning("%s: not scored: %s", v.label(), result.detail or result.reason)
         for alt, reason in result.alt_skips:
             log.warning("%s: ALT %s not scored: %s", v.label(), alt, reason)
@@ -420,7 +428,6 @@ def _malformed(record, detail, opts):
 
 def finite_or_flagged(result):
     """NaN/inf guard: a non-finite model output is never a score; the record passes unscored."""
-    if result.reason is None and not all(math.isfinite(v) for e in result.entries
-                                         if e.ds is not None for v in e.ds):
-        return delta.Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
+    if result.reason is None and not all_finite(result):
+        return Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
     return result

@@ -227,16 +227,3 @@ def track_writer_for(output: str):
         suffixes = sorted(s for w in found.values() for s in w.suffixes)
         raise UsageError(f"-o {output}: the output type follows the name: {', '.join(suffixes)}")
     return max(matches, key=lambda m: m[0])[1]
-
-
-def entry_output(run_info: dict):
-    """The :class:`~spliceannot.scorer.Output` of the run's entries, or None for SpliceAI's:
-    ``run_info["info"]`` names the INFO field, and the registered scorer declaring it says how
-    its entries are written (what a writer asks before writing another scorer's entries)."""
-    info = run_info.get("info")
-    if info is None:
-        return None
-    for scorer in scorers().values():
-        if scorer.output is not None and scorer.output.info_id == info:
-            return scorer.output
-    raise UsageError(f"no registered scorer writes INFO/{info}")

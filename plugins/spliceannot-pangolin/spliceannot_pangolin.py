@@ -49,16 +49,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from spliceannot import delta
 from spliceannot.errors import InputError, ModelFileError, UsageError
-from spliceannot.genes import Gene
 from spliceannot.hookspecs import hookimpl
-from spliceannot.io.contig import ContigMap
-from spliceannot.io.variant import Variant
-from spliceannot.models import EnsembleModel
-from spliceannot.options import Option
-from spliceannot.scorer import Output, Scorer, run_per_window
-from spliceannot.sequence import one_hot, reverse_complement_onehot
+from spliceannot.plugin import NO_CONTIG, NO_GENE, ContigMap, EnsembleModel, Gene, Option, Output
+from spliceannot.plugin import Result, Scorer, Variant, one_hot, reverse_complement_onehot
+from spliceannot.plugin import run_per_window
 
 DIR_ENV = "SPLICEANNOT_PANGOLIN_DIR"
 TISSUES = ("heart", "liver", "brain", "testis")
@@ -72,7 +67,11 @@ OUTPUT = Output(
     "Pangolin",
     "Pangolin splice scores. Format: gene|pos:score_change|pos:score_change|warnings,... "
     f"(Pangolin 1.0.2 scoring; weights {LICENSE}, {SOURCE})",
-    ("ALLELE", "GENE", "SCORES", "WARNINGS"))
+    ("ALLELE", "GENE", "SCORES", "WARNINGS"),
+    formats={"SCORES": lambda scores: "|".join(
+        f"{s['pos']}:{'NA' if s['score'] is None else s['score']}" if "pos" in s else s["label"]
+        for s in scores) or "."},
+    json_names={"ALLELE": "allele", "GENE": "gene", "SCORES": "scores", "WARNINGS": "warnings"})
 
 # Why a record passes unscored (summary keys), in Pangolin's order.
 FORMAT = "variant format not supported by Pangolin"
@@ -109,7 +108,7 @@ def network(context: int = 10000, width: int = 32):
     same layout cut short (tests use them)."""
     from torch import nn
 
-    from spliceannot.models.network import NetworkConfig, SpliceNet
+    from spliceannot.plugin import NetworkConfig, SpliceNet
 
     config = NetworkConfig.preset(context, width)
     config.bn_eps = BN_EPS
@@ -158,7 +157,7 @@ def load_file(path: pathlib.Path):
 
 
 def _inference_class():
-    from spliceannot.engine.inference import InferenceNet
+    from spliceannot.plugin import InferenceNet
 
     class UsageNet(InferenceNet):
         """A member whose output is class 1 of its 2-class softmax head, (B, n, 1)."""
@@ -276,8 +275,7 @@ class PangolinGenes:
     def read(cls, path, tag: str = FILTER_TAG) -> "PangolinGenes":
         """A GTF (GENCODE/Ensembl) or GFF3, plain or gzip; ``tag`` None keeps every exon (as
         ``create_db.py --filter None``)."""
-        from spliceannot.genes.gtf import is_gff3
-        from spliceannot.io.files import open_text
+        from spliceannot.plugin import is_gff3, open_text
 
         gff3 = is_gff3(path)
         genes, order, exons = {}, [], {}
@@ -362,9 +360,9 @@ class Plan:
     def tasks(self) -> list:
         return self.items
 
-    def result(self, scores=()) -> delta.Result:
+    def result(self, scores=()) -> Result:
         entries = [e for per_task in scores for e in per_task] if self.reason is None else []
-        return delta.Result(self.variant, self.reason, entries, list(self.alt_skips))
+        return Result(self.variant, self.reason, entries, list(self.alt_skips))
 
 
 def _contig(reference, chrom):
@@ -393,7 +391,7 @@ def plan(variant: Variant, reference, genes: PangolinGenes, d: int, flank: int =
         return out
     contig = _contig(reference, variant.chrom)
     if contig is None:
-        out.reason = delta.NO_CONTIG
+        out.reason = NO_CONTIG
         return out
     pos, n = variant.pos, len(ref)
     lo, hi = pos - 1 - flank - d, pos + n + flank - 1 + d  # Pangolin's 0-based window
@@ -410,7 +408,7 @@ def plan(variant: Variant, reference, genes: PangolinGenes, d: int, flank: int =
         return out
     found = genes.overlapping(contig, pos)
     if not found:
-        out.reason = delta.NO_GENE
+        out.reason = NO_GENE
         return out
     x = one_hot(seq)
     x_alt = np.concatenate([x[:at], one_hot(alt), x[at + n:]])
@@ -425,7 +423,7 @@ def plan(variant: Variant, reference, genes: PangolinGenes, d: int, flank: int =
                               (contig, strand, lo - extra, len(x)), (contig, strand, None, None),
                               start, pos, alt))
     if not out.items:  # genes without a strand: Pangolin files them under neither
-        out.reason = delta.NO_GENE
+        out.reason = NO_GENE
     return out
 
 
@@ -450,28 +448,22 @@ class Entry:
     items: list  # "pos:score" (and, with --score-exons, the "<gene>_sites2" label)
     warnings: str = ""
 
-    def format(self) -> str:
+    def info_text(self) -> str:
         return "|".join([self.gene, *self.items, "Warnings:" + self.warnings])
 
-    def columns(self) -> list:
-        return [self.alt, self.gene, "|".join(self.items) or ".", self.warnings or "."]
+    format = info_text
 
-    @property
-    def ds(self) -> tuple:
-        """The scores as floats (NaN stays NaN): what the pipeline's finite check reads."""
-        return tuple(float(i.split(":")[1]) for i in self.items
-                     if ":" in i and i.split(":")[1] != "NA")
-
-    def as_dict(self) -> dict:
+    def fields(self) -> dict:
+        """SCORES: {"pos", "score"} per item (score None for NA), {"label"} for a label."""
         scores = []
         for item in self.items:
             if ":" not in item:
                 scores.append({"label": item})
                 continue
             p, s = item.split(":")
-            scores.append({"pos": int(p), "score": None if s == "NA" else float(s) + 0.0})
-        return {"allele": self.alt, "gene": self.gene, "scores": scores,
-                "warnings": [w for w in [self.warnings] if w]}
+            scores.append({"pos": int(p), "score": None if s == "NA" else float(s)})
+        return {"ALLELE": self.alt, "GENE": self.gene, "SCORES": scores,
+                "WARNINGS": self.warnings or None}
 
 
 def tissue_changes(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, d: int) -> tuple:
@@ -598,7 +590,7 @@ class PangolinScorer(Scorer):
         return out
 
     def engine(self, ctx):
-        from spliceannot.engine import Engine
+        from spliceannot.plugin import Engine
 
         opts = ctx.options
         key = (id(ctx.model), opts["batch_size"], opts["precision"], opts["device"] or "cpu")

@@ -28,7 +28,8 @@ def plot(
     """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked."""
     if not output.lower().endswith((".png", ".svg", ".pdf")):
         raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
-    from .. import delta, registry
+    from .. import registry
+    from ..options import Settings
     from ..errors import OutputError
     from ..io.output import check_writable_path
     from ..plot import plot_variant
@@ -40,7 +41,7 @@ def plot(
     genes = registry.load_annotation(annotation, transcripts=transcripts)
     try:
         data = plot_variant(target, ref, genes, registry.model(model),
-                            delta.Settings(distance=distance, mask=bool(mask)), output, gene)
+                            Settings(distance=distance, mask=bool(mask)), output, gene)
     except OSError as exc:
         raise OutputError(f"-o {output}: cannot write it ({exc.strerror or exc})") from None
     print(f"{output}\t{data.score.format()}")

@@ -9,7 +9,7 @@ import os
 
 from ..io.contig import ContigMap
 from ..io.vcf_header import decode_name
-from ..delta import INFO_ID, DeltaScore
+from ..semantics.spliceai import INFO_ID, DeltaScore
 from ..errors import InputError
 
 

@@ -14,7 +14,8 @@ import os
 import pathlib
 import sqlite3
 
-from ..delta import DeltaScore, Result
+from ..records import Result
+from ..semantics.spliceai import DeltaScore
 from ..errors import InputError
 
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"

@@ -1,4 +1,4 @@
-"""SpliceAI-lookup's ``/spliceai/`` JSON, built from a pipeline :class:`~spliceannot.delta.Result`.
+"""SpliceAI-lookup's ``/spliceai/`` JSON, built from a pipeline :class:`~spliceannot.records.Result`.
 
 The layout follows the lookup's public server code and the SpliceAI fork it runs (read, not
 copied): per transcript the ``DS_*`` as 3-decimal strings, ``DP_*`` as integers, ``DS_*_REF`` /
@@ -20,7 +20,9 @@ A table annotation (SpliceAI's format) has no tags or CDS: priority "N", ``CDS_*
 
 import numpy as np
 
-from .. import delta
+from ..io.variant import trim_alleles
+from ..records import Result
+from ..semantics.spliceai import DeltaScore
 
 FLOAT = "0.3f"
 NONZERO = 0.01  # allNonZeroScores: rows where a REF or ALT probability reaches this
@@ -92,7 +94,7 @@ class Window:
         return self.seq[start - self.first:end - self.first]
 
 
-def entry(score: delta.DeltaScore, variant, reference) -> dict:
+def entry(score: DeltaScore, variant, reference) -> dict:
     """One transcript's object of ``scores`` (``score.tracks`` must be set)."""
     out = {f"DS_{k}": fmt(ds) for k, ds in zip(KINDS, score.ds)}
     out.update({f"DP_{k}": int(dp) for k, dp in zip(KINDS, score.dp)})
@@ -105,11 +107,11 @@ def entry(score: delta.DeltaScore, variant, reference) -> dict:
 
 def _alleles(variant):
     ref, alt = variant.ref.upper(), variant.alts[0].upper()
-    offset, r_len, trimmed_alt = delta.trim_alleles(ref, alt)
+    offset, r_len, trimmed_alt = trim_alleles(ref, alt)
     return ref, alt, offset, ref[offset:offset + r_len], trimmed_alt.upper()
 
 
-def all_nonzero(score: delta.DeltaScore, variant, reference) -> list:
+def all_nonzero(score: DeltaScore, variant, reference) -> list:
     """allNonZeroScores of one transcript: every position where a REF or ALT probability reaches
     0.01, each DP position and the variant's own, with the bases REF and ALT have there."""
     t = score.tracks
@@ -141,7 +143,7 @@ def all_nonzero(score: delta.DeltaScore, variant, reference) -> list:
     return out
 
 
-def inserted_bases(score: delta.DeltaScore, variant, reference) -> list:
+def inserted_bases(score: DeltaScore, variant, reference) -> list:
     """SCORES_FOR_INSERTED_BASES: for an insertion whose acceptor or donor gain (>= 0.01) lies at
     its anchor, the REF and ALT probabilities of the anchor's 5 bases, each inserted base (``pos``
     "+1", "+2", ...; REF base " ", REF probabilities 0) and the 5 bases after. As the lookup
@@ -172,7 +174,7 @@ def inserted_bases(score: delta.DeltaScore, variant, reference) -> list:
                                                y_ref[:, 2], y_alt[:, 2])]
 
 
-def body(result: delta.Result, variant, reference) -> tuple:
+def body(result: Result, variant, reference) -> tuple:
     """(scores, allNonZeroScores, allNonZeroScoresStrand, allNonZeroScoresTranscriptId) of a
     scored result."""
     scored = [s for s in result.entries if s.ds is not None and s.tracks is not None]
@@ -183,3 +185,16 @@ def body(result: delta.Result, variant, reference) -> tuple:
     chosen = scored[i]
     return (entries, all_nonzero(chosen, variant, reference), chosen.tracks.gene.strand,
             entries[i]["t_id"])
+
+
+def generic(text: str, variant, result: Result, output, family: str, p: dict) -> dict:
+    """The answer of a family other than SpliceAI's: the request's variant and parameters, then
+    ``scores``, one object per entry from its fields (:meth:`spliceannot.records.Output.json`),
+    or ``error`` naming why the variant was not scored."""
+    if result.reason is not None or not result.entries:
+        why = result.detail or result.reason or "no entry"
+        return {"variant": text, "source": family, "error": f"{text}: not scored: {why}"}
+    return {"variant": text, "chrom": variant.chrom, "pos": variant.pos, "ref": variant.ref,
+            "alt": variant.alts[0], "distance": p["distance"], "mask": p["mask"],
+            "source": f"{family}:model", "info": output.info_id,
+            "scores": [output.json(e) for e in result.entries]}

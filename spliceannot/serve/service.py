@@ -1,9 +1,9 @@
 """The lookup service: inputs loaded once, requests scored through the pipeline, one answer cache.
 
 Every request runs the stages of ``spliceannot score``: :func:`spliceannot.scorer.score_chunk`
-plans the variants (``delta.plan``), asks the registered lookups the options open
+plans the variants (the scorer's family: SpliceAI's by default), asks the registered lookups the options open
 (``pipeline.open_lookups``), runs the registry's scorer (``fast`` by default: the engine where
-the model declares it runs there) and finishes (``delta.finish``). The options are the ``lookup``
+the model declares it runs there) and finishes (the family's ``finish``). The options are the ``lookup``
 profile's (:mod:`spliceannot.profiles`) with the request's D and mask, plus ``keep_tracks``: the
 answer's ``allNonZeroScores`` and ``SCORES_FOR_INSERTED_BASES`` need the tracks finish compared,
 so finish hands them back on each entry, and only lookups that declare ``keeps_tracks`` are used.
@@ -21,11 +21,12 @@ import threading
 import time
 from collections import OrderedDict
 
-from .. import delta, options, pipeline, profiles, registry
+from .. import options, pipeline, profiles, registry
 from ..errors import UsageError
 from ..genes import GeneTable
 from ..io.reference import Reference
-from ..scorer import ScoringContext, score_chunk
+from ..records import Result
+from ..scorer import Scorer, ScoringContext, score_chunk
 from . import answer
 from .request import BC, MAX_DISTANCE, BadRequest, integer, lookup_chrom, parse_variant
 
@@ -78,7 +79,7 @@ class AnswerCache:
 class Service:
     """What ``spliceannot serve`` loads once; ``lookup``/``batch`` answer as the lookup does."""
 
-    family = "spliceai"  # the route: /spliceai/
+    family = "spliceai"  # the route (/spliceai/): the name of the model family's Output
 
     def __init__(self, reference: str, annotation: str, model: str = "spliceai",
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,
@@ -96,7 +97,11 @@ class Service:
                             "basic": GeneTable(basic, name=f"{self.genes.name}:basic")
                             if basic else self.genes}
         self.model = registry.model(model)
-        self.scorer = registry.scorers().get(scorer)
+        self.scorer = registry.scorers().get(self.model.scorer or scorer)
+        # The family's declaration: its name is the route, its fields the answers' scores where
+        # the family is not SpliceAI's (whose answers are SpliceAI-lookup's, from the tracks).
+        self.output = self.scorer.output
+        self.family = self.output.name
         self.base = options.Options(reference=reference, annotation=annotation, model=model,
                                     scorer=scorer, transcripts=transcripts, device=device,
                                     batch_size=batch_size)
@@ -251,7 +256,7 @@ class Service:
             self.lookups[key] = [lookup for lookup in opened if lookup.keeps_tracks]
         return self.lookups[key]
 
-    def _results(self, text, variant, result: delta.Result, p) -> dict:
+    def _results(self, text, variant, result: Result, p) -> dict:
         """The lookup's ``results`` for one variant from its pipeline Result (lock held)."""
         label = f"{variant.chrom}-{variant.pos}-{variant.ref}-{variant.alts[0]}"
         actual = self._reference_allele(variant) if result.reason is not None else None
@@ -260,6 +265,8 @@ class Service:
             return {"variant": text, "source": self.family,
                     "error": f"Unexpected reference allele in {label}: the {build} reference at "
                              f"{variant.chrom}:{variant.pos} is {actual}, not {variant.ref}"}
+        if self.output is not Scorer.output:  # another family: its entries' fields
+            return answer.generic(text, variant, result, self.output, self.family, p)
         scores, nonzero, strand, transcript = answer.body(result, variant, self.reference)
         if result.reason is not None or not scores:
             why = result.detail or result.reason or "no transcript scored"

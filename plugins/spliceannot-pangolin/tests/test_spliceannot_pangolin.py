@@ -216,9 +216,9 @@ def test_cutoff_and_exons_text():
     assert out[0].format() == "G|-2:0.4|1:0.6|-2:-0.5|2:-0.3|Warnings:"
     out = sp.gene_entries(_task(genes=[g]), loss.copy(), gain.copy(), d, False, None, True)
     assert out[0].format() == "G_sites1|-1:-0.2|G_sites2|1:0.6|Warnings:"
-    assert out[0].columns() == ["A", "G_sites1", "-1:-0.2|G_sites2|1:0.6", "."]
-    assert out[0].as_dict()["scores"] == [{"pos": -1, "score": -0.2}, {"label": "G_sites2"},
-                                          {"pos": 1, "score": 0.6}]
+    assert sp.OUTPUT.cells(out[0]) == ["A", "G_sites1", "-1:-0.2|G_sites2|1:0.6", "."]
+    assert out[0].fields()["SCORES"] == [{"pos": -1, "score": -0.2}, {"label": "G_sites2"},
+                                         {"pos": 1, "score": 0.6}]
 
 
 def test_options_are_declared_through_the_hook(tmp_path, capsys):
@@ -376,7 +376,7 @@ def test_every_writer(tiny_dir, vcf, tmp_path, capsys):
 def test_refused_options(tiny_dir, vcf, tmp_path, capsys):
     base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "--model", str(tiny_dir), "-q"]
     code, err = _score(base + ["-o", str(tmp_path / "o.vep.json"), "--format", "vep"], capsys)
-    assert code != 0 and "writes SpliceAI entries only" in err and err.count("\n") == 1
+    assert code != 0 and "entries cannot be moved" in err and err.count("\n") == 1
     code, err = _score(base + ["-o", str(tmp_path / "o.vcf"), "--score-cache",
                                str(tmp_path / "c")], capsys)
     assert code != 0 and "cannot use them" in err
