@@ -59,6 +59,10 @@ _EXPORTS = {
     "Engine": ("engine", "Engine"),
     "run_per_window": ("scorer", "run_per_window"),
     "score_chunk": ("scorer", "score_chunk"),
+    # testing a plugin (docs/testing-plugins.md)
+    "registered": ("plugins", "registered"),
+    "get_model": ("registry", "model"),
+    "cli_app": ("cli", "build_app"),
 }
 __all__ = sorted(_EXPORTS)
 

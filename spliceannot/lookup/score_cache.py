@@ -10,20 +10,12 @@ holds the record's entries and ALT skips as JSON, floats at full precision.
 import contextlib
 import hashlib
 import json
-import os
 import pathlib
 import sqlite3
 
 from ..records import Result
 from ..semantics.spliceai import DeltaScore
 from ..errors import InputError
-
-CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
-
-
-def default_dir() -> pathlib.Path:
-    return pathlib.Path(os.environ.get(CACHE_ENV) or pathlib.Path.home() / ".cache" / "spliceannot")
-
 
 SCHEMA = 2  # the row layout: entries carry their transcript
 

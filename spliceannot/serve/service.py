@@ -1,12 +1,12 @@
 """The lookup service: inputs loaded once, requests scored through the pipeline, one answer cache.
 
 Every request runs the stages of ``spliceannot score``: :func:`spliceannot.scorer.score_chunk`
-plans the variants (the scorer's family: SpliceAI's by default), asks the registered lookups the options open
-(``pipeline.open_lookups``), runs the registry's scorer (``fast`` by default: the engine where
-the model declares it runs there) and finishes (the family's ``finish``). The options are the ``lookup``
-profile's (:mod:`spliceannot.profiles`) with the request's D and mask, plus ``keep_tracks``: the
-answer's ``allNonZeroScores`` and ``SCORES_FOR_INSERTED_BASES`` need the tracks finish compared,
-so finish hands them back on each entry, and only lookups that declare ``keeps_tracks`` are used.
+plans the variants (the scorer's family: SpliceAI's by default), runs the registry's scorer
+(``fast`` by default: the engine where the model declares it runs there) and finishes (the
+family's ``finish``). The options are the ``lookup`` profile's (:mod:`spliceannot.profiles`) with
+the request's D and mask, plus ``keep_tracks``: the answer's ``allNonZeroScores`` and
+``SCORES_FOR_INSERTED_BASES`` need the tracks finish compared, so finish hands them back on each
+entry; stored scores (the lookups) hold no tracks, so serve asks none.
 A batch is planned whole and runs through the engine in one ``score_chunk`` call.
 
 Bounded work: answers are cached by size in bytes (not count); a request waits at most its
@@ -21,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from .. import options, pipeline, profiles, registry
+from .. import options, profiles, registry
 from ..errors import UsageError
 from ..genes import GeneTable
 from ..io.reference import Reference
@@ -112,7 +112,6 @@ class Service:
         self.deadline = deadline
         self.cache = AnswerCache(cache_bytes)
         self.lock = threading.Lock()
-        self.lookups = {}  # (distance, mask, bc) -> the lookups opened for those settings
         self.stats = {"computed": 0, "cache hits": 0}
         self.placeholder = placeholder_variant(self.reference, self.genes)
 
@@ -243,18 +242,7 @@ class Service:
         opts, settings = request_options(self.base, p["settings"])
         ctx = ScoringContext(self.reference, self.annotations[p["bc"]], self.model, settings,
                              options=opts)
-        return score_chunk(variants, ctx, self.scorer, self._lookups(opts, ctx, p))
-
-    def _lookups(self, opts, ctx, p) -> list:
-        key = (p["distance"], p["mask"], p["bc"], p["extras"])
-        if key not in self.lookups:
-            opened = pipeline.open_lookups(opts, ctx, {"distance": p["distance"],
-                                                       "mask": p["mask"]})
-            for lookup in opened:
-                if not lookup.keeps_tracks:
-                    lookup.close()
-            self.lookups[key] = [lookup for lookup in opened if lookup.keeps_tracks]
-        return self.lookups[key]
+        return score_chunk(variants, ctx, self.scorer, ())
 
     def _results(self, text, variant, result: Result, p) -> dict:
         """The lookup's ``results`` for one variant from its pipeline Result (lock held)."""
