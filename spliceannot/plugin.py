@@ -59,6 +59,8 @@ _EXPORTS = {
     "Engine": ("engine", "Engine"),
     "run_per_window": ("scorer", "run_per_window"),
     "score_chunk": ("scorer", "score_chunk"),
+    "functional_forward": ("models.functional", "forward"),
+    "to_layout": ("models.functional", "to_layout"),
     # testing a plugin (docs/testing-plugins.md)
     "registered": ("plugins", "registered"),
     "get_model": ("registry", "model"),

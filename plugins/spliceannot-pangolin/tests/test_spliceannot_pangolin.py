@@ -13,6 +13,7 @@ import torch.nn.functional as F
 import spliceannot_pangolin as sp
 from pangolin_helpers import FASTA, GTF
 from spliceannot import registry
+from spliceannot.plugin import functional_forward
 from spliceannot.cli import main
 from spliceannot.genes import Gene
 from spliceannot.io.reference import Reference
@@ -31,32 +32,18 @@ def test_plugin_is_discovered():
 # ---- the network ---------------------------------------------------------------------------------
 
 
+def layout(role: str, i: int) -> str:
+    """Pangolin's key names (model.py): conv1/skip the stem, resblocks the units, convs the skips."""
+    if role in ("bn1", "conv1", "bn2", "conv2"):
+        return f"resblocks.{i}.{role}"
+    return f"convs.{i // 4}" if role == "skip" else {"stem": "conv1", "stem_skip": "skip"}[role]
+
+
 def reference_forward(state: dict, x: torch.Tensor, head: int) -> torch.Tensor:
-    """Pangolin's published forward (model.py), written out with functional ops on its own keys;
-    returns class 1 of softmax head ``conv_last{head}`` (what the CLI reads)."""
+    """Pangolin's published forward on its own keys; class 1 of softmax head ``conv_last{head}``
+    (what the CLI reads)."""
     units = len({k.split(".")[1] for k in state if k.startswith("resblocks.")})
-    kd = ([(11, 1)] * 4 + [(11, 4)] * 4 + [(21, 10)] * 4 + [(41, 25)] * 4)[:units]
-
-    def conv(h, name, dilation=1):
-        w = state[name + ".weight"]
-        return F.conv1d(h, w, state[name + ".bias"], dilation=dilation,
-                        padding=(w.shape[-1] - 1) * dilation // 2)
-
-    def bn(h, name):
-        return F.batch_norm(h, state[name + ".running_mean"], state[name + ".running_var"],
-                            state[name + ".weight"], state[name + ".bias"], False, 0.0, 1e-5)
-
-    h = conv(x, "conv1")
-    skip = conv(h, "skip")
-    for i, (k, d) in enumerate(kd):
-        p = f"resblocks.{i}"
-        y = conv(torch.relu(bn(h, p + ".bn1")), p + ".conv1", d)
-        h = conv(torch.relu(bn(y, p + ".bn2")), p + ".conv2", d) + h
-        if (i + 1) % 4 == 0:
-            skip = skip + conv(h, f"convs.{i // 4}")
-    crop = sum((k - 1) * d for k, d in kd)
-    skip = skip[:, :, crop:skip.shape[-1] - crop]
-    return torch.softmax(conv(skip, f"conv_last{head}"), dim=1)[:, 1]
+    return functional_forward(state, x, layout, units, head=f"conv_last{head}")[:, 1]
 
 
 def test_network_is_pangolins(tiny_dir):
