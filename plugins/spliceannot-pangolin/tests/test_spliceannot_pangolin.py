@@ -250,7 +250,7 @@ def _variants(reference):
 
 def test_engine_equals_per_window(tiny_dir, reference, genes):
     from spliceannot.scorer import ScoringContext
-    from spliceannot.delta import Settings
+    from spliceannot.plugin import Settings
 
     model = registry.model(str(tiny_dir))
     scorer = registry.scorers().get("pangolin")
