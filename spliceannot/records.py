@@ -28,9 +28,9 @@ class Entry(Protocol):
     alt: str  # the record's ALT as written
 
     def fields(self) -> dict:
-        """Field -> value, the declared :attr:`Output.fields` first, in order; a value is None
-        (no value: ``.``), text, a number, or a list of plain values. Keys after the declared
-        ones (SpliceAI's TRANSCRIPT) go to JSON and API rows only."""
+        """Field -> value for each of the family's :attr:`Output.fields`; a value is None (no
+        value: ``.``), text, a number, or a list or dict of plain values. Keys beyond the
+        declared fields (SpliceAI's TRANSCRIPT) go to JSON and API rows only."""
 
     def info_text(self) -> str:
         """The entry as its INFO field holds it (one of the comma-separated values)."""
@@ -76,9 +76,9 @@ class Output:
     fields each entry fills in column order (``fields``; the first ``keys`` of them name the
     entry, e.g. ALLELE and SYMBOL), and how values print.
 
-    ``name`` is the family's name (serve's route: ``/spliceai/``). ``formats``: field -> a format spec for its
-    numbers (``".2f"``: text ``0.12``, JSON 0.12) or a function value -> text; other values
-    print with ``str``. ``json_names``: field -> its JSON key where that differs. ``movable``:
+    ``name`` is the family's name (serve's route: ``/spliceai/``). ``formats``: field -> a
+    format spec for its numbers (``".2f"``: text ``0.12``, JSON 0.12) or a function value ->
+    text; other values print with ``str``. ``json_names``: field -> its JSON key where that differs. ``movable``:
     entries have ``at(offset, alt)``, the same entry for the change spelled at POS + offset as
     ``alt`` (what the VEP export writes)."""
 
