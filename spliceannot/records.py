@@ -76,7 +76,7 @@ class Output:
     fields each entry fills in column order (``fields``; the first ``keys`` of them name the
     entry, e.g. ALLELE and SYMBOL), and how values print.
 
-    ``name`` is the family's name (serve's route: ``/spliceai/``). ``formats``: field -> a
+    ``route`` is the family's name (serve's route: ``/spliceai/``). ``formats``: field -> a
     format spec for its numbers (``".2f"``: text ``0.12``, JSON 0.12) or a function value ->
     text; other values print with ``str``. ``json_names``: field -> its JSON key where that differs. ``movable``:
     entries have ``at(offset, alt)``, the same entry for the change spelled at POS + offset as
@@ -89,11 +89,11 @@ class Output:
     formats: dict = field(default_factory=dict, hash=False, compare=False)
     json_names: dict = field(default_factory=dict, hash=False, compare=False)
     movable: bool = False
-    name: str = None  # the family's name; the INFO id in lower case if not given
+    route: str = ""  # the family's name (serve's route); the INFO id in lower case if not given
 
     def __post_init__(self):
-        if self.name is None:
-            object.__setattr__(self, "name", self.info_id.lower())
+        if not self.route:
+            object.__setattr__(self, "route", self.info_id.lower())
 
     def for_run(self, settings) -> "Output":
         """The declaration for one run's settings (a family with optional fields overrides)."""

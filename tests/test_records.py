@@ -80,7 +80,7 @@ def write(tmp_path, variants, name):
 
 
 def test_the_family_declares_its_fields(family):
-    assert family.OUTPUT.name == "peak" and family.OUTPUT.info_id == "Peak"
+    assert family.OUTPUT.route == "peak" and family.OUTPUT.info_id == "Peak"
     assert len(open(family.__file__).read().splitlines()) < 80
 
 
@@ -195,5 +195,5 @@ def test_finite_check_reads_every_number():
     assert numbers(Odd(0.5)) == [0.5] and all_finite(Result(None, entries=[Odd(0.5)]))
     assert not all_finite(Result(None, entries=[Odd(float("nan"))]))
     out = Output("Odd", "odd", ("ALLELE", "X", "Y"))
-    assert out.name == "odd" and out.cells(Odd(1.0)) == ["A", "[{'score': 1.0}]", "text"]
+    assert out.route == "odd" and out.cells(Odd(1.0)) == ["A", "[{'score': 1.0}]", "text"]
     assert rows([Result(Variant("c", 1, "A", ["C"]), entries=[Odd(1.0)])])[0]["STATUS"] == "scored"

@@ -18,6 +18,9 @@ class Lookup(ABC):
     name: str = ""
     description: str = ""
     order: int = 100  # asked in ascending order
+    # Whether a hit carries the model's tracks when the settings ask for them
+    # (``Settings.keep_tracks``); a caller that needs tracks (``serve``) uses only lookups that do.
+    keeps_tracks: bool = False
 
     def __init__(self):
         self.hits = self.misses = 0
