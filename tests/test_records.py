@@ -155,13 +155,14 @@ def test_serve_answers_from_fields(family, variants, expected):
     pytest.importorskip("fastapi")
     from spliceannot.serve.service import Service
 
-    service = Service(str(CHR16_FASTA), str(CHR16_TABLE), "peak-tiny", distance=D)
+    service = Service(str(CHR16_FASTA), str(CHR16_TABLE), "peak-tiny", distance=D,
+                      gene_set="comprehensive")
     assert service.family == "peak"
     v = variants[0]
     answer = service.lookup({"hg": "38", "variant": f"chr16-{v.pos}-{v.ref}-{v.alts[0]}",
                              "distance": str(D), "bc": "comprehensive"})
     snv = expected[0].entries[0]
-    assert answer["info"] == "Peak" and answer["source"] == "peak:model"
+    assert answer["source"] == "peak:model" and answer["pos"] == v.pos
     assert answer["scores"][0] == family.OUTPUT.json(snv)
     assert answer["scores"][0]["PEAK"] == round(snv.peak, 3)
 
