@@ -46,6 +46,9 @@ _EXPORTS = {
     "GeneTable": ("genes", "GeneTable"),
     "ContigMap": ("io.contig", "ContigMap"),
     "is_gff3": ("genes.gtf", "is_gff3"),
+    "select_transcripts": ("genes.gtf", "select"),
+    "cached_transcripts": ("genes.gtf", "cached_transcripts"),
+    "gene_lines": ("genes.gtf", "gene_lines"),
     # sequences and files
     "one_hot": ("sequence", "one_hot"),
     "reverse_complement_onehot": ("sequence", "reverse_complement_onehot"),
@@ -62,7 +65,7 @@ _EXPORTS = {
     "functional_forward": ("models.functional", "forward"),
     "to_layout": ("models.functional", "to_layout"),
     # testing a plugin (docs/testing-plugins.md)
-    "registered": ("plugins", "registered"),
+    "registered": ("registry", "registered"),
     "get_model": ("registry", "model"),
     "cli_app": ("cli", "build_app"),
 }

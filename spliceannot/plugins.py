@@ -7,7 +7,6 @@ directory the user names (``--plugins-dir``), never from the working directory.
 built-ins).
 """
 
-import contextlib
 import importlib
 import importlib.util
 import os
@@ -56,23 +55,6 @@ def get_plugin_manager() -> pluggy.PluginManager:
             pm.load_setuptools_entrypoints("spliceannot", name=name)
     pm.check_pending()
     return pm
-
-
-@contextlib.contextmanager
-def registered(plugin, name: str = None):
-    """Register ``plugin`` (a module or object holding hookimpls) for the ``with`` block, then
-    unregister it; the registries refill on both sides. What a plugin's own tests use."""
-    from . import registry
-
-    pm = get_plugin_manager()
-    name = pm.register(plugin, name=name)
-    pm.check_pending()
-    registry.reset()
-    try:
-        yield plugin
-    finally:
-        pm.unregister(name=name)
-        registry.reset()
 
 
 def load_plugins_dir(path) -> list[str]:

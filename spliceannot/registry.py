@@ -6,6 +6,7 @@ Every name-or-path lookup of the program goes through the functions at the end o
 in one order: a registered name first, then a path that a registered plugin claims.
 """
 
+import contextlib
 import os
 from functools import lru_cache
 
@@ -116,6 +117,23 @@ def options() -> Registry:
 def reset() -> None:
     """Forget filled registries (plugins re-registered under the same names)."""
     _filled.cache_clear()
+
+
+@contextlib.contextmanager
+def registered(plugin, name: str = None):
+    """Register ``plugin`` (a module or object holding hookimpls) for the ``with`` block, then
+    unregister it; the registries refill on both sides. What a plugin's own tests use."""
+    from .plugins import get_plugin_manager
+
+    pm = get_plugin_manager()
+    name = pm.register(plugin, name=name)
+    pm.check_pending()
+    reset()
+    try:
+        yield plugin
+    finally:
+        pm.unregister(name=name)
+        reset()
 
 
 # ---- resolution: a registered name first, then a path claimed by a plugin -------------------------

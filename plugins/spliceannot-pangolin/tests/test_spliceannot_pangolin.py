@@ -369,7 +369,7 @@ def test_every_writer(tiny_dir, vcf, tmp_path, capsys):
 
 def test_refused_options(tiny_dir, vcf, tmp_path, capsys):
     base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "--model", str(tiny_dir), "-q"]
-    code, err = _score(base + ["-o", str(tmp_path / "o.vep.json"), "--format", "vep"], capsys)
+    code, err = _score(base + ["-o", str(tmp_path / "o.vep.vcf.gz"), "--format", "vep"], capsys)
     assert code != 0 and "entries cannot be moved" in err and err.count("\n") == 1
     code, err = _score(base + ["-o", str(tmp_path / "o.vcf"), "--score-cache",
                                str(tmp_path / "c")], capsys)
