@@ -48,20 +48,20 @@ def _helpers():
 def two_routes(tmp_path_factory):
     import torch
 
-    import spliceannot_pangolin as sp
+    from spliceannot_pangolin import weights as sp
 
     helpers = _helpers()
     helpers.ensure_registered()
     names = load_plugins_dir(DATA / "plugins")
-    weights = tmp_path_factory.mktemp("tiny_pangolin")
+    folder = tmp_path_factory.mktemp("tiny_pangolin")
     for i, name in enumerate(sp.WEIGHT_FILES):
-        torch.save(helpers.tiny_state(100 + i, 2 * (i // 3) + 1), weights / name)
+        torch.save(helpers.tiny_state(100 + i, 2 * (i // 3) + 1), folder / name)
     old = os.environ.get("SPLICEANNOT_CACHE_DIR")
     os.environ["SPLICEANNOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     services = [Service(str(CHR16_FASTA), str(GTF), "tiny-dir", distance=D),
-                Service(str(CHR16_FASTA), str(GTF), str(weights), distance=D)]
+                Service(str(CHR16_FASTA), str(GTF), str(folder), distance=D)]
     server = Server(create_app(services))
-    yield server, weights
+    yield server, folder
     server.stop()
     for name in names:
         get_plugin_manager().unregister(name=name)
