@@ -55,7 +55,7 @@ from spliceannot.genes import Gene
 from spliceannot.hookspecs import hookimpl
 from spliceannot.io.contig import ContigMap
 from spliceannot.io.variant import Variant
-from spliceannot.models import EnsembleModel
+from spliceannot.models import EnsembleModel, check_finite
 from spliceannot.options import Option
 from spliceannot.scorer import Output, Scorer, run_per_window
 from spliceannot.sequence import one_hot, reverse_complement_onehot
@@ -144,6 +144,9 @@ def load_file(path: pathlib.Path):
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or foreign file: one line, the file named
         raise ModelFileError(f"{path}: not a Pangolin state dict ({type(exc).__name__})") from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{path}: not a Pangolin state dict")
+    check_finite(state, path)
     tissue = 2 * (WEIGHT_FILES.index(path.name) // 3) + 1  # final.k.{2t} -> conv_last{2t + 1}
     units = len({k.split(".")[1] for k in state if k.startswith("resblocks.")})
     contexts = {4: 80, 8: 400, 12: 2000, 16: 10000}  # Pangolin's units are SpliceAI-10k's

@@ -9,6 +9,21 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 
+def check_finite(state: dict, path) -> None:
+    """Refuse weights holding NaN or infinity (a damaged file, a diverged training run): such a
+    network answers NaN for every window, which would leave every record unscored."""
+    for key, value in state.items():
+        if hasattr(value, "detach"):  # a torch tensor
+            value = value.detach().cpu().numpy()
+        value = np.asarray(value)
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            from ..errors import ModelFileError
+
+            bad = int(np.size(value) - np.isfinite(value).sum())
+            raise ModelFileError(f"{path}: the weights hold NaN or infinite values ({bad} in "
+                                 f"{key}); the file is damaged or its training diverged")
+
+
 class Model(ABC):
     """A plugin contract. Subclasses set ``name``, ``description`` and ``context``."""
 

@@ -16,7 +16,7 @@ import time
 
 from .. import __version__
 from ..errors import ModelFileError
-from . import EnsembleModel, Model
+from . import EnsembleModel, Model, check_finite
 
 FORMAT = "spliceannot-model"
 FORMAT_VERSION = 1
@@ -118,6 +118,7 @@ def load_network(path):
     except Exception as exc:  # safetensors raises its own error type for a pickle or a cut file
         raise ModelFileError(f"{path}: {WEIGHTS} is not a complete safetensors file "
                              f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    check_finite(state, d / WEIGHTS)
     try:
         config = NetworkConfig(**meta["architecture"])
         net = SpliceNet(config)
