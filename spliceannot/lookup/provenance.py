@@ -13,13 +13,20 @@ def _short(h) -> str:
 
 
 def model_digest(model) -> str:
-    """A backend's ``digest()`` if it has one, else its SpliceNets' parameters, else its info."""
+    """A backend's ``digest()`` if it has one; else the SHA-256s of its ``weight_files()``,
+    kept by file stat (:mod:`spliceannot.identity`: no weights are loaded for it); else its
+    SpliceNets' parameters and temperatures; else its declared identity (``info()``)."""
     cached = getattr(model, "_spliceannot_digest", None)
     if cached:
         return cached
     own = getattr(model, "digest", None)
+    files = [] if callable(own) else list(getattr(model, "weight_files", list)() or [])
     if callable(own):
         value = own()
+    elif files:
+        from .. import identity
+
+        value = identity.files_digest(files)
     else:
         from ..models import EnsembleModel
 
@@ -29,6 +36,7 @@ def model_digest(model) -> str:
                 for key, tensor in net.state_dict().items():
                     h.update(key.encode())
                     h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+            h.update(json.dumps(model.temperatures, default=str).encode())
         else:  # a backend without weights we can see: its declared identity
             h.update(json.dumps(model.info(), sort_keys=True, default=str).encode())
         value = _short(h)

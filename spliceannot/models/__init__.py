@@ -49,6 +49,13 @@ class Model(ABC):
         """The model stored at ``path``; called only where ``claims(path)`` is true."""
         raise NotImplementedError(f"{self.name} opens no paths")
 
+    def weight_files(self) -> list:
+        """The files this model's outputs come from (weights, and anything else that changes
+        them, such as stored calibration), in member order; [] when it has none to show. The
+        header's ``model_hash`` is their SHA-256s, kept by file stat, so it is known without
+        loading the weights (:func:`spliceannot.lookup.provenance.model_digest`)."""
+        return []
+
     def info(self) -> dict:
         """What `spliceannot models` shows and the VCF header records."""
         return {"name": self.name, "context": self.context, "description": self.description}

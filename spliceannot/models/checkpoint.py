@@ -187,6 +187,14 @@ class CheckpointModel(EnsembleModel):
     def load_networks(self) -> list:
         return load_networks(self.path)
 
+    def weight_files(self) -> list:
+        """Each member's weights and metadata (its calibration temperatures change outputs),
+        after the ensemble's own file where there is one."""
+        files = [self.path / ENSEMBLE] if is_ensemble(self.path) else []
+        for d in member_dirs(self.path):
+            files += [d / META, d / WEIGHTS]
+        return files
+
     def info(self) -> dict:
         info = super().info()
         info.update(path=str(self.path), species=self.meta.get("species"),
@@ -225,6 +233,9 @@ class NamedCheckpoint(Model):  # registered by name: the built-in search path, p
     @property
     def temperatures(self):
         return self.model().temperatures
+
+    def weight_files(self) -> list:
+        return self.model().weight_files()
 
     def info(self) -> dict:
         return self.model().info()
