@@ -7,7 +7,7 @@ Window checks (REF match, contig ends) still apply to hits, which the planning s
 
 A file is used only when its header shows it was made the way this run would score: the same
 model, annotation and genome (by content hash: the genome's contig MD5s, see
-:mod:`spliceannot.identity`) and every option that changes scores, as declared
+:mod:`spliceannot.io.identity`) and every option that changes scores, as declared
 (-D, -M, --raw values and --per-transcript names included, plugin options too, so a hit writes
 what the model path would). A file without spliceannot's header lines (Illumina's published
 scores) is taken only for runs with 1.3.1's defaults, where its entries can be what the run

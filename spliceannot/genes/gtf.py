@@ -16,7 +16,7 @@ becomes a candidate; a policy then picks the genes the scorer sees:
 
 Parsed transcripts (before the policy) are cached as JSON under ``$SPLICEANNOT_CACHE_DIR``
 (default ``~/.cache/spliceannot``), keyed by a digest of the file's content (itself kept by the
-file's stat, :mod:`spliceannot.identity`), so a whole-genome GENCODE GTF is parsed once.
+file's stat, :mod:`spliceannot.io.identity`), so a whole-genome GENCODE GTF is parsed once.
 
 A feature line whose start is past its end, or whose start or end is not a number, stops the
 read with its line number. A transcript without a strand (``.`` or ``?``: GFF's unknown) cannot
@@ -269,7 +269,7 @@ def cache_dir() -> pathlib.Path:
 def cache_key(path) -> str:
     """The file's content digest (size and mtime alone miss an edit that keeps both, a copy
     with ``cp -p``), hashed once and then kept by the file's stat, ctime and inode included."""
-    from .. import identity
+    from ..io import identity
 
     return f"v{CACHE_VERSION}-{identity.file_sha256(path)[:32]}"
 

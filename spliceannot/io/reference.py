@@ -38,11 +38,11 @@ class Reference:
 
     def md5s(self, contigs=None) -> dict:
         """``{contig: MD5}`` of the bases (``samtools dict`` M5, refget), computed once per file
-        and kept beside it by stat (:mod:`spliceannot.identity`); None: every contig."""
+        and kept beside it by stat (:mod:`spliceannot.io.identity`); None: every contig."""
         wanted = list(self.lengths) if contigs is None else list(contigs)
         missing = [c for c in wanted if c not in self._md5s]
         if missing:
-            from .. import identity
+            from . import identity
 
             self._md5s.update(identity.contig_md5s(self.path, self.fetch, self.lengths, missing))
         return {c: self._md5s[c] for c in wanted}
@@ -50,7 +50,7 @@ class Reference:
     def identity(self) -> str:
         """The genome's digest: every contig's name, length and MD5 (what a header records)."""
         if self._identity is None:
-            from .. import identity
+            from . import identity
 
             self._identity = identity.genome_digest(self.lengths, self.md5s())
         return self._identity

@@ -14,7 +14,7 @@ def _short(h) -> str:
 
 def model_digest(model) -> str:
     """A backend's ``digest()`` if it has one; else the SHA-256s of its ``weight_files()``,
-    kept by file stat (:mod:`spliceannot.identity`: no weights are loaded for it); else its
+    kept by file stat (:mod:`spliceannot.io.identity`: no weights are loaded for it); else its
     SpliceNets' parameters and temperatures; else its declared identity (``info()``)."""
     cached = getattr(model, "_spliceannot_digest", None)
     if cached:
@@ -24,7 +24,7 @@ def model_digest(model) -> str:
     if callable(own):
         value = own()
     elif files:
-        from .. import identity
+        from ..io import identity
 
         value = identity.files_digest(files)
     else:
@@ -58,6 +58,6 @@ def annotation_digest(genes) -> str:
 
 def reference_digest(reference) -> str:
     """The genome a run reads: every contig's name, length and full-sequence MD5 (as ``samtools
-    dict`` M5), computed once per FASTA and kept by stat (:mod:`spliceannot.identity`). A genome
+    dict`` M5), computed once per FASTA and kept by stat (:mod:`spliceannot.io.identity`). A genome
     differing by one base, or only in a contig's middle, has another digest."""
     return reference.identity()

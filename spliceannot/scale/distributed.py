@@ -58,7 +58,7 @@ CONTENT = ("model_hash", "annotation_hash", "reference_hash")
 def _fingerprint(input_path, opts, shards, writer, contents: dict = None) -> str:
     """What a rerun must share with the first run for its parts to be reused: the input's
     content (its digest kept by stat), the settings, and the inputs' content digests."""
-    from .. import identity
+    from ..io import identity
 
     digest = hashlib.sha256(identity.file_sha256(input_path).encode())
     settings = {k: v for k, v in opts.as_dict().items()

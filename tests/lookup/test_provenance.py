@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from spliceannot import identity
+from spliceannot.io import identity
 from spliceannot.lookup import provenance
 from spliceannot.models import checkpoint
 from spliceannot.models.network import NetworkConfig, SpliceNet

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from support.paths import CHR16_FASTA
-from spliceannot import identity
+from spliceannot.io import identity
 from spliceannot.io.reference import Reference
 
 
