@@ -36,7 +36,7 @@ def model_digest(model) -> str:
                 for key, tensor in net.state_dict().items():
                     h.update(key.encode())
                     h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-            h.update(json.dumps(model.temperatures, default=str).encode())
+            h.update(json.dumps(getattr(model, "temperatures", None), default=str).encode())
         else:  # a backend without weights we can see: its declared identity
             h.update(json.dumps(model.info(), sort_keys=True, default=str).encode())
         value = _short(h)
