@@ -22,6 +22,15 @@ vs 100,000 records; ``--precisions`` counts records whose strings differ from fp
 
     python benchmarks/bench_engine.py --spliceai-venv /tmp/golden/venv
 
+The issue's whole-process comparison (24 scattered SNVs, 120 dense SNVs, both sides in one go;
+"end-to-end vs (c)" is the original's seconds per variant over ours, start-up included):
+
+    python benchmarks/bench_engine.py --spliceai-venv /work/tfvenv --workloads sparse,dense \
+        --sparse 24 --dense-bp 40 --sample 120
+
+(a venv for the original: ``python3 -m venv V && V/bin/pip install "setuptools<81"
+tensorflow-cpu==2.21.0 spliceai==1.3.1 "numpy<2.3" pyfaidx pysam pandas``)
+
 ``--launches`` instead counts, in-process, the device operations the engine dispatches per 1,000
 SNVs (aten ops that compute, i.e. what a GPU would launch; views apart; host<->device
 transfers apart) and the host seconds spent outside them, on two workloads of the bundled hg38
@@ -31,6 +40,17 @@ Op counts are deterministic (machine load changes only the seconds); they run on
 GPU is not needed to see how many launches a GPU would make.
 
     python benchmarks/bench_engine.py --launches
+
+``--work`` instead measures the engine against its arithmetic limit, in-process on ONE thread
+(CPU seconds, which a busy machine disturbs far less than wall seconds): the multiply-adds every
+convolution ran (the engine's own counter, ``ref/alt multiply-adds`` in ``--summary-json``),
+this CPU's peak (the best of a few large 1-D convolutions on the same thread), and CPU seconds /
+(multiply-adds / peak), on the sparse (``--sparse`` scattered chr20 SNVs, 24 by default here)
+and dense (every SNV of ``--dense-bp`` bases, 40 = 120 SNVs) workloads at D=``--distance``.
+Kernel choices (``measured``, and forced ``grouped`` for comparison) run interleaved, best of
+``--reps``; the CPU is named from ``lscpu``.
+
+    python benchmarks/bench_engine.py --work
 """
 
 import argparse
@@ -370,6 +390,119 @@ def launches(args):
     reference.close()
 
 
+# ---- --work: CPU seconds against the arithmetic limit ---------------------------------------------
+
+
+def cpu_name() -> str:
+    """``lscpu``'s model name, family/model/stepping and the SIMD flags that set the peak."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown CPU (lscpu failed)"
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    get = lambda k: fields.get(k, "?").strip()  # noqa: E731
+    flags = set(get("Flags").split())
+    simd = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
+    return (f"{get('Model name')} (vendor {get('Vendor ID')}, family {get('CPU family')}, model "
+            f"{get('Model')}, stepping {get('Stepping')}; {get('CPU(s)')} CPUs; "
+            f"{' '.join(simd)})")
+
+
+def peak_macs(reps=5):
+    """(multiply-adds per CPU second, shape) of the best of a few large channels-last 1-D
+    convolutions (valid, fp32) on this thread: what the engine's kernels run at their best."""
+    import torch
+    import torch.nn.functional as F
+
+    best = (0.0, "")
+    for cin, k, n in ((32, 11, 16384), (64, 11, 8192), (128, 3, 8192)):
+        x = torch.rand(2, cin, 1, n + k - 1).contiguous(memory_format=torch.channels_last)
+        w = torch.rand(cin, cin, 1, k).contiguous(memory_format=torch.channels_last)
+        F.conv2d(x, w)
+        seconds = float("inf")
+        for _ in range(reps):
+            started = time.process_time()
+            F.conv2d(x, w)
+            seconds = min(seconds, time.process_time() - started)
+        rate = 2 * n * cin * cin * k / seconds
+        if rate > best[0]:
+            best = (rate, f"{cin}->{cin} ch, kernel {k}, 2 x {n} outputs")
+    return best
+
+
+def work(args):
+    """The engine's CPU seconds on one thread vs its multiply-adds at this CPU's peak."""
+    import numpy as np
+    import torch
+
+    from spliceannot import delta, registry
+    from spliceannot.engine import Engine
+    from spliceannot.io.reference import Reference
+    from spliceannot.io.variant import Variant
+
+    torch.set_num_threads(1)
+    # kernel choices timed afresh on this machine now, not read from an earlier (busier) run
+    os.environ["SPLICEANNOT_CACHE"] = tempfile.mkdtemp(prefix="bench_kernels_")
+    chr20 = pathlib.Path(args.chr20)
+    fasta, table = chr20 / "20.fa.gz", chr20 / "spliceai_grch37_chr20.txt.gz"
+    rng = random.Random(args.seed)
+    model = registry.models().get("spliceai")
+    reference, annotation = Reference(str(fasta)), registry.load_annotation(str(table))
+    rate, shape = peak_macs()
+    print(f"# CPU: {cpu_name()}")
+    print(f"# torch {torch.__version__}, 1 thread, OMP_WAIT_POLICY="
+          f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}, D={args.distance}, batch "
+          f"{args.batch_size}, best of {args.reps} interleaved runs (CPU seconds)")
+    print(f"# measured peak: {rate / 1e9:.1f} GMAC/s ({shape})")
+    engines = {}
+    for mode in args.kernels.split(","):
+        os.environ["SPLICEANNOT_KERNELS"] = mode
+        engine = Engine(model, batch_size=args.batch_size)
+        how = (f"{len(engine.runners)} networks one by one" if len(engine.runners) > 1 else
+               "stacked, per-member layers: " + str(sum(c.per_member for c in
+                                                          engine.runners[0].convs())))
+        engines[mode] = (engine, how)
+    os.environ.pop("SPLICEANNOT_KERNELS", None)
+    print("| workload | SNVs | kernels | CPU s | REF GMAC | ALT GMAC | GMAC/SNV | achieved GMAC/s "
+          "| % of peak | arithmetic limit s | CPU s / limit | identical |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    sizes = {"sparse": args.sparse, "dense": 0}
+    ok = True
+    for name in args.workloads.split(","):
+        records = workload(name, fasta, table, sizes[name], args.dense_bp, rng)
+        variants = [Variant("20", pos, ref, [alt]) for pos, ref, alt in records]
+        settings = delta.Settings(distance=args.distance)
+        tasks = [t for v in variants
+                 for t in delta.plan(v, reference, annotation, model.context, settings).tasks()]
+        best, macs, outs = {}, {}, {}
+        for mode, (engine, _) in engines.items():
+            engine.predict(tasks[:1])  # warm-up: weight reorders, allocator
+        for _ in range(args.reps):
+            for mode, (engine, _) in engines.items():
+                before = dict(engine.stats)
+                started = time.process_time()
+                outs[mode] = engine.predict(tasks)
+                seconds = time.process_time() - started
+                best[mode] = min(best.get(mode, float("inf")), seconds)
+                macs[mode] = tuple(engine.stats[k] - before.get(k, 0)
+                                   for k in ("ref multiply-adds", "alt multiply-adds"))
+        first = next(iter(outs.values()))
+        for mode, (engine, how) in engines.items():
+            same = all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+                       for a, b in zip(first, outs[mode]))
+            ok &= same
+            ref, alt = macs[mode]
+            total, seconds = ref + alt, best[mode]
+            limit = total / rate
+            print(f"| {name} | {len(variants)} | {mode} ({how}) | {seconds:.2f} | {ref / 1e9:.1f} "
+                  f"| {alt / 1e9:.1f} | {total / 1e9 / len(variants):.2f} | "
+                  f"{total / seconds / 1e9:.1f} | {100 * total / seconds / rate:.0f}% | "
+                  f"{limit:.2f} | {seconds / limit:.2f}x | {'yes' if same else 'NO'} |",
+                  flush=True)
+    reference.close()
+    sys.exit(0 if ok else 1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--launches", action="store_true", help="count device operations per 1,000 "
@@ -400,7 +533,20 @@ def main():
     ap.add_argument("--precisions", default="", help="e.g. bf16,fp16: records differing from fp32 "
                     "on each workload's sample")
     ap.add_argument("--seed", type=int, default=20)
+    ap.add_argument("--work", action="store_true", help="CPU seconds on one thread vs the "
+                    "arithmetic limit (multiply-adds / measured peak), sparse and dense")
+    ap.add_argument("--kernels", default="measure,grouped", help="--work: kernel choices to "
+                    "compare (measure, grouped, split, members)")
+    ap.add_argument("--reps", type=int, default=3, help="--work: interleaved repetitions")
     args = ap.parse_args()
+    if args.work:
+        args.batch_size = args.batch_size or 16
+        args.dense_bp = args.dense_bp or 40
+        if args.sparse == 40:
+            args.sparse = 24
+        if args.workloads == "sparse,dense,indel":
+            args.workloads = "sparse,dense"
+        return work(args)
     if args.launches:
         args.batch_size = args.batch_size or 256  # the H200 run's batch
         args.dense_bp = args.dense_bp or 512
@@ -415,9 +561,10 @@ def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench_engine_"))
     print(f"# {os.cpu_count()} CPUs, threads={args.threads or 'default'}, D={args.distance}, "
           f"precision={args.precision}, batch {args.batch_size}, temp {tmp}")
-    print("| workload | variants | path | seconds | end-to-end var/s | 1-record run s | "
-          "steady var/s | steady vs (c) | steady vs (a) | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"# CPU: {cpu_name()}")
+    print("| workload | variants | path | seconds | end-to-end var/s | end-to-end vs (c) | "
+          "1-record run s | steady var/s | steady vs (c) | steady vs (a) | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     sizes = {"sparse": args.sparse, "indel": args.indels, "dense": 0}
     all_same = True
     for name in args.workloads.split(","):
@@ -439,10 +586,15 @@ def main():
         a_steady = rows["(a) delta"][2]
         c_steady = rows["(c) spliceai 1.3.1"][2] if args.spliceai_venv else None
 
+        # whole process, start-up included: the original's seconds on the sample / ours
+        c_whole = rows["(c) spliceai 1.3.1"][0] / len(sample) if args.spliceai_venv else None
+
         def line(count, path, seconds, rss, steady, t1):
             vs_c = f"{steady / c_steady:.1f}x" if c_steady else "-"
+            whole = f"{c_whole / (seconds / count):.1f}x" if c_whole else "-"
             print(f"| {name} | {count} | {path} | {seconds:.1f} | {count / seconds:.2f} | "
-                  f"{t1:.1f} | {steady:.2f} | {vs_c} | {steady / a_steady:.1f}x | {rss:.0f} |")
+                  f"{whole} | {t1:.1f} | {steady:.2f} | {vs_c} | {steady / a_steady:.1f}x | "
+                  f"{rss:.0f} |")
 
         for path, (seconds, rss, steady, t1) in rows.items():
             line(len(sample), path, seconds, rss, steady, t1)
@@ -455,14 +607,14 @@ def main():
             whole = strings(tmp / f"{name}_full_b.vcf")[:len(sample)]
             same &= whole == outs["(a) delta"]
         all_same &= same
-        print(f"| {name} | | outputs identical: {'yes' if same else 'NO'} |||||||")
+        print(f"| {name} | | outputs identical: {'yes' if same else 'NO'} ||||||||")
         for precision in filter(None, args.precisions.split(",")):
             ours(vcfs[1], tmp / f"{name}_{precision}.vcf", "fast", args, fasta, table, precision)
             low = strings(tmp / f"{name}_{precision}.vcf")
             scored = [i for i, o in enumerate(outs["(b) fast"]) if o != "."]
             differ = sum(low[i] != outs["(b) fast"][i] for i in scored)
             print(f"| {name} | {len(scored)} | {precision}: records differing from fp32 | "
-                  f"{differ} ({100 * differ / max(len(scored), 1):.1f}%) |||||||")
+                  f"{differ} ({100 * differ / max(len(scored), 1):.1f}%) ||||||||")
     if args.memory:
         print("\n| records (genic SNVs, 80-nt test model) | scored | seconds | peak RSS MiB |")
         print("|---|---|---|---|")

@@ -139,7 +139,7 @@ def golden_variants():
 # ---- sections ---------------------------------------------------------------------------------
 
 def section_tests(rows, args):
-    files = sorted({str(p) for p in (REPO / "tests").glob("test_*.py")
+    files = sorted({str(p) for p in (REPO / "tests").rglob("test_*.py")
                     if "mark.gpu" in p.read_text()})  # collecting all tests costs minutes
     cmd = [sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider",
            "-o", "addopts=", *files]
@@ -156,10 +156,16 @@ def shape_modes(device):
 
 
 def set_mode(mode):
+    """free / fixed shapes (cuDNN), or "graphs": free shapes, every REF and ALT pass replayed
+    as a CUDA graph (``spliceannot.engine.graphs``)."""
     if mode == "fixed":
         os.environ["SPLICEANNOT_CUDA_SHAPES"] = "fixed"
     else:
         os.environ.pop("SPLICEANNOT_CUDA_SHAPES", None)
+    if mode == "graphs":
+        os.environ["SPLICEANNOT_CUDA_GRAPHS"] = "1"
+    else:
+        os.environ.pop("SPLICEANNOT_CUDA_GRAPHS", None)
 
 
 def section_golden(rows, args):
@@ -322,7 +328,9 @@ def section_throughput(rows, args):
             first = None
             runs = [(p, "free") for p in args.precisions.split(",")]
             if str(args.device).startswith("cuda"):
-                runs.append(("fp32", "fixed"))
+                runs += [("fp32", "fixed"), ("fp32", "graphs")]
+            elif args.quick:  # the CPU dry run of the replayed passes
+                runs.append(("fp32", "graphs"))
             for precision, mode in runs:
                 set_mode(mode)
                 opts = Options(reference=str(FASTA), annotation=str(TABLE), device=args.device,
@@ -335,8 +343,8 @@ def section_throughput(rows, args):
                 common = [i for i in range(min(len(got), len(first))) if first[i] is not None]
                 differ = sum(got[i] != first[i] for i in common)
                 label = f"{kind} D={distance} M={mask} {precision}"
-                if mode == "fixed":
-                    label = f"[fixed shapes] {label}"
+                if mode in ("fixed", "graphs"):
+                    label = f"[{'fixed shapes' if mode == 'fixed' else 'graphs'}] {label}"
                 rows.add(f"{label} SNVs/s", rate(snvs / seconds),
                          f"{snvs} SNVs in {seconds:.1f} s; peak GPU MiB {peak_mib(args.device)}")
                 rows.add(f"{label} compute",

@@ -7,6 +7,14 @@ import pytest
 from support.paths import SHARED, spliceai_installed
 
 
+def pytest_configure(config):
+    # the engine's kernel timings are cached on disk; tests keep theirs out of the user's home
+    if "SPLICEANNOT_CACHE" not in os.environ:
+        import tempfile
+
+        os.environ["SPLICEANNOT_CACHE"] = tempfile.mkdtemp(prefix="spliceannot-cache-")
+
+
 @pytest.fixture(scope="session")
 def spliceai_model():
     """The built-in ``spliceai`` backend with its five networks loaded once per test session.

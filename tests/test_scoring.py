@@ -72,6 +72,10 @@ def test_summary_reports_model_time(mixed_run):
                   if e and "|.|" not in e)
     assert t["alt windows"] == entries == 5
     assert t["ref seconds"] > 0 and t["alt seconds"] > 0
+    # the work counter: at least one REF track of five members (~4.5 GMAC each at D=50)
+    # and one ALT cone (~1.2 GMAC per member)
+    assert t["ref multiply-adds"] > 5 * 4e9 and t["alt multiply-adds"] > 5 * 1e9
+    assert summary.to_dict()["timings"]["alt multiply-adds"] == t["alt multiply-adds"]
     assert any(line.startswith("model time: ref seconds") for line in summary.lines())
     assert summary.to_dict()["timings"]["alt windows"] == entries
 

@@ -14,9 +14,18 @@ equals the ``delta`` scorer's. How (see :mod:`spliceannot.engine.cone` for the g
   the REF rows the whole pass reads are indexed on the device at once.
 * The members run as ONE network of grouped convolutions (:meth:`InferenceNet.stacked`: 5x
   fewer launches), where a probe at build finds each member's channels with its own bits
-  (:func:`~spliceannot.engine.inference.stack_identical`); else one after another. Softmaxes
-  are summed in member order, exactly as ``EnsembleModel.predict`` does. The head and softmax
-  run once for all REF windows of a track batch and once per ALT batch, not per window.
+  (:func:`~spliceannot.engine.inference.stack_identical`); else one after another. Which of
+  the two, and grouped or per member layer by layer, is what this device runs fastest, timed
+  once and cached (:mod:`spliceannot.engine.kernels`; ``kernels_mode`` forces one): the bits
+  are the same every way. On a 2-core EPYC the members one by one ran 1.2-1.25x faster.
+  Softmaxes are summed in member order, exactly as ``EnsembleModel.predict`` does. The head
+  and softmax run once for all REF windows of a track batch and once per ALT batch.
+* Every convolution counts the multiply-adds it runs (:class:`~spliceannot.engine.inference.Work`);
+  ``stats`` holds them per pass (``ref multiply-adds``, ``alt multiply-adds``), so a run's
+  summary says how much arithmetic it did and ``benchmarks/bench_engine.py --work`` how close
+  to this CPU's peak it ran.
+* With ``graphs`` (:mod:`spliceannot.engine.graphs`), each REF and ALT pass of one shape is
+  captured once as a CUDA graph and replayed (a dry run of the same buffers on a CPU).
 
 Exactness comes from :mod:`spliceannot.engine.inference`, which both paths run: its tiled
 convolutions give an output the same bits whatever crop, batch or place computes it, so a cone
@@ -34,13 +43,16 @@ up through pinned memory, asynchronously, and track batches are sized to the fre
 fp32.
 """
 
+import os
 import time
 from collections import Counter
 
 import numpy as np
 import torch
 
+from . import kernels
 from .cone import Alt, ConeBatch, build_tracks, split_alt
+from .graphs import Passes, enabled_by_env
 from .inference import (CUDA_SHAPES, InferenceNet, position_invariant, predict_windows,
                         stack_identical)
 
@@ -56,11 +68,30 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def default_threads() -> int:
+    """Torch's CPU threads when ``--threads`` is not given: the CPUs this process may use, at
+    most 4. Torch's own default (every core) oversubscribes a shared node or a batch slot."""
+    try:
+        free = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        free = os.cpu_count() or 1
+    return max(1, min(4, free))
+
+
+def set_threads(threads=None) -> int:
+    """Set torch's intra-op threads to ``threads`` (default :func:`default_threads`)."""
+    threads = threads or default_threads()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
 class Engine:
     """Runs an :class:`~spliceannot.models.EnsembleModel`'s networks the fast, exact way."""
 
     def __init__(self, model, batch_size: int = 16, precision: str = "fp32", device: str = "cpu",
-                 span: int = 2048, track_positions: int | None = None, stack: bool = True):
+                 span: int = 2048, track_positions: int | None = None, stack: bool = True,
+                 kernels_mode: str | None = None, graphs: bool | None = None):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.device = resolve_device(device)
@@ -90,7 +121,10 @@ class Engine:
             stacked = InferenceNet.stacked(self.nets)
             if stack_identical(self.nets, stacked) and (
                     not self.exact or position_invariant(stacked)):
-                self.runners = [stacked]
+                # grouped or per member, layer by layer, whichever this device runs faster
+                # (timed once, cached; the bits are the same every way)
+                if kernels.choose(stacked, self.device, kernels_mode) == "stacked":
+                    self.runners = [stacked]
         self.temperatures = model.temperatures
         self.combine = model.combine  # members' outputs -> the model's (a mean for SpliceAI)
         self.batch_size = max(1, int(batch_size))
@@ -106,7 +140,13 @@ class Engine:
             free = torch.cuda.mem_get_info(self.device)[0]
             self.track_positions = max(track_positions, min(int(0.3 * free) // per_position,
                                                             4_000_000))
-        self.stats = Counter()  # seconds and window counts, for the run summary
+        # seconds, window counts and multiply-adds per pass (every convolution's, as run), for
+        # the run summary (``--summary-json``)
+        self.stats = Counter()
+        # fixed-shape passes replayed (CUDA graphs; a dry run of the same buffers on a CPU)
+        self.graphs = Passes(self.device, enabled_by_env() if graphs is None else graphs,
+                             lambda array: self._upload(array), self.stats,
+                             limit=2 * len(self.runners))
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -157,8 +197,14 @@ class Engine:
             by_len.setdefault(t.length, []).append(t)
         for length, group in sorted(by_len.items()):
             per = max(1, self.track_positions // length)
-            for i in range(0, len(group), per):
-                yield group[i:i + per]
+            # balanced, so no batch is a lone track where there are several: a one-item call
+            # must be cut into two tiles (a copy of every layer's input, see inference.Conv)
+            count = -(-len(group) // per)
+            if len(group) >= 2 and -(-len(group) // count) < 2:
+                count = len(group) // 2
+            bounds = np.linspace(0, len(group), count + 1).round().astype(int)
+            for i, j in zip(bounds[:-1], bounds[1:]):
+                yield group[i:j]
 
     def _autocast(self):
         if self.precision in ("bf16", "fp16"):
@@ -179,6 +225,9 @@ class Engine:
 
     def _run(self, tracks, wid, results):
         onehot = np.stack([t.onehot() for t in tracks])  # (T, length, 4)
+        pad = self.graphs.pad_length(onehot.shape[1]) - onehot.shape[1]
+        if pad:  # a fixed shape for a replayed pass: zeros past the end, never read
+            onehot = np.concatenate([onehot, np.zeros((len(tracks), pad, 4), onehot.dtype)], 1)
         x = self._upload(onehot)
         ref_windows, copies = {}, {}
         for ti, t in enumerate(tracks):
@@ -192,6 +241,8 @@ class Engine:
                         key=lambda alt: (alt.geometry, alt.track, alt.offset))
         twins = {id(group[0]): group for group in copies.values()}
         batches = [firsts[i:i + self.batch_size] for i in range(0, len(firsts), self.batch_size)]
+        if self.graphs.enabled:  # one shape per batch: the last ALT repeated, its copy unused
+            batches = [sub + sub[-1:] * (self.batch_size - len(sub)) for sub in batches]
         cov = wid - self.context
         keys = list(ref_windows)
         length = x.shape[1] - self.context
@@ -203,17 +254,19 @@ class Engine:
         self._set_tf32()
         with torch.inference_mode(), self._autocast():
             for net in self.runners:
-                started = time.perf_counter()
-                skip, stages = net.forward(x, keep=True)
+                started, macs = time.perf_counter(), net.work.macs
+                skip, stages = self.graphs.ref(net, x)
                 s = skip.reshape(-1, skip.shape[2]).index_select(0, ref_rows)
                 ref_parts += net.member_probs(s.view(len(keys), cov, -1), self.temperatures)
                 self.stats["ref seconds"] += time.perf_counter() - started
-                started = time.perf_counter()
+                self.stats["ref multiply-adds"] += net.work.macs - macs
+                started, macs = time.perf_counter(), net.work.macs
                 for j, sub in enumerate(batches):
                     cone, skip = self._alt_pass(net, stages, sub, wid, onehot)
                     cones[j] = cone
                     alt_parts[j] += net.member_probs(skip, self.temperatures)
                 self.stats["alt seconds"] += time.perf_counter() - started
+                self.stats["alt multiply-adds"] += net.work.macs - macs
                 del stages, skip
         y_ref = self._download(self.combine(ref_parts))
         for k, key in enumerate(keys):
@@ -289,12 +342,20 @@ class Engine:
             layout.append((start, left[1] - left[0], q1 - right[0], mid))
         u, side, level = np.concatenate(u), np.concatenate(side), np.concatenate(level)
         lens = length - 2 * np.asarray(reach)[level]  # rows of each column's REF tensor
-        cols = u.size
         # one upload: per-column (u - reach, side, len) and per-ALT (track, offset + a, shift)
-        packed = self._upload(np.concatenate([u - np.asarray(reach)[level], side, lens,
-                                              track, off + a, cone.shift]))
+        packed = np.concatenate([u - np.asarray(reach)[level], side, lens, track, off + a,
+                                 cone.shift])
+        x0 = self._stem_input(sub, cone, onehot)
+        # everything the device part reads from the host: its shapes are the graph's key
+        shape = (tuple(map(tuple, spans)), cone.out, tuple(layout), u.size, len(sub), x0.shape)
+        return cone, self.graphs.alt(net, stages, shape, self._alt_compute,
+                                     packed, x0.astype(np.float32, copy=False))
+
+    def _alt_compute(self, net, stages, shape, packed, x0):
+        """The device part of an ALT pass: (B, n_out, W) skip sums from the uploaded plan. Only
+        ``shape`` (host ints) and device tensors: a CUDA graph can capture it."""
+        spans, _, layout, cols, n, _ = shape
         col_u, col_side, col_len = packed[:cols], packed[cols:2 * cols], packed[2 * cols:3 * cols]
-        n = len(sub)
         alt_track, alt_base, alt_shift = (packed[3 * cols + i * n:3 * cols + (i + 1) * n]
                                           for i in range(3))
         # rows[c, i] = track_i * len_c + clamp(offset_i + a_i + side_c * shift_i + u_c - reach_c)
@@ -321,7 +382,7 @@ class Engine:
 
         raw, inputs = stages.raw, stages.inputs
         # stage 0 on [0, max m): the stem is pointwise
-        x_patch = net.stem(self._upload(self._stem_input(sub, cone, onehot)))
+        x_patch = net.stem(x0)
         skip = net.stem_skip(assemble(raw[0], x_patch, 0))
         for i in range(len(net.units)):
             k1, k2 = 2 * i + 1, 2 * i + 2
@@ -331,7 +392,7 @@ class Engine:
             x_patch = net.conv(i, 2)(a2).add_(assemble(raw[k1 - 1], x_patch, k1 - 1))
             if i in net.skips:
                 skip = skip.add_(net.skips[i](assemble(raw[k2], x_patch, k2)))
-        return cone, skip
+        return skip
 
     @staticmethod
     def _stem_input(sub, cone, onehot) -> np.ndarray:

@@ -62,11 +62,23 @@ def fp32_on_cuda():
     torch.backends.cuda.matmul.allow_tf32 = False
 
 
+class Work:
+    """Multiply-adds run by the convolutions that share this counter: every output a call
+    computes (tile padding and filler items included) times its kernel width and its input
+    channels per group and output channels. The engine reads it per pass (REF, ALT)."""
+
+    def __init__(self):
+        self.macs = 0
+
+
 class Conv:
     """One convolution's weights in the layout the tiles need."""
 
     def __init__(self, conv, device, fixed=None):
         self.fixed = fixed  # (tile, items per call): every call runs this one shape
+        self.work = None  # a Work to count into, or None
+        self.members = None  # stacked: the members' own convolutions, for the per-member kernel
+        self.per_member = False  # stacked: run the members one by one on their channels
         w = conv.weight.detach().to(device=device, dtype=torch.float32)  # (out, in, k)
         b = conv.bias.detach().to(device=device, dtype=torch.float32)
         self.weight = w.unsqueeze(2).contiguous(memory_format=torch.channels_last)
@@ -89,6 +101,8 @@ class Conv:
             memory_format=torch.channels_last)
         out.bias = torch.cat([c.bias for c in convs]).contiguous()
         out.groups = 1 if shared_input else len(convs)
+        out.work, out.per_member = None, False
+        out.members = None if shared_input else list(convs)
         return out
 
     @property
@@ -102,6 +116,8 @@ class Conv:
         n = length - 2 * r
         if n <= 0:
             raise ValueError(f"input of {length} positions is too short for radius {r}")
+        if self.per_member:
+            return self._per_member(x)
         if r == 0:
             tile = POINTWISE_TILE
         elif self.fixed:
@@ -114,8 +130,27 @@ class Conv:
             tiles = x.unsqueeze(1)  # (b, 1, length, c): no copy needed
         else:
             tiles = self._tiles(x, tile, count)
+        if self.work is not None:  # every output computed, filler items included
+            self.work.macs += (tiles.shape[0] * tile * self.weight.shape[0]
+                               * self.weight.shape[1] * self.kernel)
         y = self._conv(tiles.permute(0, 3, 1, 2))[:items]
         return y.permute(0, 2, 3, 1).reshape(b, count * tile, -1)[:, :n]
+
+    def _per_member(self, x):
+        """The stacked convolution as each member's own on its channels, into one output: the
+        member's bits by construction (``stack_identical`` proves the grouped call gives the
+        same), chosen where this device runs it faster (:func:`choose_kernels`)."""
+        b, length, _ = x.shape
+        n = length - 2 * self.radius
+        width, out_w = self.weight.shape[1], self.weight.shape[0] // self.groups
+        out = x.new_empty((b, n, out_w * self.groups))
+        for j, conv in enumerate(self.members):
+            saved, conv.work = conv.work, self.work  # the member's own counter stays its own
+            try:
+                out[..., j * out_w:(j + 1) * out_w] = conv(x[..., j * width:(j + 1) * width])
+            finally:
+                conv.work = saved
+        return out
 
     def _conv(self, tiles):
         """conv2d on (items, c, 1, tile + 2r); with ``fixed``, in calls of exactly that many."""
@@ -285,6 +320,7 @@ class InferenceNet:
         self.head = Conv(net.head, device, fixed)
         self.members = 1
         self._temperatures = {}
+        self.count_into(Work())
 
     @classmethod
     def stacked(cls, nets) -> "InferenceNet":
@@ -308,11 +344,19 @@ class InferenceNet:
         out.head = Conv.stacked([n.head for n in nets], shared_input=False)
         out.members = len(nets)
         out._temperatures = {}
+        out.count_into(Work())
         return out
 
     def convs(self) -> list:
         return [self.stem, self.stem_skip, *(c for u in self.units for c in u[1::2]),
                 *self.skips.values(), self.head]
+
+    def count_into(self, work: Work) -> "InferenceNet":
+        """Count every convolution's multiply-adds into ``work`` (``self.work``)."""
+        self.work = work
+        for conv in self.convs():
+            conv.work = work
+        return self
 
     def set_fixed_shapes(self, fixed) -> "InferenceNet":
         """Run every convolution in one shape per layer (what CUDA does), or not (None)."""

@@ -376,11 +376,15 @@ def test_mixed_geometries_in_one_batch_equal_per_window_tiny(world, distance, ba
     assert len(geometries) >= 8 and {kind(t) for t, _, _ in items} == {"snv", "ins", "del"}
     ref = ReferencePath(model)
     want = [(ref(t.x_ref), ref(t.x_alt)) for t, _, _ in items]
-    e = engine(model, batch_size=batch_size)
+    e = engine(model, batch_size=batch_size, kernels_mode="grouped")
     assert e.exact and len(e.runners) == 1 and e.runners[0].members == 3
     assert_same(e.predict(items), want, items)
     # and member by member (no stacking): the same bits
     assert_same(engine(model, batch_size=batch_size, stack=False).predict(items), want, items)
+    # and stacked with every layer run per member into one output (the kernel choice)
+    split = engine(model, batch_size=batch_size, kernels_mode="split")
+    assert len(split.runners) == 1 and split.runners[0].units[0][1].per_member
+    assert_same(split.predict(items), want, items)
 
 
 def test_leaky_relu_members_stack_bit_for_bit(world):
@@ -424,8 +428,8 @@ def test_alt_batch_launches_do_not_grow_with_geometries_or_members(world, monkey
     monkeypatch.setattr(Engine, "_alt_pass", counted)
     items = mixed_items(world, 80, 50)
     for members in (3, 1):
-        engine(TinyEnsemble(members=members), batch_size=1000,
-               track_positions=40_000).predict(items)
+        engine(TinyEnsemble(members=members), batch_size=1000, track_positions=40_000,
+               kernels_mode="grouped").predict(items)
     stacked = [c for c in calls if c[1] == 3]
     single = [c for c in calls if c[1] == 1]
     assert len(stacked) == len(single) >= 1
@@ -470,7 +474,7 @@ def test_real_model_members_stack_bit_for_bit(spliceai_model):
 
 def test_real_model_mixed_geometries_one_batch(world, spliceai_model):
     """A few SNVs and indels of both strands in ONE ALT batch at D=50 and D=500, real model."""
-    e = engine(spliceai_model, batch_size=64)
+    e = engine(spliceai_model, batch_size=64, kernels_mode="grouped")
     assert len(e.runners) == 1 and e.runners[0].members == 5
     ref = ReferencePath(spliceai_model)
     for distance, count, seed, keep in ((50, 8, 2, 6), (500, 6, 4, 3)):

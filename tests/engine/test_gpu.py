@@ -90,3 +90,26 @@ def test_cuda_switches_to_fixed_shapes_where_natural_ones_fail(monkeypatch, spli
     assert engine.exact and not engine.whole_windows
     assert all(c.fixed == CUDA_SHAPES for n in engine.nets for c in n.convs())
     assert not torch.backends.cudnn.allow_tf32 and torch.backends.cudnn.deterministic
+
+
+def test_cuda_graphs_equal_plain_cuda_engine(spliceai_model):
+    """Every REF and ALT pass captured once and replayed: the plain CUDA engine's bits, and a
+    second call replays without capturing again."""
+    from test_engine import pick_plans
+    from spliceannot.engine import Engine
+    from spliceannot.engine.graphs import REF_BUCKET  # noqa: F401
+    from spliceannot.io.reference import Reference
+    from spliceannot import registry
+    from support.paths import CHR16_TABLE
+
+    world = Reference(str(CHR16_FASTA)), registry.load_annotation(str(CHR16_TABLE))
+    plans = pick_plans(world, spliceai_model, 50)
+    tasks = [t for p in plans for t in p.tasks()][:8]
+    plain = Engine(spliceai_model, device="cuda", batch_size=4, graphs=False).predict(tasks)
+    e = Engine(spliceai_model, device="cuda", batch_size=4, graphs=True)
+    assert e.graphs.cuda
+    for _ in range(2):
+        got = e.predict(tasks)
+        for (a, b), (c, d) in zip(got, plain):
+            assert np.array_equal(a, c) and np.array_equal(b, d)
+    assert e.stats["ref replays"] >= 1 and e.stats["alt replays"] >= 1
