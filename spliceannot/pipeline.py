@@ -196,6 +196,7 @@ def prepare(opts: Options, output_path: str) -> Run:
         run_info = {"version": __version__, "model": model.name,
                     "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
                     "annotation_hash": provenance.annotation_digest(genes),
+                    "reference_hash": provenance.reference_digest(reference),
                     **settings.basics(), "scorer": scorer.name, **settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts

@@ -60,19 +60,61 @@ class ScoreFile:
                              f"tabix index ({exc}); 'tabix -p vcf {self.path}'") from None
         finally:
             pysam.set_verbosity(verbosity)
+        self._pysam = pysam
+        self.index = index
         self.contigs = ContigMap(self._tbx.contigs)
+        self._probe()
         self.meta = {}
         for line in self._tbx.header:
             if line.startswith("##spliceannot_") and "=" in line:
                 key, value = line[len("##spliceannot_"):].split("=", 1)
                 self.meta[key] = value
 
+    def _foreign(self) -> InputError:
+        return InputError(f"precomputed scores {self.path}: its index {self.index} does not "
+                          f"belong to it (made for another file, or the file was replaced); "
+                          f"re-index it: 'tabix -f -p vcf {self.path}'")
+
+    def _fetch(self, contig: str, start: int = None, end: int = None):
+        """The index's lines for a region, checked to be where the index said: an index made
+        for another file points into the middle of blocks (htslib fails) or at other lines."""
+        verbosity = self._pysam.set_verbosity(0)  # htslib's own lines would repeat ours
+        try:
+            lines = list(self._tbx.fetch(contig, start, end))
+        except (OSError, ValueError):
+            raise self._foreign() from None
+        finally:
+            self._pysam.set_verbosity(verbosity)
+        for line in lines:
+            fields = line.split("\t", 2)
+            try:
+                misplaced = fields[0] != contig or (end is not None and int(fields[1]) > end)
+            except (IndexError, ValueError):
+                misplaced = True
+            if misplaced:
+                raise self._foreign()
+        return lines
+
+    def _probe(self) -> None:
+        """Read each indexed contig's first line: one block each, and where a foreign index
+        fails (its first offset lands inside a block, or on another contig's lines)."""
+        verbosity = self._pysam.set_verbosity(0)
+        try:
+            for contig in self._tbx.contigs:
+                first = next(iter(self._tbx.fetch(contig)), None)
+                if first is not None and first.split("\t", 1)[0] != contig:
+                    raise self._foreign()
+        except (OSError, ValueError):
+            raise self._foreign() from None
+        finally:
+            self._pysam.set_verbosity(verbosity)
+
     def lookup(self, chrom: str, pos: int, ref: str) -> dict:
         contig = self.contigs.resolve(chrom)
         found = {}
         if contig is None:
             return found
-        for line in self._tbx.fetch(contig, pos - 1, pos):
+        for line in self._fetch(contig, pos - 1, pos):
             fields = line.split("\t", 8)
             if len(fields) < 8 or int(fields[1]) != pos or fields[3].upper() != ref.upper():
                 continue

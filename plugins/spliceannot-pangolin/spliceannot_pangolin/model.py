@@ -89,13 +89,8 @@ class PangolinModel(EnsembleModel):
 
         return y.reshape(len(y), len(TISSUES), 3).mean(axis=2, dtype=np.float32)
 
-    def digest(self) -> str:
-        import hashlib
-
-        h = hashlib.sha256()
-        for p in self.files():
-            h.update(p.read_bytes())
-        return "sha256:" + h.hexdigest()[:16]
+    def weight_files(self) -> list:  # model_hash: their digests, kept by file stat
+        return self.files()
 
     def claims(self, path) -> bool:
         p = pathlib.Path(path)

@@ -171,10 +171,16 @@ def read_state(path: pathlib.Path) -> dict:
 
     from spliceannot.errors import ModelFileError
 
+    from spliceannot.models import check_finite
+
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or foreign file: one line, the file named
         raise ModelFileError(f"{path}: not a Pangolin state dict ({type(exc).__name__})") from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{path}: not a Pangolin state dict")
+    check_finite(state, path)  # NaN weights would leave every record unscored
+    return state
 
 
 def score_head(path: pathlib.Path) -> int:
