@@ -34,6 +34,12 @@ class Model(ABC):
         """The model stored at ``path``; called only where ``claims(path)`` is true."""
         raise NotImplementedError(f"{self.name} opens no paths")
 
+    def weight_files(self) -> list:
+        """The files the weights are read from, or [] where there are none to name. The model's
+        digest is kept by their size and mtime, so a run answered from stored scores never
+        reads them (:func:`spliceannot.lookup.provenance.model_digest`)."""
+        return []
+
     def info(self) -> dict:
         """What `spliceannot models` shows and the VCF header records."""
         return {"name": self.name, "context": self.context, "description": self.description}

@@ -186,6 +186,9 @@ class CheckpointModel(EnsembleModel):
     def load_networks(self) -> list:
         return load_networks(self.path)
 
+    def weight_files(self) -> list:
+        return [m / WEIGHTS for m in member_dirs(self.path)]
+
     def info(self) -> dict:
         info = super().info()
         info.update(path=str(self.path), species=self.meta.get("species"),
@@ -220,6 +223,9 @@ class NamedCheckpoint(Model):  # registered by name: the built-in search path, p
 
     def inference_nets(self) -> list:
         return self.model().inference_nets()
+
+    def weight_files(self) -> list:
+        return self.model().weight_files()
 
     @property
     def temperatures(self):
