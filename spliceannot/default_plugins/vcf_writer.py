@@ -15,6 +15,7 @@ class VcfOutput(Writer):
     default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
     writes_any_output = True
     raw_lines = True
+    raw_blocks = True
 
     def __init__(self, path, reader, run_info, target=None):
         super().__init__(path, reader, run_info, target)
