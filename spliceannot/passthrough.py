@@ -98,7 +98,7 @@ class RawBlock(RawLines):
 
     def lines(self) -> RawLines:
         run = RawLines()
-        for k, raw in enumerate(self.data.splitlines(keepends=True)):
+        for k, raw in _numbered(self.data, 0):
             fields = raw.split(b"\t", 9)
             if len(fields) < 10:
                 fields[-1] = fields[-1][:-1]
@@ -157,8 +157,12 @@ def _by_block(blocks, spans, run):
 
 
 def _numbered(data, first):
-    for k, raw in enumerate(data.splitlines(keepends=True)):
-        yield first + k, raw
+    """(number, line with its b"\\n") of whole lines; only b"\\n" ends a line, as when a file
+    is iterated (a lone b"\\r" inside a line stays in it)."""
+    lines = data.split(b"\n")
+    lines.pop()  # data ends with b"\n": nothing after it
+    for k, raw in enumerate(lines):
+        yield first + k, raw + b"\n"
 
 
 def classify(data: bytes, spans: GeneSpans):
