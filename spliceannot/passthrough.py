@@ -105,6 +105,15 @@ class RawBlock(RawLines):
             run.append((self.first + k, raw, fields))
         return run
 
+    def declared(self, known: dict) -> bool:
+        """Whether the block's contig and every FILTER, INFO and FORMAT key it uses are in
+        ``known`` (a header's IDs by kind, as ``vcf_header.declared`` gives)."""
+        if self.chrom.decode("utf-8", "surrogateescape") not in known["contig"]:
+            return False
+        return all(key == b"." or key.decode("utf-8", "surrogateescape") in known[kind]
+                   for keys, kind in zip(self.columns(), ("FILTER", "INFO", "FORMAT"))
+                   for key in keys)
+
     def columns(self) -> tuple:
         """(FILTER values, INFO keys, FORMAT keys) the block's lines use, as sets of bytes,
         found by array operations and one split per column (no object per line)."""

@@ -350,7 +350,9 @@ class VcfSink:
         each is checked against the header as ``write`` checks it, and written as read unless
         its INFO holds an ID this run replaces."""
         if hasattr(batch, "data"):  # a passthrough.RawBlock: whole lines in one bytes block
-            if self._takes_block(batch):
+            # As read unless it holds an INFO this run replaces or a key the header lacks.
+            if not any(key in batch.data for key in self._replace_raw) \
+                    and batch.declared(self._fixer.known):
                 self._out.write_bytes(batch.data)
                 return
             batch = batch.lines()
@@ -376,22 +378,6 @@ class VcfSink:
             out.append(line)
         if out:
             self._out.write_bytes(b"".join(out))
-
-    def _takes_block(self, block) -> bool:
-        """Whether a block can be written as it is: its contig, FILTER, INFO and FORMAT keys all
-        declared (else its lines are checked one by one, and declared as they are), and no INFO
-        of this run's in it to replace."""
-        if any(key in block.data for key in self._replace_raw):
-            return False
-        known = self._fixer.known
-        if block.chrom.decode("utf-8", "surrogateescape") not in known["contig"]:
-            return False
-        filters, infos, formats = block.columns()
-        for keys, kind in ((filters, "FILTER"), (infos, "INFO"), (formats, "FORMAT")):
-            for key in keys:
-                if key != b"." and key.decode("utf-8", "surrogateescape") not in known[kind]:
-                    return False
-        return True
 
     def write(self, record: Record, info: dict) -> None:
         fields = record.raw.split("\t", 8)
