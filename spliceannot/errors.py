@@ -53,3 +53,18 @@ class OutputError(SpliceannotError):
     """The output cannot be written (disk full, file size limit, closed pipe, failed rename)."""
 
     exit_code = 7
+
+
+# Every exit status the command line uses, in one place: the ``--help`` epilog, the README's
+# table and tests/cli/test_newcomer.py are all checked against it.
+EXIT_CODES = {
+    0: "success (records that could not be scored pass through and are counted)",
+    1: "any other error (including a failed Ray shard)",
+    UsageError.exit_code: "usage: a bad option, a missing or clashing file name, an unknown name",
+    PluginError.exit_code: "a plugin failed to load or register",
+    MissingDependency.exit_code: "an optional package is missing (spliceai weights, pyBigWig, ray, ...)",
+    InputError.exit_code: "an input cannot be read (malformed or truncated VCF, FASTA without index)",
+    ModelFileError.exit_code: "a model file or directory is missing or malformed",
+    OutputError.exit_code: "an output cannot be written (disk full, closed pipe, failed rename)",
+    130: "interrupted (Ctrl-C); the partial output is kept for --resume",
+}

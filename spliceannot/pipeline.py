@@ -137,6 +137,11 @@ def check_options(opts: Options, output_path: str):
     if opts.resume and output_path == "-":
         raise UsageError("--resume needs an output file, not stdout")
     writer_cls = registry.writer_for(opts.format, output_path)
+    if opts.write_index and (writer_cls.name != "vcf" or not output_path.lower().endswith(
+            (".vcf.gz", ".vcf.bgz", ".bcf"))):
+        raise UsageError(f"-W indexes a .vcf.gz or .bcf output, not {output_path!r}"
+                         + (" (the vep writer indexes its file itself)"
+                            if writer_cls.name == "vep" else ""))
     if opts.resume and not writer_cls.resumable:
         raise UsageError(f"--resume is not supported by the {writer_cls.name} writer")
     # Every output name is checked before any work: a missing directory is no reason to lose a run.
@@ -230,10 +235,9 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
 
 def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     scorer = run.scorer
-    if opts.threads:
-        import torch
+    from .engine import set_threads
 
-        torch.set_num_threads(opts.threads)
+    set_threads(opts.threads)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
     try:
@@ -278,7 +282,12 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
             summary = Summary.from_counts(point.counts)
             summary.resumed = replayed.records_out
             log.info("resumed after %d completed records", summary.records_out)
-        with Progress(enabled=opts.progress) as bar:
+        total = None
+        if opts.progress is not False:
+            from .io.files import count_records
+
+            total = count_records(input_path)
+        with Progress("scoring", enabled=opts.progress, total=total) as bar:
             chunk, planned, lines = [], 0, 0  # chunk: Records and RawLines runs, in input order
             broken = []  # the input's error, raised once what was read before it is written
             for record in _until_broken(records, broken):
@@ -334,6 +343,10 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     target.commit()
     if rejects_target:
         rejects_target.commit()
+    if opts.write_index:
+        from .io.output_type import write_index
+
+        write_index(output_path)
     return summary
 
 

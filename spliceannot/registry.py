@@ -9,7 +9,7 @@ in one order: a registered name first, then a path that a registered plugin clai
 import os
 from functools import lru_cache
 
-from .errors import PluginError, UnknownName, UsageError
+from .errors import ModelFileError, PluginError, UnknownName, UsageError
 
 
 class Registry:
@@ -170,6 +170,9 @@ def model(spec: str):
             return backend.open(spec)
         raise UsageError(f"--model {spec}: no model backend reads this path (a spliceannot "
                          f"checkpoint directory has model.json + model.safetensors)")
+    if os.sep in spec or spec.startswith(("~", ".")) or (os.altsep and os.altsep in spec):
+        # A path, not a name: "unknown model" would send the user to the wrong fix.
+        raise ModelFileError(f"--model {spec}: no such file or directory")
     return found.get(spec)  # raises UnknownName listing the known models
 
 
@@ -205,7 +208,9 @@ def writer_for(fmt, output: str):
     name, else the one writer that declares itself the ``default_format`` (also for stdout)."""
     found = writers()
     if fmt:
-        return found.get(fmt)
+        chosen = found.get(fmt)
+        _check_format_name(chosen, output)
+        return chosen
     if output != "-":
         name = output.lower()
         matches = [(len(s), w) for w in found.values() for s in w.suffixes if name.endswith(s)]
@@ -216,6 +221,26 @@ def writer_for(fmt, output: str):
         raise UsageError(f"no output format for {output!r}: give --format "
                          f"({', '.join(found.names())})")
     return fallback[0]
+
+
+def _check_format_name(writer_cls, output_path: str) -> None:
+    """``--format`` and the ``-o`` name must not disagree: a name another writer's suffix ends
+    (``--format vep -o out.vcf``) would hold a file of another kind, and a writer whose files
+    are all compressed needs a compressed name."""
+    if output_path == "-":
+        return
+    named = writer_for(None, output_path)
+    name = output_path.lower()
+    if named is not writer_cls and any(name.endswith(s) for s in named.suffixes):
+        raise UsageError(f"--format {writer_cls.name} and -o {output_path} disagree: that name "
+                         f"is a {named.name} file; name it {writer_cls.suffixes[0]}"
+                         if writer_cls.suffixes else f"--format {writer_cls.name} and -o "
+                         f"{output_path} disagree: that name is a {named.name} file")
+    compressed = writer_cls.suffixes and all(s.endswith((".gz", ".bgz"))
+                                             for s in writer_cls.suffixes)
+    if compressed and not name.endswith((".gz", ".bgz")):
+        raise UsageError(f"--format {writer_cls.name} writes a compressed file; name it "
+                         f"{writer_cls.suffixes[0]}, not {output_path}")
 
 
 def track_writer_for(output: str):

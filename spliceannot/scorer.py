@@ -33,11 +33,13 @@ class Output:
     """How a scorer's entries are written, where they are not SpliceAI's: the VCF INFO field
     (``info_id``, ``description``) and the TSV columns one entry fills (``fields``). Entries then
     provide ``format()`` (the INFO text of one entry), ``columns()`` (one value per field) and
-    ``as_dict()`` (JSON)."""
+    ``as_dict()`` (JSON). ``route`` is the family's ``serve`` route (``/pangolin/``); empty for
+    the INFO id in lower case."""
 
     info_id: str
     description: str
     fields: tuple
+    route: str = ""
 
 
 class Scorer(ABC):

@@ -1,4 +1,4 @@
-"""The tree reads as the pipeline: the README's layout table matches it, no two modules import each
+"""The tree reads as the pipeline: the layout table of docs/developer.md matches it, no two modules import each
 other, and the module paths from before the subpackages are gone (CHANGELOG.md says where)."""
 
 import ast
@@ -59,7 +59,7 @@ def test_no_module_imports_one_that_imports_it_back():
 
 
 def layout_table() -> list:
-    text = (REPO / "README.md").read_text()
+    text = (REPO / "docs" / "developer.md").read_text()
     section = text.split("## Layout", 1)[1].split("\n## ", 1)[0]
     paths = []
     for row in section.splitlines():
@@ -74,16 +74,16 @@ def layout_table() -> list:
     return paths
 
 
-def test_readme_layout_table_matches_the_tree():
+def test_layout_table_matches_the_tree():
     listed = layout_table()
     for path in listed:
-        assert (REPO / path.rstrip("/")).exists(), f"README layout names {path}, absent from the tree"
+        assert (REPO / path.rstrip("/")).exists(), f"docs/developer.md layout names {path}, absent from the tree"
     top = {p.name for p in PKG.iterdir()
            if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
            and p.name not in ("__init__.py", "__main__.py")}
     named = {pathlib.PurePosixPath(p.rstrip("/")).name for p in listed}
     missing = sorted(n for n in top if n not in named)
-    assert missing == [], f"spliceannot/ entries missing from the README layout table: {missing}"
+    assert missing == [], f"spliceannot/ entries missing from the layout table of docs/developer.md: {missing}"
 
 
 def changelog_moves() -> dict:

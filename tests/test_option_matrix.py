@@ -72,7 +72,8 @@ OUTPUTS = [name for names in WRITER_FILES.values() for name in names]
 # covers them.
 RUN_PARAMETERS = {
     "input_path": "every cell", "input_opt": "every cell (same value as IN)",
-    "output": "writer axis", "profile": "row --profile lookup",
+    "output": "writer axis", "output_type": "tests/cli/test_newcomer.py (-O v|z|b|PATH)",
+    "profile": "row --profile lookup",
     "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
     "address": "column ray (local instance; a cluster address is not testable here)",
     "plugins_dir": "every cell (the test model comes from a plugins dir)",
@@ -87,10 +88,11 @@ OTHER_OPTIONS = {
     "scorer": "columns fast, delta", "precomputed": "columns precomputed hit/miss",
     "score_cache": "columns cache cold/warm", "chunk_size": "row --chunk-size 2",
     "device": "cpu here; cuda in test_engine -m gpu",
-    "threads": "torch threads only", "batch_size": "test_engine (batching is exact)",
+    "threads": "torch threads only",
+    "write_index": "tests/cli/test_newcomer.py (-W on .vcf.gz and .bcf; refused elsewhere)", "batch_size": "test_engine (batching is exact)",
     "precision": "fp32 here; bf16/fp16/tf32 trade exactness by design (test_engine)",
     "rejects": "test_scoring (a second output)", "skip_malformed": "test_bad_inputs",
-    "resume": "test_resume (vcf only: declared)", "progress": "terminal only (score -q: off)",
+    "resume": "test_resume (vcf only: declared)", "progress": "tests/cli/test_newcomer.py (plain lines without a terminal; -q: off)",
     "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
                          "files have it)",
 }

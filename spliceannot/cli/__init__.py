@@ -6,10 +6,11 @@ Nothing heavy (torch, cyvcf2) is imported at module level, so ``--help`` is inst
 """
 
 import sys
+from typing import Annotated
 
 import typer
 
-from ..errors import SpliceannotError
+from ..errors import EXIT_CODES, SpliceannotError
 from . import models as models_cmd
 from . import plot as plot_cmd
 from . import plugins as plugins_cmd
@@ -21,9 +22,32 @@ from . import species as species_cmd
 from . import train as train_cmd
 
 
+def exit_code_epilog() -> str:
+    """The exit-code table as ``--help`` prints it (one line per code)."""
+    return "Exit codes:\n" + "\n".join(f"{code:>3}  {text}" for code, text in EXIT_CODES.items())
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"spliceannot {__version__}")
+        raise typer.Exit()
+
+
+def _top(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Splice-altering variant annotation with SpliceAI-family models."""
+
+
 def build_app() -> typer.Typer:
-    app = typer.Typer(name="spliceannot", no_args_is_help=True, add_completion=False,
+    # Completion as typer offers it (bash, zsh, fish, PowerShell): --install-completion.
+    app = typer.Typer(name="spliceannot", no_args_is_help=True, add_completion=True,
+                      epilog=exit_code_epilog(),
                       help="Splice-altering variant annotation with SpliceAI-family models.")
+    app.callback()(_top)
     species_cmd.register(train_cmd.app)  # train species, train package: under `train`
     for module in (score_cmd, plugins_cmd, models_cmd, train_cmd, plot_cmd, precompute_cmd,
                    predict_cmd, serve_cmd):

@@ -7,15 +7,22 @@ import typer
 from ..errors import UsageError
 
 
+# Every spelling spliceannot.io.variant.parse_variant accepts (the fields may be separated by
+# ':', '-', spaces or '>'), as SpliceAI-lookup, gnomAD and VEP users type them.
+VARIANT_HELP = ("the variant: CHROM-POS-REF-ALT (chr16-12272-C-T, SpliceAI-lookup's), "
+                "CHROM:POS:REF:ALT, or 'CHROM:POS REF>ALT' (quoted); 1-based POS; ALTs may be "
+                "comma-separated")
+
+
 def parse_variant(text: str):
-    """CHROM:POS:REF:ALT (or CHROM-POS-REF-ALT) -> Variant."""
+    """Any spelling :data:`VARIANT_HELP` names -> Variant."""
     from ..api import parse_variant as parse
 
     return parse(text, line=1)
 
 
 def plot(
-    variant: Annotated[str, typer.Argument(help="CHROM:POS:REF:ALT")],
+    variant: Annotated[str, typer.Argument(metavar="VARIANT", help=VARIANT_HELP)],
     output: Annotated[str, typer.Option("-o", "--output", help="image file: .png, .svg or .pdf")] = "variant.png",
     reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
     annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation (as for score)")] = ...,

@@ -21,7 +21,7 @@ def precompute(
     model: Annotated[str, typer.Option("--model", help="model backend name (see 'spliceannot models')")] = "spliceai",
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     device: Annotated[str, typer.Option("--device", help="engine device: cpu, cuda or auto")] = "cpu",
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: torch's)")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the CPUs this process may use, at most 4)")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="ALT windows per engine batch")] = 16,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="records scored together")] = 64,
     engine: Annotated[str, typer.Option("--engine", help="local (default) or ray")] = "local",

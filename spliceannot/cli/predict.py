@@ -8,9 +8,9 @@ import typer
 from ..tracks import NAMING_RULE
 from . import session
 
-OUTPUT_HELP = ("output file, repeatable; the writer follows the suffix: .bw/.bigwig, "
-               ".bedgraph/.bg, .bed/.bed.gz (sites >= --threshold; .gz: bgzip + tabix), "
-               ".tsv/.tsv.gz (or a plugin's); naming: " + NAMING_RULE)
+OUTPUT_HELP = ("output file (repeatable); the writer follows the suffix: .bw, .bedgraph, "
+               ".bed[.gz] (sites >= --threshold; .gz: bgzip + tabix), .tsv[.gz] or a "
+               "plugin's. Naming: " + NAMING_RULE)
 
 
 def predict(
@@ -25,17 +25,16 @@ def predict(
     threshold: Annotated[float, typer.Option("--threshold", help="BED output: sites with probability >= this")] = 0.5,
     tile: Annotated[int, typer.Option("--tile", min=1, help="output positions per model call (each read with the model's context either side)")] = 20000,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="tiles per model call")] = 4,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the CPUs this process may use, at most 4)")] = None,
     plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")] = False,
 ):
     """Predict splice-site probabilities along a region, a BED of regions, genes or a whole FASTA."""
     session.start(quiet, plugins_dir)
     check_paths(reference, annotation, regions, model, output or [])
-    if threads:
-        import torch
+    from ..engine import set_threads
 
-        torch.set_num_threads(threads)
+    set_threads(threads)
     from ..tracks.outputs import predict_to_files
 
     counts = predict_to_files(reference, output or [], model, annotation, region, regions,

@@ -21,7 +21,8 @@ from ..errors import OutputError, PluginError, UsageError
 RUN_PARAMETERS = {
     "input_path": (Annotated[Optional[str], typer.Argument(metavar="IN", help="input VCF/BCF ('-' for stdin)")], None),
     "input_opt": (Annotated[Optional[str], typer.Option("-I", "--input", help="input VCF, as SpliceAI's -I")], None),
-    "output": (Annotated[str, typer.Option("-o", "-O", "--output", help="output file ('-' for stdout); the type follows the name: .vcf, .vcf.gz (BGZF), .bcf, .tsv")], "-"),
+    "output": (Annotated[Optional[str], typer.Option("-o", "--output", help="output file ('-': stdout, the default); the type follows the name: .vcf, .vcf.gz, .bcf, .tsv, .jsonl, .vep.vcf.gz")], None),
+    "output_type": (Annotated[Optional[str], typer.Option("-O", "--output-type", metavar="v|z|b|PATH", help="bcftools' output type, checked against the -o name: v (VCF), z (BGZF VCF), b (BCF); a path is the output, as SpliceAI's -O")], None),
     "profile": None,  # its help lists what each profile sets: built with the command
     "plugins_dir": (Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")], None),
     "summary_json": (Annotated[Optional[str], typer.Option("--summary-json", help="write the run summary as JSON here")], None),
@@ -113,7 +114,10 @@ def build():
 def run(values: dict, chosen: dict) -> None:
     engine, address = values["engine"], values["address"]
     input_path, input_opt = values["input_path"], values["input_opt"]
-    summary_json, quiet, output = values["summary_json"], values["quiet"], values["output"]
+    summary_json, quiet = values["summary_json"], values["quiet"]
+    from ..io.output_type import output_name
+
+    output = output_name(values["output"], values["output_type"])
     if engine not in ("local", "ray"):
         raise UsageError(f"--engine must be local or ray, got {engine!r}")
     if engine == "local" and address:
@@ -123,11 +127,19 @@ def run(values: dict, chosen: dict) -> None:
     source = input_opt or input_path
     if not source:
         raise UsageError("no input VCF: give IN (or -I); '-' reads stdin")
+    from ..io.files import check_inputs
+
+    # Before torch and the model load: a mistyped path is reported at once.
+    check_inputs([("input VCF", source), ("-R", chosen.get("reference"))])
+    session.start(quiet, values["plugins_dir"])
+    if chosen.get("annotation"):
+        from ..registry import annotation_source
+
+        annotation_source(chosen["annotation"])  # a mistyped -A path: its one line now
     if summary_json:  # checked before the run, like every output name
         from ..io.output import check_writable_path
 
         check_writable_path(summary_json, "--summary-json")
-    session.start(quiet, values["plugins_dir"])
     from ..options import Options, with_profile
     from ..pipeline import check_paths, score_file
 

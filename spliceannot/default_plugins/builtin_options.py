@@ -87,12 +87,18 @@ OPTIONS = (
     Option("chunk_size", 64, min=1, help="records scored together"),
     Option("device", "cpu", choices=("cpu", "cuda", "auto"),
            help="engine device: cpu, cuda or auto"),
-    Option("threads", type=int, min=1, help="CPU threads for torch (default: torch's)"),
+    # Not torch's default (every core): on a shared node that oversubscribes the other jobs.
+    Option("threads", type=int, min=1,
+           help="CPU threads for torch (default: the CPUs this process may use, at most 4)"),
     Option("batch_size", 16, min=1, help="ALT windows per engine batch"),
     Option("precision", "fp32", choices=("fp32", "tf32", "bf16", "fp16"),
            help="fp32 (exact), tf32, bf16 or fp16"),
     # How the run is written.
-    Option("format", help="writer: vcf, tsv, ... (default: from the output name)"),
+    Option("format", help="writer: vcf (.vcf, .vcf.gz, .bcf), tsv, jsonl or vep, or a "
+                          "plugin's (default: from the output name)"),
+    Option("write_index", False, flags=("-W", "--write-index"),
+           help="index the output as bcftools -W does: .vcf.gz gets .tbi (.csi past 512 Mb "
+                "contigs), .bcf gets .csi"),
     Option("rejects", metavar="TSV",
            help="write every unscored record and ALT, with its reason, to this TSV"),
     Option("skip_malformed", False,
@@ -100,7 +106,8 @@ OPTIONS = (
                 "--rejects) instead of stopping"),
     Option("resume", False, help="continue an interrupted run from OUT.partial"),
     Option("progress", type=bool, flags=(),
-           help="a progress bar; None: only when stderr is a terminal (score -q: off)"),
+           help="progress on stderr; None: a bar on a terminal, a line every 30 s otherwise "
+                "(score -q: off)"),
 )
 
 

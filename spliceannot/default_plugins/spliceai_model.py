@@ -25,6 +25,16 @@ class SpliceAIModel(EnsembleModel):
         info["members"] = 5
         return info
 
+    def weights(self):
+        from spliceannot.errors import MissingDependency
+        from spliceannot.models import spliceai_package
+
+        try:
+            spliceai_package.model_paths()
+        except MissingDependency:
+            return "missing (pip install --no-deps spliceai==1.3.1)"
+        return "installed"
+
 
 @hookimpl
 def register_models(register):

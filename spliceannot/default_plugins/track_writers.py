@@ -15,7 +15,7 @@ import numpy as np
 
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
-from spliceannot.tracks import CLASSES, TrackWriter
+from spliceannot.tracks import TrackWriter
 
 
 @hookimpl
@@ -39,14 +39,14 @@ class BigWigWriter(TrackWriter):
     suffixes = (".bw", ".bigwig")
     one_track = True
 
-    def __init__(self, path, contigs, strands, threshold):
-        super().__init__(path, contigs, strands, threshold)
+    def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
+        super().__init__(path, contigs, strands, threshold, classes)
         try:
             import pyBigWig
         except ImportError:
             raise UsageError("bigWig output needs pyBigWig: pip install pyBigWig") from None
         self.handles = {}
-        for key, p in self.track_paths(path, strands).items():
+        for key, p in self.track_paths(path, strands, self.classes).items():
             bw = pyBigWig.open(p, "w")
             bw.addHeader([(c, int(n)) for c, n in contigs], maxZooms=10)
             self.handles[key] = bw
@@ -54,7 +54,7 @@ class BigWigWriter(TrackWriter):
     def write(self, chunk):
         for strand in self.strands:
             track = chunk.track(strand)
-            for ci, cls in enumerate(CLASSES):
+            for ci, cls in enumerate(self.classes):
                 for a, b in _covered(track[:, ci]):
                     values = track[a:b + 1, ci].astype(np.float64)
                     self.handles[(cls, strand)].addEntries(chunk.contig, int(chunk.start - 1 + a),
@@ -71,10 +71,10 @@ class BedGraphWriter(TrackWriter):
     suffixes = (".bedgraph", ".bg")
     one_track = True
 
-    def __init__(self, path, contigs, strands, threshold):
-        super().__init__(path, contigs, strands, threshold)
+    def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
+        super().__init__(path, contigs, strands, threshold, classes)
         self.handles = {}
-        for (cls, strand), p in self.track_paths(path, strands).items():
+        for (cls, strand), p in self.track_paths(path, strands, self.classes).items():
             handle = open(p, "w")
             handle.write(f'track type=bedGraph name="{cls} {strand}" '
                          f'description="spliceannot predict: P({cls}) on the {strand} strand"\n')
@@ -83,7 +83,7 @@ class BedGraphWriter(TrackWriter):
     def write(self, chunk):
         for strand in self.strands:
             track = chunk.track(strand)
-            for ci, cls in enumerate(CLASSES):
+            for ci, cls in enumerate(self.classes):
                 handle = self.handles[(cls, strand)]
                 for a, b in _covered(track[:, ci]):
                     starts = np.arange(a, b + 1) + chunk.start - 1
@@ -104,8 +104,8 @@ class BedWriter(TrackWriter):
     def files(cls, path, strands):
         return [path, path + ".tbi"] if path.lower().endswith(".gz") else [path]
 
-    def __init__(self, path, contigs, strands, threshold):
-        super().__init__(path, contigs, strands, threshold)
+    def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
+        super().__init__(path, contigs, strands, threshold, classes)
         self.compressed = path.lower().endswith(".gz")
         if self.compressed:
             from pysam.libcbgzf import BGZFile
@@ -118,7 +118,7 @@ class BedWriter(TrackWriter):
         rows = []
         for strand in self.strands:
             track = chunk.track(strand)
-            for ci, cls in enumerate(CLASSES):
+            for ci, cls in enumerate(self.classes):
                 values = track[:, ci]
                 for i in np.flatnonzero(values.astype(np.float64) >= self.threshold).tolist():
                     p = float(values[i])
@@ -140,25 +140,25 @@ class TsvWriter(TrackWriter):
     name = "tsv"
     description = "one row per position and transcript (gzip for .gz)"
     suffixes = (".tsv", ".tsv.gz")
-    HEADER = "CHROM\tPOS\tSTRAND\tGENE\tACCEPTOR\tDONOR\n"
-
-    def __init__(self, path, contigs, strands, threshold):
-        super().__init__(path, contigs, strands, threshold)
+    def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
+        super().__init__(path, contigs, strands, threshold, classes)
         if path.lower().endswith(".gz"):
             import gzip
 
             self.handle = gzip.open(path, "wt")
         else:
             self.handle = open(path, "w")
-        self.handle.write(self.HEADER)
+        self.handle.write("\t".join(["CHROM", "POS", "STRAND", "GENE",
+                                     *(c.upper() for c in self.classes)]) + "\n")
 
     def write(self, chunk):
         rows = []
         for run, probs in chunk.runs:
-            for i, (acc, don) in enumerate(probs.tolist()):
+            for i, values in enumerate(probs.tolist()):
+                cells = "\t".join(f"{v:.9g}" for v in values)
                 rows.append((run.start + i, run.strand, run.gene,
                              f"{chunk.contig}\t{run.start + i}\t{run.strand}\t{run.gene}\t"
-                             f"{acc:.9g}\t{don:.9g}\n"))
+                             f"{cells}\n"))
         rows.sort(key=lambda r: r[:2])  # position order; transcripts in table order (stable)
         self.handle.writelines(r[3] for r in rows)
 

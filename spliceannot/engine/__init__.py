@@ -34,6 +34,7 @@ up through pinned memory, asynchronously, and track batches are sized to the fre
 fp32.
 """
 
+import os
 import time
 from collections import Counter
 
@@ -54,6 +55,24 @@ def resolve_device(device: str) -> torch.device:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("--device cuda: no CUDA device is available")
     return torch.device(device)
+
+
+def default_threads() -> int:
+    """Torch's CPU threads when ``--threads`` is not given: the CPUs this process may use, at
+    most 4. Torch's own default (every core) oversubscribes a shared node or a batch slot."""
+    try:
+        free = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        free = os.cpu_count() or 1
+    return max(1, min(4, free))
+
+
+def set_threads(threads=None) -> int:
+    """Set torch's intra-op threads to ``threads`` (default :func:`default_threads`)."""
+    threads = threads or default_threads()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
 
 
 class Engine:

@@ -31,7 +31,7 @@ from ..io.files import open_text
 
 POLICIES = ("canonical", "mane", "all", "locus")
 CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
-CACHE_VERSION = 2  # bump when Transcript or the parsing rules change
+CACHE_VERSION = 3  # bump when Transcript or the parsing rules change
 SUFFIXES = (".gtf", ".gtf.gz", ".gff", ".gff.gz", ".gff3", ".gff3.gz")
 MANE_SELECT = "mane_select"
 ENSEMBL_CANONICAL = "ensembl_canonical"
@@ -103,14 +103,14 @@ def _read_gtf(path) -> list:
     if df.empty or "transcript_id" not in df:
         raise InputError(f"annotation {path}: no transcript_id attributes; is it a GTF?")
     transcripts = {}
-    tags = {}
+    tags, stops = {}, {}
     has = set(df.columns)
     for row in df.itertuples(index=False):
         tid = _text(row.transcript_id)
         if not tid:
             continue
         feature = row.Feature
-        if feature not in ("exon", "CDS", "transcript"):
+        if feature not in ("exon", "CDS", "transcript", "stop_codon"):
             continue
         t = transcripts.get(tid)
         if t is None:
@@ -131,8 +131,14 @@ def _read_gtf(path) -> list:
         elif feature == "CDS":
             t.cds_length += int(row.End) - int(row.Start)
             _cds_extent(t, int(row.Start) + 1, int(row.End))
+        elif feature == "stop_codon":
+            stops.setdefault(tid, []).append((int(row.Start) + 1, int(row.End)))
     for tid, t in transcripts.items():
         t.tags = sorted(tags[tid])
+        # GTF's CDS leaves the stop codon out (its own feature); the coding extent the lookup
+        # shows (a genePred's cdsStart..cdsEnd) and GFF3's CDS include it.
+        for start, end in stops.get(tid, ()) if t.cds_length else ():
+            _cds_extent(t, start, end)
     return list(transcripts.values())
 
 
@@ -289,3 +295,46 @@ def load(path, transcripts: str = "canonical", name: str = "") -> GeneTable:
     chosen.sort(key=lambda t: (contigs[t.chrom], t.exons[0][0]))
     label = name or os.path.basename(str(path))
     return GeneTable([t.to_gene() for t in chosen], name=f"{label}:{transcripts}")
+
+
+def _gene_id(attrs: str, gff3: bool) -> str:
+    import re
+
+    if gff3:
+        found = dict(p.split("=", 1) for p in attrs.strip().strip(";").split(";") if "=" in p)
+        return found.get("gene_id") or _strip_prefix(found.get("ID", ""))
+    match = re.search(r'gene_id "([^"]*)"', attrs)
+    return match.group(1) if match else ""
+
+
+def gene_lines(path) -> list:
+    """The file's ``gene`` features as ``[contig, gene_id, start, end, strand]`` (1-based,
+    inclusive), in file order; [] when it has none (RefSeq and UCSC GTF exports). Cached beside
+    the transcripts, by the same content digest. Gene lines carry a gene's own extent, which a
+    filtered file (GENCODE's basic set) can hold wider than the transcripts it kept."""
+    if not pathlib.Path(path).exists():
+        raise InputError(f"annotation {path}: no such file")
+    file = cache_dir() / "gtf" / f"{cache_key(path)}.genes.json"
+    try:
+        with open(file) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        pass
+    gff3 = is_gff3(path)
+    found = []
+    with open_text(path) as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            f = line.rstrip("\n").split("\t")
+            if len(f) >= 9 and f[2] == "gene":
+                found.append([f[0], _gene_id(f[8], gff3), int(f[3]), int(f[4]), f[6]])
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "w") as handle:
+            json.dump(found, handle, separators=(",", ":"))
+        os.replace(tmp, file)
+    except OSError:
+        pass
+    return found

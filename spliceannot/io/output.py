@@ -71,7 +71,7 @@ class OutputTarget:
         name = self.lock_path
         while True:
             try:
-                fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+                fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
             except OSError as exc:
                 why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
                 raise UsageError(f"{self.what} {self.path}: cannot create the lock {name} "
@@ -135,14 +135,21 @@ def create_fresh(path: str) -> int:
 
 
 def temporary_beside(path: str, suffix: str) -> str:
-    """A new, empty file in ``path``'s directory with a name of its own (mkstemp: O_EXCL, a
-    random name), for temporaries that must be renamed over ``path``."""
-    import tempfile
+    """A new, empty file in ``path``'s directory with a name of its own (O_EXCL, a random
+    name), for temporaries that must be renamed over ``path``. Created with mode 0666 less the
+    umask, as every other output: mkstemp's 0600 would survive the rename."""
+    import secrets
 
-    fd, name = tempfile.mkstemp(suffix=suffix, prefix=os.path.basename(path) + ".",
-                                dir=os.path.dirname(os.path.abspath(path)))
-    os.close(fd)
-    return name
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(100):
+        name = os.path.join(folder, f"{os.path.basename(path)}.{secrets.token_hex(4)}{suffix}")
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return name
+    raise OutputError(f"cannot make a temporary file beside {path}")
 
 
 def write_error(exc: OSError, path: str) -> OutputError:
@@ -403,3 +410,4 @@ def check_distinct(inputs, outputs) -> None:
                                      f"overwritten; choose another name")
             mine.append((keys, label, name, of))
         seen += mine
+

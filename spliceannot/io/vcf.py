@@ -180,6 +180,10 @@ class VcfReader:
 
     @property
     def contigs(self) -> list:
+        # Without ##contig lines cyvcf2 asks htslib for an index of its temporary header file,
+        # which prints "[E::idx_find_and_load] ... /tmp/tmpXXXX.vcf", a file the user never gave.
+        if not any(line.startswith("##contig=") for line in self.header):
+            return []
         return list(self._vcf.seqnames)
 
     @property

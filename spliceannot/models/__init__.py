@@ -21,10 +21,18 @@ class Model(ABC):
     # The scorer this model's outputs need (a registered name), where SpliceAI's delta scores do
     # not apply (Pangolin's usage tracks): the run then uses it whatever --scorer says.
     scorer: str = None
+    # What ``predict`` writes per position and strand: one track per class, named here (the
+    # writers name files and columns by them) and taken from the outputs by ``track_values``.
+    track_classes: tuple = ("acceptor", "donor")
 
     @abstractmethod
     def predict(self, x: np.ndarray) -> np.ndarray:
         """x: (B, L, 4) float32 one-hot -> (B, L - context, 3) float32 probabilities."""
+
+    def track_values(self, y: np.ndarray) -> np.ndarray:
+        """One window's outputs (n, C) -> (n, len(track_classes)) float32 for ``predict``:
+        SpliceAI's acceptor and donor columns by default."""
+        return y[:, 1:3]
 
     def claims(self, path: str) -> bool:
         """Whether this backend opens the model stored at ``path`` (``--model PATH``)."""
@@ -43,6 +51,14 @@ class Model(ABC):
     def info(self) -> dict:
         """What `spliceannot models` shows and the VCF header records."""
         return {"name": self.name, "context": self.context, "description": self.description}
+
+    def weights(self) -> str:
+        """Whether this backend's weights are on hand, for `spliceannot models`, without loading
+        them: "installed", "missing" (a backend may add how to get them), or "from --model
+        PATH" for a backend that reads the model a path names (its context is the file's)."""
+        if not self.context:
+            return "from --model PATH"
+        return "missing" if self.info().get("members") == 0 else "installed"
 
     # What the engine asks of a backend that ``runs_on_engine`` besides its networks.
 

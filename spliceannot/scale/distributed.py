@@ -229,10 +229,14 @@ def _score(input_path, output_path, opts, shards, address, plugins_dirs, retries
     if skipped:
         log.info("reusing %d finished shards from %s", len(skipped), workdir)
     if pending:
-        _run(manifest, pending, opts.replace(format=writer), address,
+        _run(manifest, pending, opts.replace(format=writer, write_index=False), address,
              [os.path.abspath(d) for d in plugins_dirs], retries, workers,
              _part_suffix(writer_cls, output_path))
     merge(manifest, writer_cls, output_path)
+    if opts.write_index:
+        from ..io.output_type import write_index
+
+        write_index(output_path)
     summary = _total(manifest.shards)
     summary.seconds = time.perf_counter() - started
     summary.shards_skipped = skipped

@@ -1,8 +1,12 @@
 """``spliceannot serve``: a self-hosted scoring service with SpliceAI-lookup's API and a web page.
 
-* :mod:`.service` owns what is loaded once (model, reference, annotation), the answer cache and
-  the lock every model call takes; it runs requests through the scoring pipeline.
-* :mod:`.answer` builds the lookup's JSON from a pipeline result.
+* :mod:`.service` owns what is loaded once for one model (model, reference, annotation) and
+  runs requests through the scoring pipeline.
+* :mod:`.families` maps a scorer to its route (``/spliceai/``, ``/pangolin/``) and builds that
+  family's answer fields; :mod:`.answer` builds SpliceAI's (the lookup's JSON).
+* :mod:`.limits` bounds load: the first-come model lock, chunks, work, the answer cache,
+  per-setting state, the allocator.
+* :mod:`.regions` answers ``/plot/`` and ``/predict/``.
 * :mod:`.app` is the ASGI application (FastAPI): routes keyed by model family, request limits,
   CORS, one-line errors.
 * ``page.html`` is the web page, self-contained (no CDN assets), served at ``/``.

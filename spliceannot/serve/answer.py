@@ -14,8 +14,21 @@ GTF/GFF3 tags (``MANE_Select``, ``MANE_Plus_Clinical``, ``Ensembl_canonical``), 
 features, ``t_type`` from ``transcript_type``/``transcript_biotype`` (``protein_coding`` when only
 a CDS says so), ``g_id`` from ``gene_id``; ``t_refseq_ids`` is the transcript's own ID where it is
 a RefSeq accession (NM_/NR_/XM_/XR_), else null, as the lookup writes for an unmapped transcript.
-A table annotation (SpliceAI's format) has no tags or CDS: priority "N", ``CDS_*`` null.
-``sai10kPredictions`` (the lookup's SAI-10k consequence calls) is not computed: null.
+A table annotation (SpliceAI's format) has no tags or CDS: priority "N", ``CDS_*`` null. The
+page calls string methods on ``g_id`` and ``t_type``, so they are never null: ``g_id`` falls back
+to the gene name, ``t_type`` to ``protein_coding`` for a CDS or an NM_/XM_ accession,
+``non_coding`` for NR_/XR_, else ``unknown``. ``CDS_END`` (``CDS_START`` on the minus strand)
+includes the stop codon, as a genePred's coding extent does.
+
+Each transcript carries ``nNonZeroScores`` (its rows where a REF or ALT probability, as printed,
+reaches 0.01) and, in the cached copy only, ``ALL_NON_ZERO_SCORES`` (every row: those, the four
+DP positions and the variant's own), which ``/{family}/scores/?transcript=`` serves; the top-level
+``allNonZeroScores`` keeps only the rows that reach 0.01, as the lookup's server filters them.
+A position-only query (``chr16-12272``) gets the REF-only answer: per transcript ``RA_MAX``,
+``RA_MAX_POS``, ``RD_MAX``, ``RD_MAX_POS`` (strongest REF acceptor/donor in the window, offset
+from the position) and rows ``pos``, ``ref``, ``RA``, ``RD``.
+``sai10kPredictions`` (the lookup's SAI-10k-calc consequence calls) is not computed: null, which
+the page shows as "No prediction" (see docs/serve.md).
 """
 
 import numpy as np
@@ -27,6 +40,8 @@ NONZERO = 0.01  # allNonZeroScores: rows where a REF or ALT probability reaches 
 INSERTED_CONTEXT = 5  # SCORES_FOR_INSERTED_BASES: bases shown either side of an insertion
 PRIORITY = {"MS": 3, "MP": 2, "C": 1, "N": 0}
 REFSEQ_PREFIXES = ("NM_", "NR_", "XM_", "XR_")
+CODING_PREFIXES, NONCODING_PREFIXES = ("NM_", "XM_"), ("NR_", "XR_")
+ROW_SCORES = ("RA", "AA", "RD", "AD")
 KINDS = ("AG", "AL", "DG", "DL")
 
 
@@ -45,14 +60,28 @@ def priority(gene) -> str:
     return "N"
 
 
+def biotype(gene, t_id: str) -> str:
+    if gene.biotype:
+        return gene.biotype
+    if gene.cds or t_id.startswith(CODING_PREFIXES):
+        return "protein_coding"
+    return "non_coding" if t_id.startswith(NONCODING_PREFIXES) else "unknown"
+
+
+def reaches(row: dict, fields=ROW_SCORES) -> bool:
+    """Whether a row's largest printed score reaches the lookup's 0.01 (the lookup judges the
+    3-decimal strings, so 0.0095 printed as "0.010" counts)."""
+    return max(float(row[f]) for f in fields) >= NONZERO
+
+
 def transcript_fields(gene) -> dict:
     """The lookup's per-transcript annotation and structure fields, from our annotation."""
     t_id = gene.transcript or gene.name
     return {
-        "g_name": gene.name,
-        "g_id": gene.gene_id or None,
+        "g_name": gene.name or t_id,
+        "g_id": gene.gene_id or gene.name or t_id,
         "t_id": t_id,
-        "t_type": gene.biotype or ("protein_coding" if gene.cds else None),
+        "t_type": biotype(gene, t_id),
         "t_strand": gene.strand,
         "t_priority": priority(gene),
         "t_refseq_ids": [t_id] if t_id.startswith(REFSEQ_PREFIXES) else None,
@@ -100,6 +129,9 @@ def entry(score: delta.DeltaScore, variant, reference) -> dict:
     out.update({f"DS_{k}_ALT": fmt(score.raw[2 * i + 1]) for i, k in enumerate(KINDS)})
     out["SCORES_FOR_INSERTED_BASES"] = inserted_bases(score, variant, reference)
     out.update(transcript_fields(score.tracks.gene))
+    rows = all_nonzero(score, variant, reference)
+    out["nNonZeroScores"] = sum(reaches(r) for r in rows)
+    out["ALL_NON_ZERO_SCORES"] = rows
     return out
 
 
@@ -174,12 +206,49 @@ def inserted_bases(score: delta.DeltaScore, variant, reference) -> list:
 
 def body(result: delta.Result, variant, reference) -> tuple:
     """(scores, allNonZeroScores, allNonZeroScoresStrand, allNonZeroScoresTranscriptId) of a
-    scored result."""
+    scored result; each score keeps its ALL_NON_ZERO_SCORES (for the cache and ``/scores/``)."""
     scored = [s for s in result.entries if s.ds is not None and s.tracks is not None]
     entries = [entry(s, variant, reference) for s in scored]
     i = select(entries)
     if i is None:
         return entries, None, None, None
-    chosen = scored[i]
-    return (entries, all_nonzero(chosen, variant, reference), chosen.tracks.gene.strand,
-            entries[i]["t_id"])
+    rows = [r for r in entries[i]["ALL_NON_ZERO_SCORES"] if reaches(r)]
+    return entries, rows, scored[i].tracks.gene.strand, entries[i]["t_id"]
+
+
+# ---- REF-only (a position without alleles) -------------------------------------------------------
+
+def reference_entry(score: delta.DeltaScore, pos: int, reference) -> dict:
+    """One transcript of a position-only answer: the strongest REF acceptor and donor in the
+    window (``RA_MAX``/``RD_MAX``, offsets ``*_POS`` from ``pos``), its REF rows kept apart."""
+    t = score.tracks
+    first = t.pos - t.centre
+    acceptor, donor = t.ref[:, 1], t.ref[:, 2]
+    ia, id_ = int(np.argmax(acceptor)), int(np.argmax(donor))
+    keep = np.flatnonzero(np.maximum(acceptor, donor) >= NONZERO)
+    bases = Window(reference, t.gene.chrom, first, first + len(acceptor) - 1)
+    rows = [{"pos": first + int(i), "ref": bases[first + int(i)].upper(),
+             "RA": fmt(acceptor[i]), "RD": fmt(donor[i])}
+            for i in sorted({int(i) for i in keep} | {ia, id_, pos - first})
+            if 0 <= i < len(acceptor)]
+    out = {"RA_MAX": fmt(acceptor[ia]), "RA_MAX_POS": first + ia - pos,
+           "RD_MAX": fmt(donor[id_]), "RD_MAX_POS": first + id_ - pos}
+    out.update(transcript_fields(t.gene))
+    out["ALL_NON_ZERO_SCORES"] = rows
+    return out
+
+
+def reference_body(result: delta.Result, pos: int, reference) -> tuple:
+    """(scores, allNonZeroScores, strand, transcript id) of a position-only answer: the
+    transcript of highest priority, then highest |RA_MAX| + |RD_MAX|, the first on a tie."""
+    scored = [s for s in result.entries if s.tracks is not None]
+    entries = [reference_entry(s, pos, reference) for s in scored]
+    best, best_p, best_sum = None, -1, -1.0
+    for i, e in enumerate(entries):
+        p, total = PRIORITY.get(e["t_priority"], 0), float(e["RA_MAX"]) + float(e["RD_MAX"])
+        if p > best_p or (p == best_p and total > best_sum):
+            best, best_p, best_sum = i, p, total
+    rows = [e.pop("ALL_NON_ZERO_SCORES") for e in entries]
+    if best is None:
+        return entries, None, None, None
+    return entries, rows[best], entries[best]["t_strand"], entries[best]["t_id"]

@@ -5,9 +5,13 @@ Routes (answers JSON unless noted; every response, refusals included, carries
 answered):
 
 * ``GET|POST /{family}/?hg=38&distance=500&mask=0&variant=chr16-262226-G-A`` -- the lookup's API
-  (``/spliceai/``); a POST may carry the fields as a JSON body. A variant the server cannot score
-  is answered 200 with ``{"variant", "source", "error"}``, as the lookup answers; a missing or bad
-  parameter is a 400 with ``{"error", "source"}``.
+  (``/spliceai/``); a POST may carry the fields as a JSON body. ``variant`` may also be a
+  position (``chr16-12272``: REF-only scores). A variant the server cannot score is answered 200
+  with ``{"variant", "source", "error"}``, as the lookup answers; one it cannot parse, a missing
+  or bad parameter, or the gene set the instance does not serve is a 400 with
+  ``{"error", "source"}``; a request past ``--deadline`` is a 503.
+* ``GET|POST /{family}/scores/?...&transcript=T`` -- the per-position rows of transcript T for
+  the same query (``{"transcript", "strand", "rows"}``), from the cached answer.
 * ``POST /{family}/batch`` -- ``{"variants": [...], "hg", "distance", "mask", "bc"}`` ->
   ``{"results": [...]}``, one lookup answer per variant, all scored in one pipeline call.
 * ``GET /predict/?region=chr16:1000-2000`` -- ``predict`` tracks of a region.
@@ -33,6 +37,7 @@ from starlette.exceptions import HTTPException
 from .service import BadRequest
 
 MAX_BODY = 1 << 20  # bytes of a POST body
+DEADLINE_SLACK = 1.0  # seconds past the deadline before the client is answered without the work
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
              "Access-Control-Max-Age": "600"}
@@ -105,9 +110,12 @@ async def params_of(request: Request, limit: int) -> dict:
 
 
 async def within(service, fn, *args):
-    """Run ``fn`` in a worker thread; past the service's deadline the client gets a 503."""
+    """Run ``fn`` in a worker thread; past the service's deadline the client gets a 503. The
+    service checks the same deadline at each chunk boundary, so the work stops there and the
+    model goes to the next request (a thread cannot be killed mid-chunk)."""
     try:
-        return await asyncio.wait_for(run_in_threadpool(fn, *args), timeout=service.deadline)
+        return await asyncio.wait_for(run_in_threadpool(fn, *args),
+                                      timeout=service.deadline + DEADLINE_SLACK)
     except asyncio.TimeoutError:
         raise BadRequest(f"no answer within the {service.deadline:g} s deadline", status=503) \
             from None
@@ -126,13 +134,27 @@ def add_family(app: FastAPI, family: str, service, max_body: int) -> None:
         return JSONResponse({"results": await within(service, service.batch, params,
                                                      time.monotonic())}, headers=CORS)
 
+    async def scores(request: Request):
+        params = await params_of(request, max_body)
+        return JSONResponse(await within(service, service.scores, params, time.monotonic()),
+                            headers=CORS)
+
     app.add_api_route(f"/{family}/", single, methods=["GET", "POST"])
     app.add_api_route(f"/{family}/batch", batch, methods=["POST"])
+    for path in (f"/{family}/scores/", f"/{family}/scores"):  # the lookup: strict_slashes off
+        app.add_api_route(path, scores, methods=["GET", "POST"])
 
 
 def create_app(services, max_body: int = MAX_BODY) -> FastAPI:
-    """The app for one service or a {family: service} table (ROUTES)."""
-    routes = services if isinstance(services, dict) else {services.family: services}
+    """The app for one service, a list of them (one per model family) or a {family: service}
+    table (ROUTES); two services of one family are refused."""
+    if isinstance(services, dict):
+        routes = services
+    else:
+        listed = list(services) if isinstance(services, (list, tuple)) else [services]
+        routes = {s.family: s for s in listed}
+        if len(routes) != len(listed):
+            raise ValueError("serve runs one model per route: two models of one family given")
     main = next(iter(routes.values()))
     app = FastAPI(title="spliceannot serve", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(AllowAnyOrigin)

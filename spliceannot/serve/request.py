@@ -7,6 +7,8 @@ from ..io.variant import Variant
 # The lookup's spellings (chrom-pos-ref-alt, also ':' ' ' '>' separated), any contig name.
 VARIANT_RE = re.compile(r"(?P<chrom>[^\s:>-]+)[-\s:]+(?P<pos>[0-9]{1,9})[-\s:]+(?P<ref>[ACGT]+)"
                         r"[-\s:>]+(?P<alt>[ACGT]+)")
+# A position-only (REF-only) query: chrom-pos, chrom:pos or "chrom pos", no alleles.
+POSITION_RE = re.compile(r"(?P<chrom>[^\s:>-]+)[-\s:]+(?P<pos>[0-9]{1,9})")
 INTEGER_RE = re.compile(r"\s*[+-]?[0-9]{1,6}\s*")
 MAX_DISTANCE = 10_000  # the lookup's limit
 BC = ("basic", "comprehensive")
@@ -38,6 +40,14 @@ def parse_variant(text):
     if not m or int(m["pos"]) < 1:
         return None, f"Unable to parse variant: {text}"
     return Variant(m["chrom"], int(m["pos"]), m["ref"], [m["alt"]], line=1), None
+
+
+def parse_position(text):
+    """(chrom, pos) of a position-only query, or None (tried after :func:`parse_variant`)."""
+    m = POSITION_RE.fullmatch(text)
+    if not m or int(m["pos"]) < 1:
+        return None
+    return m["chrom"], int(m["pos"])
 
 
 def lookup_chrom(chrom: str) -> str:

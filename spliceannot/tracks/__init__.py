@@ -54,11 +54,12 @@ class Chunk:
     contig: str
     start: int
     end: int
-    runs: list  # (Run, (n, 2) float32 acceptor/donor in genomic order)
+    runs: list  # (Run, (n, C) float32 per class, in genomic order)
+    classes: tuple = ("acceptor", "donor")  # the model's track classes (Model.track_classes)
 
     def track(self, strand: str) -> np.ndarray:
-        """(end - start + 1, 2) maximum over the strand's runs; NaN where none covers."""
-        out = np.full((self.end - self.start + 1, 2), np.nan, dtype=np.float32)
+        """(end - start + 1, C) maximum over the strand's runs; NaN where none covers."""
+        out = np.full((self.end - self.start + 1, len(self.classes)), np.nan, dtype=np.float32)
         for run, probs in self.runs:
             if run.strand == strand:
                 sl = slice(run.start - self.start, run.end - self.start + 1)
@@ -74,7 +75,7 @@ NAMING_RULE = ("a format that holds one track per file (.bw, .bedgraph) is writt
                "per class and strand, named by inserting .CLASS_STRAND before the suffix: "
                "-o s.bw writes s.acceptor_plus.bw, s.acceptor_minus.bw, s.donor_plus.bw, "
                "s.donor_minus.bw; formats whose rows carry class and strand (.bed, .bed.gz, "
-               ".tsv, .tsv.gz) write the file named")
+               ".tsv, .tsv.gz) write one file, under the name given.")
 
 
 class TrackWriter(ABC):
@@ -88,10 +89,13 @@ class TrackWriter(ABC):
     suffixes: tuple = ()  # file-name endings that select it; the longest match wins
     one_track: bool = False  # one file per class and strand (OUT.acceptor_plus.bw, ...)
 
-    def __init__(self, path: str, contigs: list, strands: tuple, threshold: float):
+    def __init__(self, path: str, contigs: list, strands: tuple, threshold: float,
+                 classes: tuple = CLASSES):
         """``path``: the ``-o`` name; ``contigs``: [(name, length)] in processing order;
-        ``strands``: the strands predicted; ``threshold``: the --threshold for site lists."""
+        ``strands``: the strands predicted; ``threshold``: the --threshold for site lists;
+        ``classes``: the model's track classes (acceptor and donor, or Pangolin's tissues)."""
         self.path, self.contigs, self.strands, self.threshold = path, contigs, strands, threshold
+        self.classes = tuple(classes)
 
     @abstractmethod
     def write(self, chunk: Chunk) -> None:
@@ -101,15 +105,16 @@ class TrackWriter(ABC):
         """Finish every file; called once, also after a failure (then the files are removed)."""
 
     @classmethod
-    def track_paths(cls, path: str, strands) -> dict:
+    def track_paths(cls, path: str, strands, classes=CLASSES) -> dict:
         """(class, strand) -> file of ``-o path`` under the naming rule (one-track formats)."""
         lower = path.lower()
         suffix = max((s for s in cls.suffixes if lower.endswith(s)), key=len)
         stem = path[:len(path) - len(suffix)]
         return {(c, s): f"{stem}.{c}_{STRAND_NAMES[s]}{path[len(stem):]}"
-                for c in CLASSES for s in strands}
+                for c in classes for s in strands}
 
     @classmethod
-    def files(cls, path: str, strands) -> list:
+    def files(cls, path: str, strands, classes=CLASSES) -> list:
         """Every file written for ``-o path`` (indexes too), by the naming rule."""
-        return list(cls.track_paths(path, strands).values()) if cls.one_track else [path]
+        return list(cls.track_paths(path, strands, classes).values()) if cls.one_track \
+            else [path]

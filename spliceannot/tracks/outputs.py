@@ -57,20 +57,22 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
     model = registry.model(model_name)
     contigs = list(dict.fromkeys((c, reference.length(c)) for c, _, _ in regions))
     strands = ("+", "-")
+    classes = tuple(model.track_classes)
     writers = []
     try:
         for kind, path in zip(kinds, outputs):
-            writers.append(kind(path, contigs, strands, threshold))
+            writers.append(kind(path, contigs, strands, threshold, classes=classes))
     except OSError as exc:
-        _abandon(writers, kinds, outputs, strands)
+        _abandon(writers, kinds, outputs, strands, classes)
         raise OutputError(f"-o: cannot write {exc.filename or ''}: "
                           f"{exc.strerror or exc}") from None
     except BaseException:
-        _abandon(writers, kinds, outputs, strands)
+        _abandon(writers, kinds, outputs, strands, classes)
         raise
     counts = {"positions": 0, "regions": len(regions)}
     try:
-        with Progress("predicting", enabled=progress, unit="positions") as bar:
+        total = sum(end - start + 1 for _, start, end in regions)
+        with Progress("predicting", enabled=progress, unit="positions", total=total) as bar:
             started = time.perf_counter()
 
             def advance(n):
@@ -82,7 +84,7 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
                 for w in writers:
                     w.write(chunk)
     except BaseException:
-        _abandon(writers, kinds, outputs, strands)
+        _abandon(writers, kinds, outputs, strands, classes)
         raise
     for w in writers:
         w.close()
@@ -90,7 +92,7 @@ def predict_to_files(reference_path: str, outputs, model_name: str = "spliceai",
     return counts
 
 
-def _abandon(writers, kinds, outputs, strands) -> None:
+def _abandon(writers, kinds, outputs, strands, classes) -> None:
     """Close what was opened and take every partial output away, so none is mistaken for a
     finished one."""
     for w in writers:
@@ -99,6 +101,6 @@ def _abandon(writers, kinds, outputs, strands) -> None:
         except Exception:
             pass
     for kind, path in zip(kinds, outputs):
-        for p in dict.fromkeys(kind.files(path, strands) + [path]):
+        for p in dict.fromkeys(kind.files(path, strands, classes) + [path]):
             if os.path.exists(p):
                 os.unlink(p)

@@ -44,10 +44,11 @@ def window(reference, run: Run, first: int, last: int, half: int) -> np.ndarray:
 
 
 def run_probs(run: Run, reference, model, tile: int, batch: int) -> np.ndarray:
-    """(n, 2) acceptor and donor probabilities of a run's positions, in genomic order."""
+    """(n, C) probabilities of a run's positions per track class of the model (acceptor and
+    donor for SpliceAI), in genomic order."""
     half = model.context // 2
     spans = [(s, min(s + tile - 1, run.end)) for s in range(run.start, run.end + 1, tile)]
-    out = np.empty((run.end - run.start + 1, 2), dtype=np.float32)
+    out = np.empty((run.end - run.start + 1, len(model.track_classes)), dtype=np.float32)
     groups = {}
     for span in spans:  # equal-length tiles run together
         groups.setdefault(span[1] - span[0], []).append(span)
@@ -59,7 +60,7 @@ def run_probs(run: Run, reference, model, tile: int, batch: int) -> np.ndarray:
             for (s, e), yi in zip(part, y):
                 if run.strand == "-":
                     yi = yi[::-1]
-                out[s - run.start:e - run.start + 1] = yi[:, 1:3]
+                out[s - run.start:e - run.start + 1] = model.track_values(yi)
     return out
 
 
@@ -75,7 +76,7 @@ def predict_chunks(regions, reference, model, genes=None, only=None, tile: int =
             c1 = min(c0 + CHUNK - 1, end)
             runs = runs_for(contig, c0, c1, by_contig, length, only)
             chunk = Chunk(contig, c0, c1, [(r, run_probs(r, reference, model, tile, batch))
-                                           for r in runs])
+                                           for r in runs], tuple(model.track_classes))
             if progress is not None:
                 progress(c1 - c0 + 1)
             yield chunk

@@ -6,44 +6,15 @@ matplotlib is imported only inside the plotting functions, with the non-interact
 import json
 import sys
 
+from ..progress import Progress
 
-class Bar:
-    """A rich progress bar (silent when disabled); ``update(advance, total=None, **fields)``."""
+
+class Bar(Progress):
+    """Training's progress, ``update(advance, total=None, **fields)``: the one Progress that
+    ``score`` and ``predict`` use (a bar on a terminal, a line every N seconds in logs)."""
 
     def __init__(self, label: str, total=None, enabled: bool = True, unit: str = ""):
-        self.enabled = enabled
-        self.label, self.total, self.unit = label, total, unit
-        self._bar = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
-
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn(self.unit),
-                                 TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
-                                 TimeRemainingColumn(), console=Console(stderr=True))
-            self._bar.__enter__()
-            self._task = self._bar.add_task(self.label, total=self.total, info="")
-        return self
-
-    def update(self, advance=0, total=None, **fields):
-        if self._bar is not None:
-            info = "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in fields.items())
-            kwargs = {"advance": advance or 0}
-            if total is not None:
-                kwargs["total"] = total
-            if fields:
-                kwargs["info"] = info
-            self._bar.update(self._task, **kwargs)
-
-    def __exit__(self, *exc):
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        return False
+        super().__init__(label, enabled=enabled, unit=unit or "steps", total=total)
 
 
 def print_table(title: str, header: list, rows: list) -> None:

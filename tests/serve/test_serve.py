@@ -13,7 +13,6 @@ import json
 import math
 import re
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -26,6 +25,7 @@ import pytest
 pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
+from support.serving import Server  # noqa: E402
 from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import registry  # noqa: E402
 from spliceannot.cli import main  # noqa: E402
@@ -96,7 +96,7 @@ def gtf_structure(path):
         if f[2] == "exon":
             t["EXON_STARTS"].append(int(f[3]))
             t["EXON_ENDS"].append(int(f[4]))
-        elif f[2] == "CDS":
+        elif f[2] in ("CDS", "stop_codon"):  # the lookup's coding extent holds the stop codon
             t["CDS_START"] = min(t["CDS_START"] or int(f[3]), int(f[3]))
             t["CDS_END"] = max(t["CDS_END"] or 0, int(f[4]))
     for t in out.values():
@@ -219,8 +219,11 @@ def lookup_answer(text, model, transcripts, genes, distance, mask, hg="38", bc=N
                  "SCORES_FOR_INSERTED_BASES": inserted}
         annotation = {k: v for k, v in transcripts[g["t_id"]].items() if k != "basic"}
         entry.update(annotation)
+        # the lookup counts, and its top-level rows keep, the rows whose printed score reaches 0.01
+        shown = [r for r in rows if max(float(r[k]) for k in ("RA", "AA", "RD", "AD")) >= 0.01]
+        entry["nNonZeroScores"] = len(shown)
         scores.append(entry)
-        chosen.append((rows, g["strand"]))
+        chosen.append((shown, g["strand"]))
     # highest priority, then the largest sum of |DS| as printed; the first on a tie
     order = {"MS": 3, "MP": 2, "C": 1, "N": 0}
     best, best_p, best_sum = None, -1, -1.0
@@ -241,47 +244,6 @@ def lookup_answer(text, model, transcripts, genes, distance, mask, hg="38", bc=N
 
 
 # ---- fixtures ------------------------------------------------------------------------------------
-
-class Server:
-    """uvicorn in a thread on a free 127.0.0.1 port; ``get``/``post`` return (status, body)."""
-
-    def __init__(self, app):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="error", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
-                                       daemon=True)
-        self.thread.start()
-        for _ in range(200):  # bounded wait for startup
-            if self.server.started:
-                break
-            time.sleep(0.05)
-        assert self.server.started
-
-    def request(self, path, data=None, headers=None, method=None):
-        req = urllib.request.Request(self.base + path, data=data, headers=headers or {},
-                                     method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                return r.status, r.read(), r.headers
-        except urllib.error.HTTPError as e:
-            return e.code, e.read(), e.headers
-
-    def get(self, path, **params):
-        status, body, headers = self.request(path + "?" + urllib.parse.urlencode(params))
-        return status, (json.loads(body) if "json" in headers.get("content-type", "") else body)
-
-    def post(self, path, payload, raw=None):
-        data = raw if raw is not None else json.dumps(payload).encode()
-        status, body, headers = self.request(path, data, {"Content-Type": "application/json"})
-        return status, (json.loads(body) if "json" in headers.get("content-type", "") else body)
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
 
 @pytest.fixture(scope="module")
 def tiny():
@@ -308,7 +270,15 @@ def gtf(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def service(tiny, gtf):
-    return Service(str(CHR16_FASTA), str(gtf), tiny, distance=D, max_batch=20, max_region=5000)
+    return Service(str(CHR16_FASTA), str(gtf), tiny, distance=D, max_batch=20, max_region=5000,
+                   gene_set="comprehensive")
+
+
+@pytest.fixture(scope="module")
+def basic_server(tiny, gtf):
+    s = Server(create_app(Service(str(CHR16_FASTA), str(gtf), tiny, distance=D)))
+    yield s
+    s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -356,7 +326,7 @@ def test_answer_equals_the_lookups(server, service, reference_genes, mask):
     assert inserted_seen  # the insertion case was exercised
 
 
-def test_transcript_choice_and_bc(server, service):
+def test_transcript_choice_and_bc(server, basic_server, service):
     v = VARIANTS[0]  # in NM_018032 (MANE Select, basic) and NM_201412 (canonical, not basic)
     _, full = server.get("/spliceai/", hg=38, distance=D, variant=v, bc="comprehensive")
     assert [s["t_id"] for s in full["scores"]] == ["NM_018032", "NM_201412"]
@@ -364,8 +334,13 @@ def test_transcript_choice_and_bc(server, service):
     assert full["allNonZeroScoresTranscriptId"] == "NM_018032"
     assert {s["g_name"] for s in full["scores"]} == {"GENEONE"}  # the gene, not the transcript
     assert full["scores"][0]["CDS_START"] < full["scores"][0]["CDS_END"]
-    _, basic = server.get("/spliceai/", hg=38, distance=D, variant=v)  # bc defaults to basic
+    _, basic = basic_server.get("/spliceai/", hg=38, distance=D, variant=v)  # bc: basic
     assert [s["t_id"] for s in basic["scores"]] == ["NM_018032"] and "bc" not in basic
+    # one gene set per instance, as the lookup's services: the other is refused with its 400
+    status, got = basic_server.get("/spliceai/", hg=38, distance=D, variant=v, bc="comprehensive")
+    assert status == 400 and got["source"] == "spliceai" and '"basic" gene set' in got["error"]
+    status, got = server.get("/spliceai/", hg=38, distance=D, variant=v, bc="basic")
+    assert status == 400 and '"comprehensive" gene set' in got["error"]
     # equal priority ("N"): the larger |DS| sum wins, the first on a tie
     _, two = server.get("/spliceai/", hg=38, distance=D, variant=VARIANTS[4])
     sums = [sum(abs(float(s[f"DS_{k}"])) for k in ("AG", "AL", "DG", "DL")) for s in two["scores"]]
@@ -393,8 +368,8 @@ def test_refusals_answered_as_the_lookup(server):
     assert status == 200 and got["source"] == "spliceai" and got["variant"].startswith("chr16-2100")
     assert f"is {ref.upper()}, not {other(ref)}" in got["error"] and "hg38" in got["error"]
     status, got = server.get("/spliceai/", hg=38, distance=7, variant="chr16-12-Q-A")
-    assert status == 200 and got["error"] == "Unable to parse variant: chr16-12-Q-A"
-    assert got["distance"] == "7"  # echoed as given, as the lookup echoes it
+    assert status == 400 and got["error"].startswith('Unable to parse "variant": "chr16-12-Q-A"')
+    assert got["source"] == "spliceai"
     alt = other(U[44999])
     status, got = server.get("/spliceai/", hg=38, variant=f"chr16-45000-{U[44999]}-{alt}")
     assert status == 200 and "did not return any scores" in got["error"]
@@ -418,7 +393,7 @@ def test_batch_is_one_pipeline_call(server, service, monkeypatch):
     assert status == 200
     assert len(calls) == 1 and calls[0] >= 6  # every variant's tasks in one scorer run
     results = got["results"]
-    assert len(results) == 7 and results[6]["error"] == "Unable to parse variant: nonsense"
+    assert len(results) == 7 and results[6]["error"].startswith('Unable to parse "variant"')
     service.cache.clear()
     for v, r in zip(VARIANTS[:6], results):
         _, single = server.get("/spliceai/", hg=38, distance=40, variant=v)
@@ -612,7 +587,7 @@ def _chromium():
     return None, None
 
 
-def test_page_in_a_headless_browser(server, service):
+def test_page_in_a_headless_browser(basic_server, service):
     """Debian's chromium through selenium: a link with ?variant=... scores on load; a typed bad
     variant shows the server's reason. Skips without chromium and chromedriver (apt-get install
     chromium chromium-driver) or selenium."""
@@ -633,13 +608,13 @@ def test_page_in_a_headless_browser(server, service):
     driver = webdriver.Chrome(service=DriverService(driver_path), options=options)
     try:
         v = VARIANTS[0]
-        driver.get(server.base + "/?" + urllib.parse.urlencode(
+        driver.get(basic_server.base + "/?" + urllib.parse.urlencode(
             {"variant": v, "hg": "38", "distance": 40, "mask": 1}))
         wait = WebDriverWait(driver, 120)
         table = wait.until(ec.presence_of_element_located((By.ID, "scores")))
         rows = table.find_elements(By.TAG_NAME, "tr")[1:]
         assert [r.get_attribute("data-transcript") for r in rows] == ["NM_018032"]
-        _, expected = server.get("/spliceai/", hg=38, variant=v, distance=40, mask=1)
+        _, expected = basic_server.get("/spliceai/", hg=38, variant=v, distance=40, mask=1)
         s = expected["scores"][0]
         cells = rows[0].find_elements(By.TAG_NAME, "td")
         assert cells[1].text == "GENEONE" and cells[4].text == f"{s['DS_AG']} ({s['DP_AG']})"
@@ -700,6 +675,15 @@ def test_cli_serve_refuses_up_front(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--device", "tpu"])
     assert exc.value.code == 2 and "--device tpu" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--gene-set", "all"])
+    assert exc.value.code == 2 and "--gene-set must be basic or comprehensive" in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # two models of one family: one route each
+        main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--plugins-dir",
+              str(DATA / "plugins"), "--model", "tiny-dir", "--model", "tiny-dir"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "one model per route" in err and "Traceback" not in err
 
 
 def test_distance_parameter_is_never_truncated():

@@ -11,6 +11,12 @@ def plugin():
     return ensure_registered()
 
 
+@pytest.fixture(autouse=True)
+def own_config(tmp_path_factory, monkeypatch):
+    """A config folder of the test's own: the user's install-weights record is never read."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny networks gain nothing from threads; on a busy machine waiting threads cost seconds."""
@@ -27,10 +33,10 @@ def tiny_dir(tmp_path_factory):
     """A folder of 12 tiny networks named as Pangolin's weight files."""
     import torch
 
-    import spliceannot_pangolin as sp
+    from spliceannot_pangolin import weights
 
     folder = tmp_path_factory.mktemp("tiny_pangolin")
-    for i, name in enumerate(sp.WEIGHT_FILES):
+    for i, name in enumerate(weights.WEIGHT_FILES):
         torch.save(tiny_state(100 + i, 2 * (i // 3) + 1), folder / name)
     return folder
 

@@ -10,10 +10,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import spliceannot_pangolin as sp
+from spliceannot_pangolin import semantics as sp, weights as pw
+from spliceannot_pangolin.genes import PangolinGenesSource
+from spliceannot_pangolin.model import PangolinModel
 from pangolin_helpers import FASTA, GTF
 from spliceannot import registry
 from spliceannot.cli import main
+from spliceannot.errors import SpliceannotError
 from spliceannot.genes import Gene
 from spliceannot.io.reference import Reference
 from spliceannot.io.variant import Variant
@@ -61,19 +64,19 @@ def reference_forward(state: dict, x: torch.Tensor, head: int) -> torch.Tensor:
 
 def test_network_is_pangolins(tiny_dir):
     model = registry.model(str(tiny_dir))
-    assert isinstance(model, sp.PangolinModel) and model.context == 80
+    assert isinstance(model, PangolinModel) and model.context == 80
     g = torch.Generator().manual_seed(1)
     x = F.one_hot(torch.randint(0, 4, (2, 300), generator=g), 4).float()
     ours = model.predict(x.numpy())  # (2, 220, 12)
     assert ours.shape == (2, 220, 12)
-    for i, name in enumerate(sp.WEIGHT_FILES):
+    for i, name in enumerate(pw.WEIGHT_FILES):
         state = torch.load(tiny_dir / name, weights_only=True)
         want = reference_forward(state, x.transpose(1, 2), 2 * (i // 3) + 1)
         np.testing.assert_allclose(ours[:, :, i], want.numpy(), rtol=0, atol=1e-6)
 
 
 def test_real_network_is_pangolins(weights):
-    net = sp.load_file(weights / "final.2.4.3.v2")  # brain: channel 7 = conv_last5, class 1
+    net = pw.load_file(weights / "final.2.4.3.v2")  # brain: channel 7 = conv_last5, class 1
     state = torch.load(weights / "final.2.4.3.v2", map_location="cpu", weights_only=True)
     g = torch.Generator().manual_seed(2)
     x = F.one_hot(torch.randint(0, 4, (1, 10040), generator=g), 4).float().transpose(1, 2)
@@ -88,7 +91,7 @@ def test_real_network_is_pangolins(weights):
 
 @pytest.fixture(scope="module")
 def genes():
-    return sp.PangolinGenes.read(GTF)
+    return PangolinGenesSource().load(str(GTF))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +113,7 @@ def test_gene_database_is_create_db_s(genes):
     assert [g.name for g in genes.overlapping("chr16", 47583)] == []
     assert [g.name for g in genes.overlapping("chr16", 47584)] == ["PG_B"]
     assert [g.name for g in genes.overlapping("chr16", 82980)] == ["PG_B", "PG_C"]
-    every = {g.name: g for g in sp.PangolinGenes.read(GTF, tag=None).genes}  # --filter None
+    every = {g.name: g for g in PangolinGenesSource().load(str(GTF), transcripts="all").genes}  # --filter None
     assert len(every["PG_NOCANON"].exon_starts) == 11 and len(every["PG_B"].exon_starts) == 27
 
 
@@ -277,8 +280,11 @@ def test_engine_equals_per_window(tiny_dir, reference, genes):
                              options=Options(reference="r", annotation="a", scorer=which))
         return scorer.run(tasks, ctx), ctx
 
+    before = scorer.timings().get("alt windows", 0)
     (window, ctx), (engine, _) = run("delta"), run("fast")
-    assert scorer.engine(ctx).exact and scorer.timings()["alt windows"] == 11
+    # the engine ran (the core's fast scorer, exact here), one ALT cone per task
+    assert registry.scorers().get("fast").engine(ctx).exact
+    assert scorer.timings()["alt windows"] - before == 11
     for (r1, a1), (r2, a2), t in zip(window, engine, tasks):
         assert r1.shape == (len(t.x_ref) - 80, 12) and a1.shape == (len(t.x_alt) - 80, 12)
         assert np.array_equal(r1, r2) and np.array_equal(a1, a2)
@@ -375,7 +381,7 @@ def test_every_writer(tiny_dir, vcf, tmp_path, capsys):
 
 def test_refused_options(tiny_dir, vcf, tmp_path, capsys):
     base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "--model", str(tiny_dir), "-q"]
-    code, err = _score(base + ["-o", str(tmp_path / "o.vep.json"), "--format", "vep"], capsys)
+    code, err = _score(base + ["-o", str(tmp_path / "o.vep.vcf.gz"), "--format", "vep"], capsys)
     assert code != 0 and "writes SpliceAI entries only" in err and err.count("\n") == 1
     code, err = _score(base + ["-o", str(tmp_path / "o.vcf"), "--score-cache",
                                str(tmp_path / "c")], capsys)
@@ -384,20 +390,96 @@ def test_refused_options(tiny_dir, vcf, tmp_path, capsys):
     assert code != 0 and "Ensembl_canonical" in err
 
 
-def test_weights_missing_or_incomplete(tiny_dir, tmp_path, vcf, capsys, monkeypatch):
+@pytest.fixture
+def fresh_models():
+    """The registered ``pangolin`` model keeps the folder it found at first use: a test that
+    changes where the weights are set up gets new registry objects before and after it."""
+    registry.reset()
+    yield
+    registry.reset()
+
+
+def test_weights_missing_or_incomplete(tiny_dir, tmp_path, vcf, capsys, monkeypatch, fresh_models):
     part = tmp_path / "part"
     part.mkdir()
-    for name in sp.WEIGHT_FILES[:11]:
+    for name in pw.WEIGHT_FILES[:11]:
         (part / name).write_bytes((tiny_dir / name).read_bytes())
     base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "-o", str(tmp_path / "o.vcf"), "-q"]
     code, err = _score(base + ["--model", str(part)], capsys)
     assert code != 0 and err.count("\n") == 1
     assert "lacks 1 of the 12 weight files (final.3.6.3.v2)" in err
     assert "github.com/tkzeng/Pangolin" in err and "GPL-3.0" in err
-    monkeypatch.delenv(sp.DIR_ENV, raising=False)
+    monkeypatch.delenv(pw.DIR_ENV, raising=False)
     code, err = _score(base + ["--model", "pangolin"], capsys)
-    assert code != 0 and err.count("\n") == 1 and sp.DIR_ENV in err
-    assert "github.com/tkzeng/Pangolin" in err
+    assert code != 0 and err.count("\n") == 1 and "no weights set up" in err
+    # the line says exactly how to get them, once
+    assert "git clone https://github.com/tkzeng/Pangolin" in err
+    assert "spliceannot pangolin install-weights Pangolin/pangolin/models" in err
+
+
+def _cli(args, capsys):
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_weights_set_up_once(tiny_dir, tmp_path, vcf, capsys, monkeypatch, fresh_models):
+    """install-weights records the folder in $XDG_CONFIG_HOME/spliceannot/pangolin.toml; every
+    later --model pangolin reads it (no environment variable), a clone's root is taken too."""
+    monkeypatch.delenv(pw.DIR_ENV, raising=False)
+    config = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    part = tmp_path / "part"
+    part.mkdir()
+    (part / pw.WEIGHT_FILES[0]).write_bytes((tiny_dir / pw.WEIGHT_FILES[0]).read_bytes())
+    code, _, err = _cli(["pangolin", "install-weights", str(part)], capsys)
+    assert code != 0 and err.count("\n") == 1 and "lacks 11 of the 12" in err
+    assert not (config / "spliceannot" / "pangolin.toml").exists()
+    clone = tmp_path / "Pangolin" / "pangolin" / "models"
+    clone.mkdir(parents=True)
+    for name in pw.WEIGHT_FILES:
+        (clone / name).write_bytes((tiny_dir / name).read_bytes())
+    code, out, err = _cli(["pangolin", "install-weights", str(tmp_path / "Pangolin")], capsys)
+    assert code == 0, err
+    assert str(clone) in out
+    assert pw.configured_dir() == clone
+    assert (config / "spliceannot" / "pangolin.toml").read_text().count("weights = ") == 1
+    code, out, err = _cli(["pangolin", "weights"], capsys)
+    assert code == 0 and out.startswith(f"{clone}\t12 of 12")
+    base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "-D", "50", "-M", "1", "-q"]
+    code, err = _score(base + ["--model", "pangolin", "-o", str(tmp_path / "a.vcf")], capsys)
+    assert code == 0, err
+    code, err = _score(base + ["--model", str(tiny_dir), "-o", str(tmp_path / "b.vcf")], capsys)
+    assert code == 0, err
+    got = _info(tmp_path / "a.vcf")
+    assert got == _info(tmp_path / "b.vcf") and got["82540"].startswith("PG_B|")
+    # --copy: the files move to the user's data folder, and the record follows them
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, err = _cli(["pangolin", "install-weights", str(clone), "--copy"], capsys)
+    assert code == 0, err
+    copied = tmp_path / "data" / "spliceannot" / "pangolin"
+    assert pw.configured_dir() == copied.resolve() and not pw.missing(copied)
+    assert (copied / pw.WEIGHT_FILES[5]).read_bytes() == (clone / pw.WEIGHT_FILES[5]).read_bytes()
+    # the environment still overrides the record (CI, one-off runs)
+    monkeypatch.setenv(pw.DIR_ENV, str(part))
+    assert pw.find_dir() == part
+    with pytest.raises(SpliceannotError, match="lacks 11 of the 12"):
+        PangolinModel().files()
+
+
+def test_help_names_the_info_field(capsys):
+    from typer.testing import CliRunner
+
+    from spliceannot.cli import build_app
+
+    text = " ".join(CliRunner().invoke(build_app(), ["score", "--help"],
+                                       terminal_width=200).output.split())
+    assert "INFO/Pangolin" in text
+    assert "install-weights" in CliRunner().invoke(build_app(), ["pangolin", "--help"]).output
 
 
 def test_pangolin_scorer_needs_a_pangolin_model(vcf, tmp_path, capsys):
@@ -431,7 +513,7 @@ def test_gff3_gives_the_gtf_s_genes(tmp_path):
         lines.append("\t".join(f[:2] + [kind] + f[3:8] + [attrs]))
     path = tmp_path / "genes.gff3"
     path.write_text("\n".join(lines) + "\n")
-    gff3, gtf = sp.PangolinGenes.read(path), sp.PangolinGenes.read(GTF)
+    gff3, gtf = PangolinGenesSource().load(str(path)), PangolinGenesSource().load(str(GTF))
     assert [(g.name, g.strand, g.tx_start, g.tx_end, g.exon_starts, g.exon_ends)
             for g in gff3.genes] == [(g.name, g.strand, g.tx_start, g.tx_end, g.exon_starts,
                                       g.exon_ends) for g in gtf.genes]
