@@ -235,9 +235,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
 
 def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     scorer = run.scorer
-    from .engine import set_threads
-
-    set_threads(opts.threads)
+    run.ctx.torch_threads = opts.threads or 0  # set at the first miss (scorer.score_chunk)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
     try:
