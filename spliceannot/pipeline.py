@@ -243,9 +243,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
 
 def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     scorer = run.scorer
-    from .engine import set_threads
-
-    set_threads(opts.threads)
+    run.ctx.torch_threads = opts.threads or 0  # set at the first miss (scorer.score_chunk)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
     try:
@@ -274,7 +272,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     # takes them and no per-record list is kept (rejects, the records a resume replays).
     by_line = spans is not None and spans.enabled and writer.raw_lines and not opts.rejects \
         and point is None
-    records = sort_lines(reader, spans) if by_line else iter(reader)
+    records = sort_lines(reader, spans, blocks=writer.raw_blocks) if by_line else iter(reader)
     try:
         if rejects_target:
             rejects = RejectsWriter(rejects_target.working, target=rejects_target.path,
@@ -301,7 +299,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
             broken = []  # the input's error, raised once what was read before it is written
             for record in _until_broken(records, broken):
                 chunk.append(record)
-                if type(record) is RawLines:
+                if isinstance(record, RawLines):
                     lines += len(record)
                 else:
                     planned += 1
@@ -388,16 +386,16 @@ def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
     bypass = {}
     if spans is not None:
         for i, r in enumerate(chunk):
-            if type(r) is not RawLines and r.malformed is None and r.variant.pos > 0:
+            if not isinstance(r, RawLines) and r.malformed is None and r.variant.pos > 0:
                 why = spans.reason(r.variant.chrom, r.variant.pos)
                 if why is not None:
                     bypass[i] = why
-    good = [r for i, r in enumerate(chunk) if type(r) is not RawLines
+    good = [r for i, r in enumerate(chunk) if not isinstance(r, RawLines)
             and r.malformed is None and r.variant.pos > 0 and i not in bypass]
     results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups)
                    if good else ())
     for i, record in enumerate(chunk):
-        if type(record) is RawLines:
+        if isinstance(record, RawLines):
             writer.write_raw(record)
             summary.add_passed(len(record), NO_GENE)
             continue

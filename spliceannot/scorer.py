@@ -30,6 +30,9 @@ class ScoringContext:
     settings: object  # options.Settings: what planning and finishing read
     # options.Options of the run (device, batch size, ...); every declared default if not given
     options: object = field(default_factory=_default_options)
+    # Torch's CPU threads to set where a model first runs in this context (0: the engine's
+    # default), then None: a run answered from stored scores never imports torch.
+    torch_threads: int = None
 
 
 class Scorer(ABC):
@@ -98,6 +101,11 @@ def score_chunk(variants: list, ctx: ScoringContext, scorer: Scorer, lookups) ->
             results[i] = found
     todo = [i for i, r in enumerate(results) if r is None]
     tasks = [t for i in todo for t in plans[i].tasks()]
+    if tasks and ctx.torch_threads is not None:
+        from .engine import set_threads
+
+        set_threads(ctx.torch_threads or None)
+        ctx.torch_threads = None
     tracks = iter(scorer.run(tasks, ctx) if tasks else ())
     for i in todo:
         scores = [scorer.finish(t, *next(tracks), ctx) for t in plans[i].tasks()]

@@ -59,10 +59,12 @@ class PrecomputedLookup(Lookup):
 
     def answer(self, plans, ctx):
         out = []
-        for plan in plans:
-            v = plan.variant
+        # The chunk at once: each file is read forward in step with the input (a streaming join).
+        founds = self.files.lookup_many([
+            (p.variant.chrom, p.variant.pos, p.variant.ref, {a.upper() for a in p.variant.alts})
+            for p in plans])
+        for plan, found in zip(plans, founds):
             tasks = plan.tasks()
-            found = self.files.lookup(v.chrom, v.pos, v.ref)
             scores = []
             for t in tasks:
                 hit = found.get((t.alt.upper(), t.name or t.gene.name))
@@ -77,6 +79,9 @@ class PrecomputedLookup(Lookup):
                 self.misses += 1
                 out.append(None)
         return out
+
+    def timings(self):
+        return {**super().timings(), **self.files.counts()}
 
     def close(self):
         self.files.close()

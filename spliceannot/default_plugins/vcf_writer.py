@@ -14,6 +14,7 @@ class VcfOutput(Writer):
     mergeable = True
     default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
     raw_lines = True
+    raw_blocks = True
 
     def __init__(self, path, reader, run_info, target=None, output=None):
         super().__init__(path, reader, run_info, target, output)

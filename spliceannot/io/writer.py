@@ -28,6 +28,8 @@ class Writer(ABC):
     # Writes entries moved to another spelling (Output.movable families only): the VEP export.
     moves_entries: bool = False
     raw_lines: bool = False  # implements write_raw(): records no gene touches, as read
+    # write_raw() also takes a passthrough.RawBlock (its ``data``: whole lines, one bytes block)
+    raw_blocks: bool = False
 
     def __init__(self, path: str, reader, run_info: dict, target: str = None, output=None):
         """``path`` is where to write ('-' is stdout); ``target`` the name the output will have

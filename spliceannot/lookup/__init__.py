@@ -7,6 +7,10 @@ returns, per record, a finished :class:`~spliceannot.records.Result` (a hit) or 
 for the next lookup or the model). After the model ran, ``store`` sees the model's results, never
 another lookup's hits. A hit must equal what the model path would write for the record, field by
 field; a lookup that cannot promise that for the run's settings refuses in ``open``.
+
+``answer`` is called chunk after chunk in input order, so a lookup may keep a cursor between
+calls and read its store forward with the input (a streaming join, as ``precomputed`` does); it
+must still answer right when the input goes back (unsorted input).
 """
 
 from abc import ABC, abstractmethod

@@ -154,6 +154,60 @@ class Task:
     shift: int = 0  # how far pos moved from the record's POS (trimming); DP add it back
     trimmed: bool = False  # lengths come from trimming: align any REF/ALT lengths
     sites: tuple = None  # (acceptor, donor) offsets from pos, for --mask-mode positionwise
+    # How x_ref and x_alt are made when first read: (Window, key, lo, hi, ALT, strand), or None.
+    # A record a lookup answers never builds its one-hot windows (most of planning's cost).
+    windows: tuple = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self):  # windows travel built (a Window holds the open reference)
+        self.x_ref
+        return {**self.__dict__, "windows": None}
+
+
+def _window_of(name):
+    slot = "_" + name
+
+    def get(self):
+        if self.windows is not None:
+            window, key, lo, hi, alt, strand = self.windows
+            self.windows = None
+            self._x_ref, self._x_alt = window.task_windows(key, lo, hi, alt, self.ref_len, strand)
+        return self.__dict__.get(slot)
+
+    def put(self, value):
+        self.__dict__[slot] = value
+
+    return property(get, put, doc=f"the task's {name} one-hot window, (wid, 4) float32")
+
+
+Task.x_ref = _window_of("x_ref")
+Task.x_alt = _window_of("x_alt")
+
+
+class Window:
+    """One record's one-hot window (``wid`` bases centred on POS), read from the FASTA and
+    encoded when a task first needs it; each gene's transcript-masked copy is made once."""
+
+    def __init__(self, read, wid: int):
+        self._read, self.wid = read, wid
+        self._x = None
+        self._masked = {}
+
+    def task_windows(self, key, lo: int, hi: int, alt: str, ref_len: int, strand: str) -> tuple:
+        """(x_ref, x_alt) of one task, in the gene's strand orientation."""
+        x_ref = self._masked.get(key)
+        if x_ref is None:
+            if self._x is None:
+                self._x = one_hot(self._read())
+                self._read = None
+            x_ref = self._x.copy()
+            x_ref[:lo] = 0
+            x_ref[self.wid - hi:] = 0
+            self._masked[key] = x_ref
+        half = self.wid // 2
+        x_alt = np.concatenate([x_ref[:half], one_hot(alt), x_ref[half + ref_len:]])
+        if strand == "-":
+            return reverse_complement_onehot(x_ref), reverse_complement_onehot(x_alt)
+        return x_ref, x_alt
 
 
 @dataclass
@@ -211,10 +265,10 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
             return result
         # --pad-ends: bases past either end are N, as the transcript mask already pads.
         left, right = max(1 - start, 0), max(variant.pos + half - length, 0)
-        seq = "N" * left + reference.fetch(contig, max(start - 1, 0),
-                                           min(variant.pos + half, length)) + "N" * right
+        window = Window(lambda: "N" * left + reference.fetch(
+            contig, max(start - 1, 0), min(variant.pos + half, length)) + "N" * right, wid)
     else:
-        seq = reference.fetch(contig, start - 1, variant.pos + half)
+        window = Window(lambda: reference.fetch(contig, start - 1, variant.pos + half), wid)
     ref_len = len(variant.ref)
     # Deliberately case-insensitive on both sides (1.3.1 upper-cases only the FASTA). The REF is
     # read on its own: with a short-context model a long REF can reach past the window.
@@ -230,8 +284,6 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
         result.reason = REF_PAST_WINDOW
         return result
 
-    window = one_hot(seq)
-    masked = {}
     for alt in variant.alts:
         problem = alt_problem(alt)
         if problem:
@@ -250,28 +302,19 @@ def _plan_one(variant: Variant, reference, genes, context: int, settings: Settin
                 result.items.append(DeltaScore(alt, name, raw=() if settings.raw else None,
                                                transcript=gene.transcript))
                 continue
-            key = (id(gene),)
             # Every base outside the transcript [tx_start, tx_end] becomes N.
             lo = max(half + (gene.tx_start - variant.pos), 0)
             hi = max(half - (gene.tx_end - variant.pos), 0)
-            if key not in masked:
-                x = window.copy()
-                x[:lo] = 0
-                x[wid - hi:] = 0
-                masked[key] = x
-            x_ref = masked[key]
-            x_alt = np.concatenate([x_ref[:half], one_hot(a_alt), x_ref[half + r_len:]])
-            if gene.strand == "-":
-                x_ref, x_alt = reverse_complement_onehot(x_ref), reverse_complement_onehot(x_alt)
             # The N-masking a window gets: transcript ends only where they fall inside it, so
             # overlapping genes whose windows are masked alike can share model work.
             mask_key = (variant.chrom, gene.strand, gene.tx_start if lo > 0 else None,
                         gene.tx_end if hi > 0 else None)
             oriented = start if gene.strand == "+" else -(variant.pos + half)
-            task = Task(alt, gene, x_ref, x_alt, r_len, len(a_alt), variant.chrom, variant.pos,
+            task = Task(alt, gene, None, None, r_len, len(a_alt), variant.chrom, variant.pos,
                         gene.nearest_boundary(variant.pos),
                         (variant.chrom, variant.pos, gene.strand, gene.tx_start, gene.tx_end, wid),
-                        mask_key, oriented, trimmed=trimming)
+                        mask_key, oriented, trimmed=trimming,
+                        windows=(window, id(gene), lo, hi, a_alt, gene.strand))
             if name != gene.name:
                 task.name = name
             if settings.mask and settings.mask_mode == "positionwise":
