@@ -7,7 +7,8 @@ The public API. A notebook user scores variants and sequences::
                                     annotation="grch38", distance=500, as_frame=True)
 
 A plugin author imports ``hookimpl`` and the contracts (``Model``, ``AnnotationSource``,
-``Scorer``, ``Lookup``, ``Writer``, ``Option``) from here. Names load on first use, so ``import
+``Scorer``, ``Lookup``, ``Writer``, ``Option``, a family's ``Output``) from here, and the rest
+of the plugin surface from :mod:`spliceannot.plugin`. Names load on first use, so ``import
 spliceannot`` (and ``spliceannot --help``) stays instant: nothing imports torch or cyvcf2 here.
 """
 
@@ -19,9 +20,10 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # scoring and prediction
     "score_variants": "api", "score_vcf": "api", "predict_sequence": "api",
-    "results_frame": "api", "parse_variant": "api",
+    "results_frame": "api", "results_rows": "api", "parse_variant": "api",
     "Options": "options", "Option": "options", "Summary": "summary",
-    "Variant": "io.variant", "Settings": "delta", "Result": "delta", "DeltaScore": "delta",
+    "Variant": "io.variant", "Settings": "options", "Result": "records",
+    "DeltaScore": "semantics.spliceai", "Output": "records", "Entry": "records",
     # plugin authors
     "hookimpl": "hookspecs", "Model": "models", "EnsembleModel": "models",
     "NamedCheckpoint": "models.checkpoint",

@@ -119,9 +119,9 @@ def score_variants(variants, reference, annotation="grch38", *, as_frame: bool =
                    **options):
     """Score ``variants`` against ``reference`` (FASTA path) and ``annotation`` (``-A`` value).
 
-    Returns one :class:`~spliceannot.delta.Result` per variant, in order (``reason`` set where a
+    Returns one :class:`~spliceannot.records.Result` per variant, in order (``reason`` set where a
     variant was not scored), or with ``as_frame=True`` a pandas DataFrame of one row per
-    variant x ALT x gene (see :func:`results_frame`).
+    variant x ALT x gene (see :func:`results_frame`; pandas is the ``spliceannot[pandas]`` extra).
 
     Raises ArgumentTypeError (a TypeError) when ``variants`` is a single text or Variant rather
     than a list, or an argument or option has the wrong type, and ArgumentError (a ValueError)
@@ -153,31 +153,25 @@ def score_vcf(input_path, output_path, reference, annotation="grch38", **options
                       _options(reference, annotation, options))
 
 
+def results_rows(results) -> list:
+    """Results as plain rows (dicts), any model family: one per record x ALT x entry with CHROM,
+    POS, ID, REF, the entry's fields (SpliceAI's DS as floats, DP as ints) and STATUS
+    (``scored``, ``no scores``, ``skipped: REASON``, ``unscored: REASON``), as the TSV writes."""
+    from .records import rows
+
+    return rows(results)
+
+
 def results_frame(results):
-    """Results as a pandas DataFrame: one row per record x ALT x gene with the SpliceAI fields
-    (DS as floats, DP as ints), or one row with ``REASON`` set for a record not scored."""
-    import pandas as pd
+    """:func:`results_rows` as a pandas DataFrame (``pip install 'spliceannot[pandas]'``)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        from .errors import MissingDependency
 
-    from .delta import FIELDS, RAW_FIELDS
-
-    rows = []
-    for r in results:
-        v = r.variant
-        base = {"CHROM": v.chrom, "POS": v.pos, "ID": v.id, "REF": v.ref}
-        if r.reason is not None or not r.entries:
-            rows.append({**base, "ALLELE": ",".join(v.alts), "REASON": r.reason})
-            continue
-        for e in r.entries:
-            row = {**base, "ALLELE": e.alt, "SYMBOL": e.gene, "REASON": None}
-            if e.ds is not None:
-                row.update(zip(FIELDS[2:6], e.ds))
-                row.update(zip(FIELDS[6:], e.dp))
-            if e.raw:
-                row.update(zip(RAW_FIELDS, e.raw))
-            rows.append(row)
-    columns = ["CHROM", "POS", "ID", "REF", *FIELDS, *RAW_FIELDS, "REASON"]
-    frame = pd.DataFrame(rows, columns=[c for c in columns if any(c in row for row in rows)])
-    return frame
+        raise MissingDependency("results_frame needs pandas: pip install 'spliceannot[pandas]' "
+                                "(or use results_rows, plain dicts)") from None
+    return pd.DataFrame(results_rows(results))
 
 
 def predict_sequence(sequence: str, model="spliceai", chunk: int = 5000):

@@ -1,9 +1,11 @@
 """The scoring pipeline: stream VCF records in chunks through a scorer to a writer, losing none.
 
-The stages, in order: read (:mod:`spliceannot.io.vcf`) -> plan (:func:`delta.plan`, which gives
-each task its geometry) -> lookups (:mod:`spliceannot.lookup`) -> model run (the scorer) ->
-finish (:func:`delta.finish`) -> write (a :class:`~spliceannot.io.writer.Writer` given plain
-:class:`~spliceannot.delta.Result` s); :func:`spliceannot.scorer.score_chunk` runs the middle ones.
+The stages, in order: read (:mod:`spliceannot.io.vcf`) -> plan (the scorer's family, SpliceAI's
+:mod:`spliceannot.semantics.spliceai` by default, which gives each task its geometry) -> lookups
+(:mod:`spliceannot.lookup`) -> model run (the scorer) -> finish -> write (a
+:class:`~spliceannot.io.writer.Writer` given plain :class:`~spliceannot.records.Result` s,
+rendered as the family's :class:`~spliceannot.records.Output`);
+:func:`spliceannot.scorer.score_chunk` runs the middle ones.
 
 Every record the VCF parser can read is written, in input order, whatever happened to it;
 unscored ones pass through unannotated, each with one warning, a count by reason and (with
@@ -18,7 +20,8 @@ import logging
 import os
 import time
 
-from . import delta, options
+from . import options
+from .records import NO_GENE, NO_SCORABLE_ALT, Result
 from .errors import InputError, OutputError, SpliceannotError
 from .io.output import PARTIAL_SUFFIX, OutputTarget
 from .genes.assembly import check_assembly
@@ -30,7 +33,7 @@ from .session import (NONFINITE, Session, check_options, check_paths,  # noqa: F
                       finite_or_flagged)
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
-from .io.writer import RejectsWriter, open_writer
+from .io.writer import RejectsWriter
 
 log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
@@ -86,9 +89,7 @@ def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
 
 def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     scorer = run.scorer
-    from .engine import set_threads
-
-    set_threads(opts.threads)
+    run.ctx.torch_threads = opts.threads or 0  # set at the first miss (scorer.score_chunk)
     reader = VcfReader(input_path)
     check_contigs(reader, run.reference, run.genes)
     try:
@@ -103,7 +104,8 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     if point is not None:
         os.replace(working, working + ".old")
         done = itertools.islice(run.writer_cls.completed(working + ".old"), point.records_out)
-    writer = open_writer(run.writer_cls, working, reader, dict(run.run_info), output_path)
+    writer = run.writer_cls(working, reader, dict(run.run_info), target=output_path,
+                            output=run.output)
     rejects = None
     counts_log = None
     complete = False
@@ -116,7 +118,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     # takes them and no per-record list is kept (rejects, the records a resume replays).
     by_line = spans is not None and spans.enabled and writer.raw_lines and not opts.rejects \
         and point is None
-    records = sort_lines(reader, spans) if by_line else iter(reader)
+    records = sort_lines(reader, spans, blocks=writer.raw_blocks) if by_line else iter(reader)
     try:
         if rejects_target:
             rejects = RejectsWriter(rejects_target.working, target=rejects_target.path,
@@ -143,7 +145,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
             broken = []  # the input's error, raised once what was read before it is written
             for record in _until_broken(records, broken):
                 chunk.append(record)
-                if type(record) is RawLines:
+                if isinstance(record, RawLines):
                     lines += len(record)
                 else:
                     planned += 1
@@ -223,25 +225,25 @@ def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
     bypass = {}
     if spans is not None:
         for i, r in enumerate(chunk):
-            if type(r) is not RawLines and r.malformed is None and r.variant.pos > 0:
+            if not isinstance(r, RawLines) and r.malformed is None and r.variant.pos > 0:
                 why = spans.reason(r.variant.chrom, r.variant.pos)
                 if why is not None:
                     bypass[i] = why
-    good = [r for i, r in enumerate(chunk) if type(r) is not RawLines
+    good = [r for i, r in enumerate(chunk) if not isinstance(r, RawLines)
             and r.malformed is None and r.variant.pos > 0 and i not in bypass]
     results = iter(score_chunk([r.variant for r in good], run.ctx, run.scorer, run.lookups)
                    if good else ())
     for i, record in enumerate(chunk):
-        if type(record) is RawLines:
+        if isinstance(record, RawLines):
             writer.write_raw(record)
-            summary.add_passed(len(record), delta.NO_GENE)
+            summary.add_passed(len(record), NO_GENE)
             continue
         if record.malformed is not None:
-            result = delta.Result(record.variant, MALFORMED, detail=record.malformed)
+            result = Result(record.variant, MALFORMED, detail=record.malformed)
         elif record.variant.pos < 1:
-            result = delta.Result(record.variant, TELOMERE)
+            result = Result(record.variant, TELOMERE)
         elif i in bypass:
-            result = delta.Result(record.variant, bypass[i])
+            result = Result(record.variant, bypass[i])
         else:
             result = next(results, None)
             if result is None:
@@ -255,12 +257,12 @@ def _flush(chunk, run, writer, summary, rejects, opts, spans=None):
                 summary.records_out += 1
             except MalformedLine as exc:
                 _malformed(record, str(exc), opts)
-                result = delta.Result(record.variant, MALFORMED, detail=str(exc))
+                result = Result(record.variant, MALFORMED, detail=str(exc))
         summary.add(result)
         v = record.variant
         # One warning per unscored record (per ALT where ALTs were the reason); records outside
         # every gene are ordinary and only counted.
-        if result.reason not in (None, delta.NO_GENE, delta.NO_SCORABLE_ALT):
+        if result.reason not in (None, NO_GENE, NO_SCORABLE_ALT):
             log.warning("%s: not scored: %s", v.label(), result.detail or result.reason)
         for alt, reason in result.alt_skips:
             log.warning("%s: ALT %s not scored: %s", v.label(), alt, reason)

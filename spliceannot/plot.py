@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import delta
+from .semantics import spliceai
 from .errors import UsageError
 
 KINDS = ("AG", "AL", "DG", "DL")
@@ -25,14 +25,14 @@ class PlotData:
     positions: np.ndarray  # (cov,) genomic positions, POS - D .. POS + D
     ref: np.ndarray  # (cov, 3) REF probabilities (neither, acceptor, donor)
     alt_track: np.ndarray  # (cov, 3) ALT probabilities on REF coordinates
-    score: object  # delta.DeltaScore
+    score: object  # semantics.spliceai.DeltaScore
     boundaries: list = field(default_factory=list)  # exon starts/ends inside the window
     marks: dict = field(default_factory=dict)  # "AG" -> genomic position of DP_AG, ...
 
 
 def variant_tracks(variant, reference, genes, model, settings, gene_name=None) -> list:
     """PlotData for each (ALT, gene) the variant is scored for (optionally one gene only)."""
-    p = delta.plan(variant, reference, genes, model.context, settings)
+    p = spliceai.plan(variant, reference, genes, model.context, settings)
     if p.reason is not None:
         raise UsageError(f"{variant.label()}: not scored: {p.reason}")
     tasks = [t for t in p.tasks() if gene_name in (None, t.gene.name, t.gene.transcript)]
@@ -76,9 +76,9 @@ def tracks_of(variant, result, gene_name=None, scorer="") -> list:
 def plot_data(variant, task, y_ref, y_alt, settings, score=None) -> PlotData:
     """PlotData of one task from its model tracks (strand orientation, as the scorers get them)."""
     cov = settings.cov
-    score = score or delta.finish(task, y_ref, y_alt, settings)
+    score = score or spliceai.finish(task, y_ref, y_alt, settings)
     # The same orientation and alignment finish() applies, kept for drawing.
-    y_ref, y_alt = delta.genomic_tracks(task, y_ref, y_alt, settings)
+    y_ref, y_alt = spliceai.genomic_tracks(task, y_ref, y_alt, settings)
     shift = task.shift
     positions = np.arange(cov) - cov // 2 + variant.pos + shift
     lo, hi = positions[0], positions[-1]

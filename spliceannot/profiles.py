@@ -35,9 +35,3 @@ class _Profiles(Mapping):
 
 
 PROFILES = _Profiles()
-
-
-def expand(name, given: dict) -> dict:
-    """The options of profile ``name`` (None: none) under the user's ``given`` ones (None = not
-    given): an option the user gives wins, the profile sets the others it names."""
-    return options.with_profile(name, given)

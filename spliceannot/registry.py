@@ -6,6 +6,7 @@ Every name-or-path lookup of the program goes through the functions at the end o
 in one order: a registered name first, then a path that a registered plugin claims.
 """
 
+import contextlib
 import os
 from functools import lru_cache
 
@@ -49,14 +50,6 @@ class Registry:
         return list(self.items.values())
 
 
-def _fill(kind, hook, expected, is_class=False) -> Registry:
-    from .plugins import get_plugin_manager
-
-    registry = Registry(kind, hook, expected, is_class)
-    getattr(get_plugin_manager().hook, hook)(register=registry.register)
-    return registry
-
-
 def _loaded() -> tuple:
     """The names of the registered plugins: a registry is refilled when they change (a
     ``--plugins-dir`` or a test registering one), so the plugin manager never calls back here."""
@@ -66,88 +59,81 @@ def _loaded() -> tuple:
     return tuple(sorted(pm.get_name(p) for p in pm.get_plugins()))
 
 
-@lru_cache(maxsize=4)
-def _models(loaded) -> Registry:
-    from .models import Model
-
-    return _fill("model", "register_models", Model)
-
-
-@lru_cache(maxsize=4)
-def _annotation_sources(loaded) -> Registry:
-    from .genes import AnnotationSource
-
-    return _fill("annotation source", "register_annotation_sources", AnnotationSource)
-
-
-@lru_cache(maxsize=4)
-def _scorers(loaded) -> Registry:
-    from .scorer import Scorer
-
-    return _fill("scorer", "register_scorers", Scorer)
+# registry -> (what it holds, its hook, the contract (module, class), classes rather than instances)
+_KINDS = {
+    "models": ("model", "register_models", ("models", "Model"), False),
+    "annotation_sources": ("annotation source", "register_annotation_sources",
+                           ("genes", "AnnotationSource"), False),
+    "scorers": ("scorer", "register_scorers", ("scorer", "Scorer"), False),
+    "lookups": ("lookup", "register_lookups", ("lookup", "Lookup"), True),
+    "writers": ("writer", "register_writers", ("io.writer", "Writer"), True),
+    "track_writers": ("predict output", "register_track_writers", ("tracks", "TrackWriter"), True),
+    "options": ("option", "register_options", ("options", "Option"), False),
+}
 
 
-@lru_cache(maxsize=4)
-def _lookups(loaded) -> Registry:
-    from .lookup import Lookup
+@lru_cache(maxsize=4 * len(_KINDS))
+def _filled(which: str, loaded: tuple) -> Registry:
+    """Registry ``which`` as the plugins in ``loaded`` fill it through its hook."""
+    import importlib
 
-    return _fill("lookup", "register_lookups", Lookup, is_class=True)
+    from .plugins import get_plugin_manager
 
-
-@lru_cache(maxsize=4)
-def _writers(loaded) -> Registry:
-    from .io.writer import Writer
-
-    return _fill("writer", "register_writers", Writer, is_class=True)
-
-
-@lru_cache(maxsize=4)
-def _track_writers(loaded) -> Registry:
-    from .tracks import TrackWriter
-
-    return _fill("predict output", "register_track_writers", TrackWriter, is_class=True)
-
-
-@lru_cache(maxsize=4)
-def _options(loaded) -> Registry:
-    from .options import Option
-
-    return _fill("option", "register_options", Option)
+    kind, hook, (module, name), is_class = _KINDS[which]
+    expected = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    registry = Registry(kind, hook, expected, is_class)
+    getattr(get_plugin_manager().hook, hook)(register=registry.register)
+    return registry
 
 
 def models() -> Registry:
-    return _models(_loaded())
+    return _filled("models", _loaded())
 
 
 def annotation_sources() -> Registry:
-    return _annotation_sources(_loaded())
+    return _filled("annotation_sources", _loaded())
 
 
 def scorers() -> Registry:
-    return _scorers(_loaded())
+    return _filled("scorers", _loaded())
 
 
 def lookups() -> Registry:
-    return _lookups(_loaded())
+    return _filled("lookups", _loaded())
 
 
 def writers() -> Registry:
-    return _writers(_loaded())
+    return _filled("writers", _loaded())
 
 
 def track_writers() -> Registry:
-    return _track_writers(_loaded())
+    return _filled("track_writers", _loaded())
 
 
 def options() -> Registry:
-    return _options(_loaded())
+    return _filled("options", _loaded())
 
 
 def reset() -> None:
     """Forget filled registries (plugins re-registered under the same names)."""
-    for fn in (_models, _annotation_sources, _scorers, _lookups, _writers, _track_writers,
-               _options):
-        fn.cache_clear()
+    _filled.cache_clear()
+
+
+@contextlib.contextmanager
+def registered(plugin, name: str = None):
+    """Register ``plugin`` (a module or object holding hookimpls) for the ``with`` block, then
+    unregister it; the registries refill on both sides. What a plugin's own tests use."""
+    from .plugins import get_plugin_manager
+
+    pm = get_plugin_manager()
+    name = pm.register(plugin, name=name)
+    pm.check_pending()
+    reset()
+    try:
+        yield plugin
+    finally:
+        pm.unregister(name=name)
+        reset()
 
 
 # ---- resolution: a registered name first, then a path claimed by a plugin -------------------------
@@ -252,16 +238,3 @@ def track_writer_for(output: str):
         suffixes = sorted(s for w in found.values() for s in w.suffixes)
         raise UsageError(f"-o {output}: the output type follows the name: {', '.join(suffixes)}")
     return max(matches, key=lambda m: m[0])[1]
-
-
-def entry_output(run_info: dict):
-    """The :class:`~spliceannot.scorer.Output` of the run's entries, or None for SpliceAI's:
-    ``run_info["info"]`` names the INFO field, and the registered scorer declaring it says how
-    its entries are written (what a writer asks before writing another scorer's entries)."""
-    info = run_info.get("info")
-    if info is None:
-        return None
-    for scorer in scorers().values():
-        if scorer.output is not None and scorer.output.info_id == info:
-            return scorer.output
-    raise UsageError(f"no registered scorer writes INFO/{info}")

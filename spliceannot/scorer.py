@@ -2,14 +2,18 @@
 
 A :class:`Scorer` is the model-run stage: it gets planned tasks (each carrying its windows and
 geometry) and returns the model's REF and ALT tracks for each. Planning and finishing default to
-SpliceAI's (:func:`delta.plan`, :func:`delta.finish`), so the built-in scorers differ only in how
+SpliceAI's (:mod:`spliceannot.semantics.spliceai`), so the built-in scorers differ only in how
 the model runs; a scorer for a model with other semantics (Pangolin's) overrides ``plan``,
-``finish`` and ``load_annotation`` and declares the ``output`` its entries are written as.
+``finish`` and ``load_annotation`` and declares the ``output`` its entries are written as (a
+:class:`~spliceannot.records.Output`: INFO id, header, fields).
 Lookups (:mod:`spliceannot.lookup`) answer records from stored scores before any model runs.
 """
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+
+from .records import Output
+from .semantics import spliceai
 
 
 def _default_options():
@@ -26,20 +30,9 @@ class ScoringContext:
     settings: object  # options.Settings: what planning and finishing read
     # options.Options of the run (device, batch size, ...); every declared default if not given
     options: object = field(default_factory=_default_options)
-
-
-@dataclass(frozen=True)
-class Output:
-    """How a scorer's entries are written, where they are not SpliceAI's: the VCF INFO field
-    (``info_id``, ``description``) and the TSV columns one entry fills (``fields``). Entries then
-    provide ``format()`` (the INFO text of one entry), ``columns()`` (one value per field) and
-    ``as_dict()`` (JSON). ``route`` is the family's ``serve`` route (``/pangolin/``); empty for
-    the INFO id in lower case."""
-
-    info_id: str
-    description: str
-    fields: tuple
-    route: str = ""
+    # Torch's CPU threads to set where a model first runs in this context (0: the engine's
+    # default), then None: a run answered from stored scores never imports torch.
+    torch_threads: int = None
 
 
 class Scorer(ABC):
@@ -48,7 +41,9 @@ class Scorer(ABC):
 
     name: str = ""
     description: str = ""
-    output: Output = None  # None: SpliceAI's INFO/SpliceAI entries (delta.DeltaScore)
+    # The family its entries belong to: what writers render them as (SpliceAI's INFO/SpliceAI
+    # by default, as plan and finish are SpliceAI's).
+    output: Output = spliceai.OUTPUT
     # The options that change scores this scorer reads (names); None: every one. Any other set
     # away from its default is refused before the run starts.
     accepts: tuple = None
@@ -59,27 +54,24 @@ class Scorer(ABC):
     load_annotation = None
 
     def plan(self, variant, ctx: "ScoringContext"):
-        """One record's plan: ``reason``, ``tasks()`` and ``result(scores)`` (a delta.Plan)."""
-        from . import delta
-
-        return delta.plan(variant, ctx.reference, ctx.genes, ctx.model.context, ctx.settings)
+        """One record's plan (a :class:`~spliceannot.records.Plan`)."""
+        return spliceai.plan(variant, ctx.reference, ctx.genes, ctx.model.context, ctx.settings)
 
     def finish(self, task, y_ref, y_alt, ctx: "ScoringContext"):
-        """One task's entry from its model tracks (a delta.DeltaScore)."""
-        from . import delta
-
-        return delta.finish(task, y_ref, y_alt, ctx.settings)
+        """One task's entry (or list of entries) from its model tracks (a
+        :class:`~spliceannot.records.Entry`: SpliceAI's DeltaScore by default)."""
+        return spliceai.finish(task, y_ref, y_alt, ctx.settings)
 
     @abstractmethod
     def run(self, tasks: list, ctx: ScoringContext) -> list:
-        """Model tracks for delta Tasks (a chunk's worth, any records mixed)."""
+        """Model tracks for planned tasks (a chunk's worth, any records mixed)."""
 
     def timings(self) -> dict:
         """Where the time went so far (seconds and counts by name), for the run summary."""
         return {}
 
     def score(self, variants: list, ctx: ScoringContext) -> list:
-        """Plan, run and finish ``variants`` without lookups: one delta Result per variant."""
+        """Plan, run and finish ``variants`` without lookups: one Result per variant."""
         return score_chunk(variants, ctx, self, ())
 
 
@@ -100,7 +92,7 @@ def run_per_window(tasks: list, ctx: ScoringContext) -> list:
 def score_chunk(variants: list, ctx: ScoringContext, scorer: Scorer, lookups) -> list:
     """The pipeline on one chunk: plan each variant, let ``lookups`` answer what they can (in
     order), run the model on the rest, finish, and hand the model's results back to the lookups
-    that store them. Returns one :class:`~spliceannot.delta.Result` per variant, in order."""
+    that store them. Returns one :class:`~spliceannot.records.Result` per variant, in order."""
     plans = [scorer.plan(v, ctx) for v in variants]
     # Unscored records and those with nothing for a model (1.3.1's '.' MNVs) are final now.
     results = [p.result() if p.reason is not None or not p.tasks() else None for p in plans]
@@ -112,6 +104,11 @@ def score_chunk(variants: list, ctx: ScoringContext, scorer: Scorer, lookups) ->
             results[i] = found
     todo = [i for i, r in enumerate(results) if r is None]
     tasks = [t for i in todo for t in plans[i].tasks()]
+    if tasks and ctx.torch_threads is not None:
+        from .engine import set_threads
+
+        set_threads(ctx.torch_threads or None)
+        ctx.torch_threads = None
     tracks = iter(scorer.run(tasks, ctx) if tasks else ())
     for i in todo:
         scores = [scorer.finish(t, *next(tracks), ctx) for t in plans[i].tasks()]

@@ -13,7 +13,6 @@ precomputed files match).
 """
 
 import logging
-import math
 import os
 
 from . import __version__, options, registry
@@ -118,6 +117,7 @@ class Session:
     def __init__(self, opts, writer_cls=None):
         self.opts, self.writer_cls = opts, writer_cls
         self.reference = self.genes = self.scorer = self.settings = self.ctx = None
+        self.output = None  # records.Output: how the writers render this run's entries
         self.lookups, self.run_info = [], {}
         self.transcripts = opts.transcripts  # as loaded: "all" where the run chose every one
         self._model = None
@@ -175,23 +175,25 @@ class Session:
         return self._model
 
     def _assemble(self, keep_tracks, with_lookups, all_transcripts=False):
-        from .io.reference import Reference
         from .lookup import provenance
-        from .scorer import ScoringContext
+        from .io.reference import Reference
+        from .scorer import Scorer, ScoringContext
 
         opts = self.opts
         self.reference = Reference(opts.reference)
         scorer = registry.scorers().get(opts.scorer)
+        own_family = scorer.output is not Scorer.output  # entries other than SpliceAI's
         if self.model.scorer:  # a model whose outputs need their own scorer (Pangolin's)
             scorer = registry.scorers().get(self.model.scorer)
-        elif scorer.output is not None:
+            own_family = scorer.output is not Scorer.output
+        elif own_family:
             raise UsageError(f"--scorer {scorer.name}: only for the models that name it "
                              f"(--model {self.model.name} gives SpliceAI's scores)")
         self.scorer = scorer
         check_scorer_options(opts, scorer)
         transcripts = opts.transcripts
         if transcripts is None and scorer.load_annotation is None \
-                and (all_transcripts or (scorer.output is None and opts.per_transcript)) \
+                and (all_transcripts or (not own_family and opts.per_transcript)) \
                 and "transcripts" in registry.annotation_source(opts.annotation).options:
             transcripts = "all"  # --per-transcript scores every transcript a GTF holds
         self.transcripts = transcripts
@@ -207,19 +209,22 @@ class Session:
                     "model_hash": provenance.model_digest(self.model),
                     "annotation": opts.annotation,
                     "annotation_hash": provenance.annotation_digest(self.genes),
+                    "reference_hash": provenance.reference_digest(self.reference),
                     **self.settings.basics(), "scorer": scorer.name, **self.settings.extras()}
         if transcripts is not None:
             run_info["transcripts"] = transcripts
-        if scorer.output is not None:  # entries other than SpliceAI's: writers ask the registry
-            run_info["info"] = scorer.output.info_id
+        self.output = output = scorer.output.for_run(self.settings)
+        if own_family:
+            run_info["info"] = output.info_id
             if opts.precomputed or opts.score_cache:
                 raise UsageError(f"--precomputed and --score-cache hold SpliceAI scores; the "
-                                 f"{scorer.name} scorer's INFO/{scorer.output.info_id} cannot "
+                                 f"{scorer.name} scorer's INFO/{output.info_id} cannot "
                                  f"use them")
-            if self.writer_cls is not None and not self.writer_cls.writes_any_output:
-                raise UsageError(f"the {self.writer_cls.name} writer writes SpliceAI entries "
-                                 f"only; use vcf, tsv or jsonl for INFO/"
-                                 f"{scorer.output.info_id}")
+        if self.writer_cls is not None and self.writer_cls.moves_entries \
+                and not output.movable:
+            raise UsageError(f"the {self.writer_cls.name} writer moves entries to other "
+                             f"spellings; INFO/{output.info_id} entries cannot be moved: use "
+                             f"vcf, tsv or jsonl")
         self.run_info = run_info
         if with_lookups:
             self.lookups = open_lookups(opts, self.ctx, run_info)
@@ -353,9 +358,8 @@ def open_lookups(opts, ctx, run_info: dict) -> list:
 
 def finite_or_flagged(result):
     """NaN/inf guard: a non-finite model output is never a score; the record passes unscored."""
-    if result.reason is None and not all(math.isfinite(v) for e in result.entries
-                                         if e.ds is not None for v in e.ds):
-        from .delta import Result
+    from .records import Result, all_finite
 
+    if result.reason is None and not all_finite(result):
         return Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
     return result

@@ -17,7 +17,7 @@ class Summary:
     timings: dict = field(default_factory=dict)  # the scorer's breakdown (Scorer.timings)
 
     def add(self, result) -> None:
-        """Count one record's :class:`~spliceannot.delta.Result`."""
+        """Count one record's :class:`~spliceannot.records.Result`."""
         self.records_in += 1
         if result.reason is None:
             self.scored += 1

@@ -112,3 +112,54 @@ def test_rejects_keep_the_record_path(tiny, tmp_path, monkeypatch):
     assert runs == []  # every no-gene record gets its rejects line
     rows = (tmp_path / "rej.tsv").read_bytes().decode("utf-8", "surrogateescape").splitlines()[1:]
     assert sum(r.endswith("\t" + delta.NO_GENE) for r in rows) == 7
+
+
+def blocky_vcf(path):
+    """Many records outside genes (varying INFO values) with, among them, each kind of line the
+    block path must hand to the line path; the last line has no line end."""
+    body = [f"chr16\t{42600 + i}\tb{i}\tN\tA\t{i}\tPASS\tAC={i % 7};DP={i}\tGT\t0/1"
+            for i in range(300)]
+    body[40] = "chr16\t99500\tin1\tN\tA\t50\tPASS\tAC=1\tGT\t0/1"  # in a gene: scored
+    body[80] = "chr16\t42680\tnew\tN\tA\t50\tLowQ\tAC=1;NEW=3;FLAG\tGT:XX\t0/1:2"  # undeclared
+    body[120] = "chr16\t42720\told\tN\tA\t50\tPASS\tAC=1;SpliceAI=A|X|0|0|0|0|1|2|3|4\tGT\t0/1"
+    body[160] = "chrZ\t500\tnocontig\tN\tA\t50\tPASS\tAC=1\tGT\t0/1"
+    body[200] = "chr16\t0\ttelomere\tN\tA\t50\tPASS\tAC=1\tGT\t0/1"
+    body[240] = "chr16\t42840\tnoformat\tN\tA\t50\t.\t."  # 8 columns
+    body[260] = "chr16\t42860\tflag\tN\tA\t50\tPASS\tFLAG;AC=2\tGT\t0/1"  # declared by then
+    path.write_bytes(HEADER.encode() + "\n".join(body).encode())
+    return path
+
+
+@pytest.mark.parametrize("name", ["out.vcf", "out.vcf.gz"])
+def test_blocks_write_the_bytes_the_lines_and_records_write(tiny, tmp_path, monkeypatch, caplog,
+                                                           name):
+    from spliceannot.default_plugins.vcf_writer import VcfOutput
+    from spliceannot.passthrough import RawBlock
+
+    outs = []
+    for raw_lines, raw_blocks in ((True, True), (True, False), (False, False)):
+        monkeypatch.setattr(VcfOutput, "raw_lines", raw_lines)
+        monkeypatch.setattr(VcfOutput, "raw_blocks", raw_blocks)
+        kinds = []
+        monkeypatch.setattr(VcfOutput, "write_raw", lambda self, batch: (
+            kinds.append(type(batch)), self._out.write_raw(batch)))
+        caplog.clear()
+        out = tmp_path / f"{raw_lines}{raw_blocks}{name}"
+        summary = score_file(str(blocky_vcf(tmp_path / "in.vcf")), str(out),
+                             Options(reference=str(CHR16_FASTA), annotation=str(CHR16_TABLE),
+                                     model="tiny-dir"))
+        summary.seconds, summary.timings = 0, {}
+        data = gzip.open(out).read() if name.endswith(".gz") else out.read_bytes()
+        outs.append((data, summary, sorted(r.getMessage() for r in caplog.records)))
+        if raw_blocks:
+            assert RawBlock in kinds
+    assert outs[0] == outs[1] == outs[2]
+    data, summary, warned = outs[0]
+    assert summary.records_in == summary.records_out == 300
+    assert summary.unscored[delta.NO_GENE] == 297  # all but in1, nocontig and telomere
+    body = [line for line in data.split(b"\n") if line and not line.startswith(b"#")]
+    assert body[0] == b"chr16\t42600\tb0\tN\tA\t0\tPASS\tAC=0;DP=0\tGT\t0/1"
+    assert b"SpliceAI=" not in body[120] and body[-1].startswith(b"chr16\t42899\tb299")
+    head = data.split(b"#CHROM")[0]
+    assert b"##INFO=<ID=NEW," in head and b"##INFO=<ID=FLAG," in head
+    assert b"##FORMAT=<ID=XX," in head and b"##FILTER=<ID=LowQ," in head

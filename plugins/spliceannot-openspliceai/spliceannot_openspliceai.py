@@ -21,9 +21,9 @@ and the softmax over classes are as in SpliceAI; the ensemble averages member pr
 import os
 import pathlib
 
-from spliceannot import EnsembleModel
 from spliceannot.errors import ModelFileError
 from spliceannot.hookspecs import hookimpl
+from spliceannot.plugin import EnsembleModel
 
 DIR_ENV = "SPLICEANNOT_OPENSPLICEAI_DIR"
 SPECIES = ("mane", "mouse", "zebrafish", "honeybee", "arabidopsis")
@@ -33,7 +33,7 @@ BN_EPS = 1e-5  # nn.BatchNorm1d's default, which OpenSpliceAI keeps
 
 
 def network_config(flank: int):
-    from spliceannot.models.network import NetworkConfig
+    from spliceannot.plugin import NetworkConfig
 
     config = NetworkConfig.preset(flank)
     config.bn_eps = BN_EPS
@@ -44,9 +44,9 @@ def network_config(flank: int):
 def load_checkpoint(path, flank: int):
     """One published ``.pt`` file as an eval-mode SpliceNet, through spliceannot's reader of
     OpenSpliceAI state dicts; a file of another flank is refused."""
-    from spliceannot.models import openspliceai
+    from spliceannot.plugin import load_openspliceai
 
-    net = openspliceai.load(path)
+    net = load_openspliceai(path)
     if net.config.context != flank:
         raise ModelFileError(f"{path}: a {net.config.context} nt network, not {flank} nt")
     return net
@@ -80,13 +80,8 @@ class OpenSpliceAIModel(EnsembleModel):
     def load_networks(self):
         return [load_checkpoint(p, self.context) for p in self.files()]
 
-    def digest(self) -> str:
-        import hashlib
-
-        h = hashlib.sha256()
-        for p in self.files():
-            h.update(p.read_bytes())
-        return "sha256:" + h.hexdigest()[:16]
+    def weight_files(self) -> list:  # model_hash: their digests, kept by file stat
+        return self.files()
 
     def info(self):
         info = super().info()

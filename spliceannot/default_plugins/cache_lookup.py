@@ -40,7 +40,7 @@ class CacheLookup(Lookup):
             raise UsageError(f"--score-cache {directory}: {exc.strerror or exc}") from None
 
     def answer(self, plans, ctx):
-        found = [self.cache.get(p.variant) for p in plans]
+        found = self.cache.get_many([p.variant for p in plans])
         hits = sum(r is not None for r in found)
         self.hits += hits
         self.misses += len(found) - hits

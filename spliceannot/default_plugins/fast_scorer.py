@@ -1,6 +1,6 @@
 """Built-in scorer ``fast``: the ``delta`` scorer's output, computed by :mod:`spliceannot.engine`.
 
-Plans and DS/DP come from :mod:`spliceannot.delta` exactly as in ``delta``; only the model runs
+Plans and DS/DP come from :mod:`spliceannot.semantics.spliceai` exactly as in ``delta``; only the model runs
 differently (shared REF tracks, cone-restricted ALTs, batches across the chunk). Backends that do
 not declare ``runs_on_engine`` go through the per-window path of ``delta`` unchanged.
 """

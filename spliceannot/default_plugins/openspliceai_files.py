@@ -32,6 +32,9 @@ class OpenSpliceAIFiles(EnsembleModel):
 
         return [openspliceai.load(f) for f in self.files]
 
+    def weight_files(self):
+        return list(self.files)
+
     def info(self):
         return dict(super().info(), path=str(self.path), members=len(self.files))
 

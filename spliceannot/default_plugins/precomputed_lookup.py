@@ -6,7 +6,8 @@ record goes on whole (to the cache or the model), so every record is scored with
 Window checks (REF match, contig ends) still apply to hits, which the planning stage did.
 
 A file is used only when its header shows it was made the way this run would score: the same
-model and annotation (by content hash) and every option that changes scores, as declared
+model, annotation and genome (by content hash: the genome's contig MD5s, see
+:mod:`spliceannot.io.identity`) and every option that changes scores, as declared
 (-D, -M, --raw values and --per-transcript names included, plugin options too, so a hit writes
 what the model path would). A file without spliceannot's header lines (Illumina's published
 scores) is taken only for runs with 1.3.1's defaults, where its entries can be what the run
@@ -27,7 +28,7 @@ from spliceannot.lookup import Lookup
 # options that change scores; a key absent on both sides agrees. Not ``minimal`` (the writer's,
 # not an option): a line of a minimal-alleles export is the score of exactly the spelling it
 # shows, which is what a record spelled so gets; other records miss.
-INPUTS = ("model_hash", "annotation_hash", "transcripts")
+INPUTS = ("model_hash", "annotation_hash", "reference_hash", "transcripts")
 
 
 class PrecomputedLookup(Lookup):
@@ -58,10 +59,12 @@ class PrecomputedLookup(Lookup):
 
     def answer(self, plans, ctx):
         out = []
-        for plan in plans:
-            v = plan.variant
+        # The chunk at once: each file is read forward in step with the input (a streaming join).
+        founds = self.files.lookup_many([
+            (p.variant.chrom, p.variant.pos, p.variant.ref, {a.upper() for a in p.variant.alts})
+            for p in plans])
+        for plan, found in zip(plans, founds):
             tasks = plan.tasks()
-            found = self.files.lookup(v.chrom, v.pos, v.ref)
             scores = []
             for t in tasks:
                 hit = found.get((t.alt.upper(), t.name or t.gene.name))
@@ -76,6 +79,9 @@ class PrecomputedLookup(Lookup):
                 self.misses += 1
                 out.append(None)
         return out
+
+    def timings(self):
+        return {**super().timings(), **self.files.counts()}
 
     def close(self):
         self.files.close()
@@ -125,6 +131,15 @@ def check(score_file, run_info: dict, trust: bool = False) -> None:
         return
     for key in INPUTS + tuple(scoring):
         want, have = run_info.get(key), meta.get(key)
+        if key == "reference_hash" and want != have:
+            if have is None and trust:
+                continue  # made before headers named the genome; the user vouches for it
+            raise UsageError(f"precomputed scores {score_file.path} "
+                             + (f"were made on another reference sequence ({have}; this run's "
+                                f"FASTA is {want})" if have is not None else
+                                "do not record the reference sequence they were made on (an "
+                                "older spliceannot made them); remake them, or add "
+                                "--precomputed-trust if they were made on this FASTA"))
         if (want is None) != (have is None) or (want is not None and str(want) != have):
             raise UsageError(f"precomputed scores {score_file.path} were made with "
                              f"{key}={have if have is not None else '(unset)'}, this run uses "

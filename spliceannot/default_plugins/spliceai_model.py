@@ -15,6 +15,11 @@ class SpliceAIModel(EnsembleModel):
 
         return spliceai_package.networks()
 
+    def weight_files(self):
+        from spliceannot.models import spliceai_package
+
+        return spliceai_package.model_paths()
+
     def info(self):
         info = super().info()
         info["members"] = 5

@@ -33,66 +33,74 @@ def _covered(values: np.ndarray):
     return list(zip(edges[::2], edges[1::2] - 1))
 
 
-class BigWigWriter(TrackWriter):
-    name = "bigwig"
-    description = "bigWig, one file per class and strand"
-    suffixes = (".bw", ".bigwig")
+class PerTrackWriter(TrackWriter):
+    """One file per class and strand (``one_track``): ``open_track`` opens each, ``write_run``
+    writes one stretch of covered positions (its 0-based first position and its values)."""
+
     one_track = True
 
     def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
         super().__init__(path, contigs, strands, threshold, classes)
-        try:
-            import pyBigWig
-        except ImportError:
-            raise UsageError("bigWig output needs pyBigWig: pip install pyBigWig") from None
         self.handles = {}
         for key, p in self.track_paths(path, strands, self.classes).items():
-            bw = pyBigWig.open(p, "w")
-            bw.addHeader([(c, int(n)) for c, n in contigs], maxZooms=10)
-            self.handles[key] = bw
+            self.handles[key] = self.open_track(p, key, contigs)
+
+    def open_track(self, path, key, contigs):
+        raise NotImplementedError
+
+    def write_run(self, handle, contig, start, values) -> None:
+        raise NotImplementedError
 
     def write(self, chunk):
         for strand in self.strands:
             track = chunk.track(strand)
             for ci, cls in enumerate(self.classes):
                 for a, b in _covered(track[:, ci]):
-                    values = track[a:b + 1, ci].astype(np.float64)
-                    self.handles[(cls, strand)].addEntries(chunk.contig, int(chunk.start - 1 + a),
-                                                           values=values.tolist(), span=1, step=1)
-
-    def close(self):
-        for bw in self.handles.values():
-            bw.close()
-
-
-class BedGraphWriter(TrackWriter):
-    name = "bedgraph"
-    description = "bedGraph, one file per class and strand, covered positions only"
-    suffixes = (".bedgraph", ".bg")
-    one_track = True
-
-    def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
-        super().__init__(path, contigs, strands, threshold, classes)
-        self.handles = {}
-        for (cls, strand), p in self.track_paths(path, strands, self.classes).items():
-            handle = open(p, "w")
-            handle.write(f'track type=bedGraph name="{cls} {strand}" '
-                         f'description="spliceannot predict: P({cls}) on the {strand} strand"\n')
-            self.handles[(cls, strand)] = handle
-
-    def write(self, chunk):
-        for strand in self.strands:
-            track = chunk.track(strand)
-            for ci, cls in enumerate(self.classes):
-                handle = self.handles[(cls, strand)]
-                for a, b in _covered(track[:, ci]):
-                    starts = np.arange(a, b + 1) + chunk.start - 1
-                    handle.writelines(f"{chunk.contig}\t{s}\t{s + 1}\t{v:.6g}\n"
-                                      for s, v in zip(starts.tolist(), track[a:b + 1, ci].tolist()))
+                    self.write_run(self.handles[(cls, strand)], chunk.contig,
+                                   int(chunk.start - 1 + a), track[a:b + 1, ci])
 
     def close(self):
         for handle in self.handles.values():
             handle.close()
+
+
+class BigWigWriter(PerTrackWriter):
+    name = "bigwig"
+    description = "bigWig, one file per class and strand"
+    suffixes = (".bw", ".bigwig")
+
+    def __init__(self, path, contigs, strands, threshold, classes=("acceptor", "donor")):
+        try:
+            import pyBigWig
+        except ImportError:
+            raise UsageError("bigWig output needs pyBigWig: pip install pyBigWig") from None
+        self._open = pyBigWig.open
+        super().__init__(path, contigs, strands, threshold, classes)
+
+    def open_track(self, path, key, contigs):
+        bw = self._open(path, "w")
+        bw.addHeader([(c, int(n)) for c, n in contigs], maxZooms=10)
+        return bw
+
+    def write_run(self, handle, contig, start, values):
+        handle.addEntries(contig, start, values=values.astype(np.float64).tolist(), span=1, step=1)
+
+
+class BedGraphWriter(PerTrackWriter):
+    name = "bedgraph"
+    description = "bedGraph, one file per class and strand, covered positions only"
+    suffixes = (".bedgraph", ".bg")
+
+    def open_track(self, path, key, contigs):
+        cls, strand = key
+        handle = open(path, "w")
+        handle.write(f'track type=bedGraph name="{cls} {strand}" '
+                     f'description="spliceannot predict: P({cls}) on the {strand} strand"\n')
+        return handle
+
+    def write_run(self, handle, contig, start, values):
+        handle.writelines(f"{contig}\t{s}\t{s + 1}\t{v:.6g}\n"
+                          for s, v in enumerate(values.tolist(), start))
 
 
 class BedWriter(TrackWriter):

@@ -1,32 +1,35 @@
-"""Built-in writer ``tsv``: one row per record x ALT x gene; unscored records get one status row."""
+"""Built-in writer ``tsv``: one row per record x ALT x entry; unscored records get one status row.
 
+The columns between REF and STATUS are the fields the run's model family declares
+(:class:`~spliceannot.records.Output`), each cell the entry's own value: SpliceAI's ALLELE,
+SYMBOL, DS_*, DP_* (and the --raw probabilities), Pangolin's ALLELE, GENE, SCORES, WARNINGS.
+"""
 
-from spliceannot import delta, registry
 from spliceannot.hookspecs import hookimpl
 from spliceannot.io.writer import TextWriter
+from spliceannot.records import status
 
-COLUMNS = ["CHROM", "POS", "ID", "REF"] + delta.FIELDS + ["STATUS"]
+HEAD = ["CHROM", "POS", "ID", "REF"]
+# STATUS: scored, no scores (an entry the family leaves without values: 1.3.1's MNVs),
+# skipped: REASON (one ALT) or unscored: REASON (the record); records.rows (the API) says the same.
+STATUS = "STATUS"
 
 
-def columns(raw: bool = False) -> list:
-    """The header: with --raw the REF/ALT probability columns follow DP_DL."""
-    return COLUMNS[:-1] + (delta.RAW_FIELDS if raw else []) + COLUMNS[-1:]
+def columns(output) -> list:
+    """The header line's columns for a run's :class:`~spliceannot.records.Output`."""
+    return HEAD + list(output.fields) + [STATUS]
 
 
 class TsvOutput(TextWriter):
     name = "tsv"
     description = "tab-separated, one row per record x ALT x gene, with a header line and a STATUS column"
     suffixes = (".tsv", ".tsv.gz", ".txt")
-    writes_any_output = True
 
-    def __init__(self, path, reader, run_info, target=None):
-        super().__init__(path, reader, run_info, target)
+    def __init__(self, path, reader, run_info, target=None, output=None):
+        super().__init__(path, reader, run_info, target, output)
         for key, value in run_info.items():
             self._handle.write(f"## spliceannot_{key}={value}\n")
-        self._output = registry.entry_output(run_info)
-        self._columns = columns(bool(run_info.get("raw"))) if self._output is None else \
-            COLUMNS[:4] + list(self._output.fields) + COLUMNS[-1:]
-        self._handle.write("\t".join(self._columns) + "\n")
+        self._handle.write("\t".join(columns(output)) + "\n")
 
     @classmethod
     def header_length(cls, lines):
@@ -35,18 +38,18 @@ class TsvOutput(TextWriter):
     def write(self, record, result):
         v = record.variant
         head = [v.chrom, str(v.pos), v.id, v.ref]
-        # The empty score fields after ALLELE and SYMBOL, before STATUS.
-        blank = ["."] * (len(self._columns) - len(head) - 3)
+        output = self.output
+        # The empty fields after the first (ALLELE), before STATUS.
+        blank = ["."] * (len(output.fields) - 1)
         rows = []
         if result.reason is None:
             for entry in result.entries:
-                cells = entry.format().split("|") if self._output is None else entry.columns()
-                rows.append(head + cells + ["scored"])
+                rows.append(head + output.cells(entry) + [status(entry)])
             for alt, reason in result.alt_skips:
-                rows.append(head + [alt, "."] + blank + [f"skipped: {reason}"])
+                rows.append(head + [alt] + blank + [f"skipped: {reason}"])
         else:
             alts = ",".join(v.alts) or "."
-            rows.append(head + [alts, "."] + blank + [f"unscored: {result.reason}"])
+            rows.append(head + [alts] + blank + [f"unscored: {result.reason}"])
         for row in rows:
             self._handle.write("\t".join(row) + "\n")
 

@@ -1,6 +1,6 @@
-"""Built-in writer ``vcf``: the input VCF/BCF with SpliceAI's INFO field, its other bytes kept."""
+"""Built-in writer ``vcf``: the input VCF/BCF with the run's INFO field (INFO/SpliceAI by default),
+its other bytes kept."""
 
-from spliceannot import delta, registry
 from spliceannot.hookspecs import hookimpl
 from spliceannot.io.vcf import VcfSink, output_mode
 from spliceannot.io.writer import Writer
@@ -13,26 +13,19 @@ class VcfOutput(Writer):
     resumable = True
     mergeable = True
     default_format = True  # stdout and unknown names get VCF, as 1.3.1 writes
-    writes_any_output = True
     raw_lines = True
+    raw_blocks = True
 
-    def __init__(self, path, reader, run_info, target=None):
-        super().__init__(path, reader, run_info, target)
-        output = registry.entry_output(run_info)
-        if output is None:
-            self._info = delta.INFO_ID
-            reader.add_info(delta.INFO_ID, ".", "String",
-                            delta.info_description(raw=bool(run_info.get("raw"))))
-        else:  # another scorer's entries (Pangolin's INFO/Pangolin)
-            self._info = output.info_id
-            reader.add_info(output.info_id, ".", "String", output.description)
+    def __init__(self, path, reader, run_info, target=None, output=None):
+        super().__init__(path, reader, run_info, target, output)
+        reader.add_info(output.info_id, ".", "String", output.description)
         for key, value in run_info.items():
             reader.add_meta(f"spliceannot_{key}", str(value))
         self._out = VcfSink(path, reader, output_mode(self.target))
 
     def write(self, record, result):
         entries = result.entries if result.reason is None else []
-        info = {self._info: ",".join(e.format() for e in entries)} if entries else {}
+        info = {self.output.info_id: ",".join(e.info_text() for e in entries)} if entries else {}
         self._out.write(record, info)
 
     @classmethod

@@ -38,12 +38,11 @@ base before (``GG>G`` at P+2). That spelling is written too where it differs and
 lies within REF, so such runs find the scores as well.
 """
 
-import dataclasses
 import os
 
-from spliceannot import delta
 from spliceannot.errors import UsageError
 from spliceannot.hookspecs import hookimpl
+from spliceannot.io.variant import trim_alleles
 from spliceannot.io.writer import Writer
 
 
@@ -54,9 +53,10 @@ class VepOutput(Writer):
     suffixes = (".vep.vcf.gz",)
     mergeable = True
     minimal_alleles = True
+    moves_entries = True
 
-    def __init__(self, path, reader, run_info, target=None):
-        super().__init__(path, reader, run_info, target)
+    def __init__(self, path, reader, run_info, target=None, output=None):
+        super().__init__(path, reader, run_info, target, output)
         if path == "-":
             raise UsageError("the vep writer makes a bgzip + tabix file; give -o NAME.vep.vcf.gz")
         self._order = {c: i for i, c in enumerate(reader.contigs)}
@@ -70,26 +70,27 @@ class VepOutput(Writer):
         v = record.variant
         rank = self._order.setdefault(v.chrom, len(self._order))
         keys = dict(zip(v.alts, vep_keys(v.ref, v.alts)))
+        output = self.output
         for entry in result.entries:
-            if entry.ds is None:
+            if not output.scored(entry):
                 continue
-            shift, ref_len, alt = delta.trim_alleles(v.ref, entry.alt)
+            shift, ref_len, alt = trim_alleles(v.ref, entry.alt)
             normalized = (shift, v.ref[shift:shift + ref_len].upper(), alt.upper())
             spellings = {k: 0 for k in (keys[entry.alt], minimal_key(v.ref, entry.alt)) if k}
             spellings.pop(normalized, None)
             spellings[normalized] = 1
             for (offset, ref, alt), kind in spellings.items():
-                moved = dataclasses.replace(entry, alt=alt, dp=tuple(d - offset for d in entry.dp))
+                moved = entry.at(offset, alt)
                 pos = v.pos + offset
                 line = "\t".join([v.chrom, str(pos), v.id or ".", ref, alt, ".", ".",
-                                  f"{delta.INFO_ID}={moved.format()}"])
-                self._lines.append((rank, pos, kind, len(self._lines), (ref, alt, entry.gene),
-                                    line))
+                                  f"{output.info_id}={moved.info_text()}"])
+                self._lines.append((rank, pos, kind, len(self._lines),
+                                    (ref, alt) + output.key(entry)[1:], line))
 
     def header(self) -> list:
         lines = ["##fileformat=VCFv4.2",
-                 f'##INFO=<ID={delta.INFO_ID},Number=.,Type=String,'
-                 f'Description="{delta.info_description(bool(self.run_info.get("raw")))}">']
+                 f'##INFO=<ID={self.output.info_id},Number=.,Type=String,'
+                 f'Description="{self.output.description}">']
         lines += [f"##contig=<ID={c}>" for c in sorted(self._order, key=self._order.get)]
         lines += [f"##spliceannot_{k}={v}" for k, v in self.run_info.items()]
         lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")

@@ -6,6 +6,7 @@ row per gene, 0-based starts and 1-based ends, comma-separated exon lists. In me
 it.
 """
 
+import bisect
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class GeneTable:
         self.genes = list(genes)
         self.contigs = ContigMap(dict.fromkeys(g.chrom for g in self.genes))
         self._index = {}
+        self._segments = {}  # contig -> (sorted cut positions, {stretch: genes}), built on use
         by_chrom = {}
         for i, g in enumerate(self.genes):
             by_chrom.setdefault(g.chrom, []).append(i)
@@ -79,9 +81,22 @@ class GeneTable:
         contig = self.contigs.resolve(chrom)
         if contig is None:
             return []
-        rows, starts, ends = self._index[contig]
-        hit = rows[(starts <= pos) & (pos <= ends)]
-        return [self.genes[i] for i in hit]
+        # The genes a position overlaps change only where a transcript starts or ends: the
+        # answer is kept per stretch between such cuts, so sorted input (most records in the
+        # stretch of the record before) pays a bisection, not a pass over the contig's genes.
+        segments = self._segments.get(contig)
+        if segments is None:
+            rows, starts, ends = self._index[contig]
+            segments = self._segments[contig] = (
+                np.unique(np.concatenate([starts, ends + 1])).tolist(), {})
+        cuts, known = segments
+        k = bisect.bisect_right(cuts, pos)
+        found = known.get(k)
+        if found is None:
+            rows, starts, ends = self._index[contig]
+            hit = rows[(starts <= pos) & (pos <= ends)]
+            found = known[k] = tuple(self.genes[i] for i in hit)
+        return list(found)
 
 
 class AnnotationSource(ABC):

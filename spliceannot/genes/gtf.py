@@ -15,14 +15,20 @@ becomes a candidate; a policy then picks the genes the scorer sees:
   whose ``gene_id`` is only the transcript accession.
 
 Parsed transcripts (before the policy) are cached as JSON under ``$SPLICEANNOT_CACHE_DIR``
-(default ``~/.cache/spliceannot``), keyed by a digest of the file's content, so a
-whole-genome GENCODE GTF is parsed once.
+(default ``~/.cache/spliceannot``), keyed by a digest of the file's content (itself kept by the
+file's stat, :mod:`spliceannot.io.identity`), so a whole-genome GENCODE GTF is parsed once.
+
+A feature line whose start is past its end, or whose start or end is not a number, stops the
+read with its line number. A transcript without a strand (``.`` or ``?``: GFF's unknown) cannot
+be oriented, so it is left out with one warning naming its first such line; 1.3.1's tables have
+no such rows, and guessing ``+`` would score the wrong strand.
 """
 
-import hashlib
 import json
+import logging
 import os
 import pathlib
+import re
 from dataclasses import asdict, dataclass, field
 
 from . import Gene, GeneTable
@@ -35,6 +41,9 @@ CACHE_VERSION = 3  # bump when Transcript or the parsing rules change
 SUFFIXES = (".gtf", ".gtf.gz", ".gff", ".gff.gz", ".gff3", ".gff3.gz")
 MANE_SELECT = "mane_select"
 ENSEMBL_CANONICAL = "ensembl_canonical"
+STRANDS = ("+", "-")
+FEATURES = ("exon", "CDS", "transcript", "mRNA")  # the lines a transcript is built from
+log = logging.getLogger("spliceannot")
 
 
 @dataclass
@@ -50,6 +59,7 @@ class Transcript:
     cds_start: int = 0  # 1-based first CDS base (0: no CDS)
     cds_end: int = 0  # 1-based last CDS base
     biotype: str = ""
+    line: int = 0  # first line giving it no strand (0: stranded)
 
     @property
     def length(self) -> int:
@@ -193,6 +203,40 @@ def _gff3_transcript(parent_id, tx_row, child_row, col, by_id) -> Transcript:
                       or col(source, "transcript_biotype") or col(source, "transcript_type"))
 
 
+_GTF_TRANSCRIPT = re.compile(r'transcript_id "?([^";]*)')
+_GFF3_KEYS = re.compile(r"(?:^|;)\s*(?:ID|Parent|transcript_id)=([^;]*)")
+
+
+def check_lines(path, gff3: bool) -> dict:
+    """Refuse a feature line whose coordinates are no numbers or run backwards (naming its
+    line); return ``{transcript key: first line number}`` for lines without a strand."""
+    unstranded = {}
+    with open_text(path) as handle:
+        for number, line in enumerate(handle, 1):
+            if line.startswith("#") or not line.strip():
+                continue
+            fields = line.rstrip("\r\n").split("\t", 8)
+            if len(fields) < 9 or fields[2] not in FEATURES:
+                continue
+            try:
+                start, end = int(fields[3]), int(fields[4])
+            except ValueError:
+                raise InputError(f"annotation {path} line {number}: start {fields[3]!r} and end "
+                                 f"{fields[4]!r} must be whole numbers") from None
+            if start > end:
+                raise InputError(f"annotation {path} line {number}: {fields[2]} start {start} is "
+                                 f"past its end {end}")
+            if fields[6] not in STRANDS:
+                if gff3:
+                    keys = [k for m in _GFF3_KEYS.findall(fields[8]) for k in m.split(",")]
+                else:
+                    keys = _GTF_TRANSCRIPT.findall(fields[8])[:1]
+                for key in keys:
+                    unstranded.setdefault(key.strip(), number)
+                    unstranded.setdefault(_strip_prefix(key.strip()), number)
+    return unstranded
+
+
 def read_transcripts(path) -> list:
     """Every transcript with exons, in order of first appearance, exons sorted; no cache."""
     import warnings
@@ -203,7 +247,9 @@ def read_transcripts(path) -> list:
     try:
         with warnings.catch_warnings():  # pyranges 0.1 trips pandas deprecation warnings
             warnings.simplefilter("ignore")
-            found = _read_gff3(path) if is_gff3(path) else _read_gtf(path)
+            gff3 = is_gff3(path)
+            unstranded = check_lines(path, gff3)
+            found = _read_gff3(path) if gff3 else _read_gtf(path)
     except InputError:
         raise
     except Exception as exc:  # pyranges/pandas parse errors: name the file
@@ -214,6 +260,8 @@ def read_transcripts(path) -> list:
         if not t.exons:
             continue
         t.exons.sort()
+        if t.strand not in STRANDS:
+            t.line = unstranded.get(t.id, 0)
         out.append(t)
     if not out:
         raise InputError(f"annotation {path}: no transcript has exon features")
@@ -225,13 +273,11 @@ def cache_dir() -> pathlib.Path:
 
 
 def cache_key(path) -> str:
-    """The file's content digest: size and mtime miss an edit that keeps both (a copy with
-    ``cp -p``, a same-second rewrite on a coarse clock). Hashing runs at disk speed."""
-    digest = hashlib.blake2b(str(CACHE_VERSION).encode(), digest_size=16)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The file's content digest (size and mtime alone miss an edit that keeps both, a copy
+    with ``cp -p``), hashed once and then kept by the file's stat, ctime and inode included."""
+    from ..io import identity
+
+    return f"v{CACHE_VERSION}-{identity.file_sha256(path)[:32]}"
 
 
 def cached_transcripts(path) -> list:
@@ -288,7 +334,18 @@ def select(transcripts: list, policy: str) -> list:
 def load(path, transcripts: str = "canonical", name: str = "") -> GeneTable:
     """A GeneTable from a GTF/GFF3: the policy's transcripts, ordered by contig (first appearance)
     then start, file order on ties (as SpliceAI's tables are sorted)."""
-    chosen = select(cached_transcripts(path), transcripts or "canonical")
+    found = cached_transcripts(path)
+    unstranded = [t for t in found if t.strand not in STRANDS]
+    if unstranded:
+        first = min(unstranded, key=lambda t: t.line or float("inf"))
+        log.warning("annotation %s: %d transcript%s without a strand left out (first: %s, "
+                    "strand %r at line %s)", path, len(unstranded),
+                    "s" if len(unstranded) > 1 else "", first.id, first.strand,
+                    first.line or "?")
+        found = [t for t in found if t.strand in STRANDS]
+        if not found:
+            raise InputError(f"annotation {path}: no transcript has a strand ('+' or '-')")
+    chosen = select(found, transcripts or "canonical")
     contigs = {}
     for t in chosen:
         contigs.setdefault(t.chrom, len(contigs))

@@ -3,7 +3,7 @@
 files, locks, write errors), resume, and the ``Writer`` contract that output plugins implement.
 
 Stages after reading see :class:`~spliceannot.io.variant.Variant` and hand writers plain
-:class:`~spliceannot.delta.Result` s; nothing outside this package opens an output file itself.
+:class:`~spliceannot.records.Result` s; nothing outside this package opens an output file itself.
 """
 
 from .variant import Variant, parse_variant

@@ -271,23 +271,63 @@ def bgzf_block(data: bytes, level: int = 6) -> bytes:
     return head + payload + struct.pack("<II", zlib.crc32(data), len(data))
 
 
-class Bgzf:
-    """BGZF compression onto a sink; ``flush`` ends the current block (a block boundary)."""
+def compression_threads() -> int:
+    """Threads that compress BGZF blocks: zlib releases the GIL, so blocks compress in parallel
+    while the main thread reads and formats records (as ``bcftools --threads`` hands htslib a
+    pool). ``SPLICEANNOT_BGZF_THREADS`` sets it; 0 compresses in the writing thread."""
+    value = os.environ.get("SPLICEANNOT_BGZF_THREADS")
+    if value is not None and value.isdigit():
+        return int(value)
+    return min(4, os.cpu_count() or 1)
 
-    def __init__(self, sink):
+
+class Bgzf:
+    """BGZF compression onto a sink; ``flush`` ends the current block (a block boundary).
+
+    Blocks are cut at the same offsets whatever the thread count, so the bytes written are the
+    same; only the compression runs on a pool. Writes to the sink stay in this thread, in order,
+    so every write error is still this sink's OutputError."""
+
+    def __init__(self, sink, threads: int = None):
         self._sink = sink
         self._buf = bytearray()
+        threads = compression_threads() if threads is None else threads
+        self._pool = None
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="bgzf")
+            self._pending = []  # futures of compressed blocks, in output order
+            self._depth = 4 * threads
 
     def write(self, data: bytes) -> None:
         self._buf += data
-        while len(self._buf) >= _BLOCK:
-            self._sink.write(bgzf_block(bytes(self._buf[:_BLOCK])))
-            del self._buf[:_BLOCK]
+        if len(self._buf) < _BLOCK:
+            return
+        whole = len(self._buf) - len(self._buf) % _BLOCK
+        view = bytes(self._buf[:whole])
+        del self._buf[:whole]
+        for at in range(0, whole, _BLOCK):
+            self._block(view[at:at + _BLOCK])
+
+    def _block(self, data: bytes) -> None:
+        if self._pool is None:
+            self._sink.write(bgzf_block(data))
+            return
+        self._pending.append(self._pool.submit(bgzf_block, data))
+        while len(self._pending) > self._depth:
+            self._sink.write(self._pending.pop(0).result())
+
+    def _drain(self) -> None:
+        if self._pool is not None:
+            while self._pending:
+                self._sink.write(self._pending.pop(0).result())
 
     def flush(self) -> None:
         if self._buf:
-            self._sink.write(bgzf_block(bytes(self._buf)))
+            self._block(bytes(self._buf))
             self._buf.clear()
+        self._drain()
         self._sink.flush()
 
     def tell(self) -> int:
@@ -299,6 +339,11 @@ class Bgzf:
                 self.flush()
                 self._sink.write(_BGZF_EOF)
         finally:
+            if self._pool is not None:
+                for future in self._pending:
+                    future.cancel()
+                self._pending = []
+                self._pool.shutdown(wait=True)
             self._sink.close()
 
     @property

@@ -23,6 +23,8 @@ class Reference:
                 f"{self.path}'") from None
         self.lengths = dict(zip(self._fasta.references, self._fasta.lengths))
         self.contigs = ContigMap(self._fasta.references)
+        self._md5s = {}
+        self._identity = None
 
     def resolve(self, chrom: str):
         return self.contigs.resolve(chrom)
@@ -33,6 +35,25 @@ class Reference:
     def fetch(self, contig: str, start: int, end: int) -> str:
         """Bases at 0-based half-open [start, end) of a contig spelt as this FASTA spells it."""
         return self._fasta.fetch(contig, start, end)
+
+    def md5s(self, contigs=None) -> dict:
+        """``{contig: MD5}`` of the bases (``samtools dict`` M5, refget), computed once per file
+        and kept beside it by stat (:mod:`spliceannot.io.identity`); None: every contig."""
+        wanted = list(self.lengths) if contigs is None else list(contigs)
+        missing = [c for c in wanted if c not in self._md5s]
+        if missing:
+            from . import identity
+
+            self._md5s.update(identity.contig_md5s(self.path, self.fetch, self.lengths, missing))
+        return {c: self._md5s[c] for c in wanted}
+
+    def identity(self) -> str:
+        """The genome's digest: every contig's name, length and MD5 (what a header records)."""
+        if self._identity is None:
+            from . import identity
+
+            self._identity = identity.genome_digest(self.lengths, self.md5s())
+        return self._identity
 
     def close(self):
         self._fasta.close()

@@ -172,6 +172,11 @@ def check_settings(path: str, run_info: dict) -> None:
     expected = {k: str(v) for k, v in run_info.items() if k not in ("target_name", "scorer")}
     recorded.pop("scorer", None)
     for key in sorted(set(expected) | set(recorded)):
+        if recorded.get(key) != expected.get(key) and key == "reference_hash":
+            raise UsageError(f"--resume: {path} was made on another reference sequence "
+                             f"({recorded.get(key, 'unrecorded')}; this run's FASTA is "
+                             f"{expected.get(key, 'unset')}); rerun with that FASTA, or remove "
+                             f"it to start over")
         if recorded.get(key) != expected.get(key):
             raise UsageError(f"--resume: {path} was made with other settings ({key}: "
                              f"{recorded.get(key, 'unset')}, this run: {expected.get(key, 'unset')}); "

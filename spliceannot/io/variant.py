@@ -64,3 +64,16 @@ def alt_problem(alt: str):
     if not _BASES.match(alt):
         return "ALT holds a non-ACGTN base"
     return None
+
+
+def trim_alleles(ref: str, alt: str) -> tuple:
+    """(offset of the first differing REF base from POS, REF length, ALT) after dropping the
+    shared suffix, then the shared prefix, keeping one anchor base (so CT>AT is C>A and
+    CA>CTA is C>CT): every such spelling of a variant then builds the same windows."""
+    r, a = ref.upper(), alt.upper()
+    while len(r) > 1 and len(a) > 1 and r[-1] == a[-1]:
+        r, a = r[:-1], a[:-1]
+    offset = 0
+    while len(r) > 1 and len(a) > 1 and r[0] == a[0]:
+        r, a, offset = r[1:], a[1:], offset + 1
+    return offset, len(r), alt[offset:offset + len(a)]

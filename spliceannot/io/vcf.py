@@ -240,6 +240,46 @@ class VcfReader:
         if self._tail is not None and not self.is_bcf:
             check_bgzf_eof(self.path, self._tail.last)  # stdin: checked once it has ended
 
+    def raw_blocks(self, size: int = 1 << 20):
+        """(number of the first line, whole body lines as read) in blocks of about ``size``
+        bytes, for the pass-through path's array recognition; what ``raw_body`` reads, with a
+        last line that has no line end given one (a compressed input cut there is an error)."""
+        number = self.header_lines
+        if self._first is not None:
+            number += 1
+            yield number, self._first.encode("utf-8", "surrogateescape") + b"\n"
+        compressed = isinstance(self._stream, gzip.GzipFile)
+        rest, broken = b"", None
+        try:
+            # read1: what one read of the source gives, so a break loses no line before it
+            for chunk in iter(lambda: self._stream.read1(size), b""):
+                rest += chunk
+                if len(rest) >= size:
+                    cut = rest.rfind(b"\n") + 1
+                    if cut:
+                        yield number + 1, rest[:cut]
+                        number += rest.count(b"\n", 0, cut)
+                        rest = rest[cut:]
+        except (EOFError, zlib.error, OSError) as exc:
+            broken = exc
+        if broken is not None:
+            cut = rest.rfind(b"\n") + 1
+            if cut:  # the lines read before the break go first
+                yield number + 1, rest[:cut]
+                number += rest.count(b"\n", 0, cut)
+            raise InputError(f"input VCF {self.path}: compressed input is truncated or corrupt "
+                             f"after line {number - self.header_lines} ({broken})")
+        cut = rest.rfind(b"\n") + 1
+        if cut:
+            yield number + 1, rest[:cut]
+            number += rest.count(b"\n", 0, cut)
+        if rest[cut:]:
+            if compressed:
+                raise self._cut_short(number + 1)
+            yield number + 1, rest[cut:] + b"\n"
+        if self._tail is not None and not self.is_bcf:
+            check_bgzf_eof(self.path, self._tail.last)
+
     def __iter__(self):
         number = self.header_lines
         lines = self._lines()
@@ -313,6 +353,13 @@ class VcfSink:
         """Records that pass through unannotated, from their bytes (see ``Writer.write_raw``):
         each is checked against the header as ``write`` checks it, and written as read unless
         its INFO holds an ID this run replaces."""
+        if hasattr(batch, "data"):  # a passthrough.RawBlock: whole lines in one bytes block
+            # As read unless it holds an INFO this run replaces or a key the header lacks.
+            if not any(key in batch.data for key in self._replace_raw) \
+                    and batch.declared(self._fixer.known):
+                self._out.write_bytes(batch.data)
+                return
+            batch = batch.lines()
         fixer, last, out = self._fixer, self._last_raw, []
         replace = self._replace_raw
         one = replace[0] if len(replace) == 1 else None  # the usual case: SpliceAI alone

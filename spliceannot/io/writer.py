@@ -1,7 +1,9 @@
 """The output-writer contract. One instance per run; ``write`` is called once per input record.
 
-A writer receives each input record with its :class:`~spliceannot.delta.Result` (plain data:
-entries, ALT skips, reason), never the planned tasks. What a writer can do beyond writing is
+A writer receives each input record with its :class:`~spliceannot.records.Result` (plain data:
+entries, ALT skips, reason), never the planned tasks, and renders the entries from their fields
+as the run's :class:`~spliceannot.records.Output` (``self.output``) declares them, whatever the
+model family. What a writer can do beyond writing is
 declared on its class, so the pipeline needs no tables of writer names: ``resumable`` (--resume
 continues its partial output), ``mergeable`` (Ray shards' parts merge into one output) and
 ``minimal_alleles`` (it wants each ALT scored in its minimal spelling).
@@ -23,23 +25,28 @@ class Writer(ABC):
     mergeable: bool = False  # implements header_length() (or merge()) for --engine ray
     minimal_alleles: bool = False  # the run scores ALTs in minimal spelling (Settings.minimal)
     default_format: bool = False  # chosen for stdout and unknown file names (one writer sets it)
-    # Writes the entries of any scorer's ``output`` (scorer.Output), not only SpliceAI's.
-    writes_any_output: bool = False
+    # Writes entries moved to another spelling (Output.movable families only): the VEP export.
+    moves_entries: bool = False
     raw_lines: bool = False  # implements write_raw(): records no gene touches, as read
+    # write_raw() also takes a passthrough.RawBlock (its ``data``: whole lines, one bytes block)
+    raw_blocks: bool = False
 
-    def __init__(self, path: str, reader, run_info: dict, target: str = None):
+    def __init__(self, path: str, reader, run_info: dict, target: str = None, output=None):
         """``path`` is where to write ('-' is stdout); ``target`` the name the output will have
         when complete (``path`` is often ``target.partial``; the type follows ``target``);
         ``reader`` the input VcfReader (for its header); ``run_info`` the settings to record
-        (tool version, model, annotation, D, mask, ...)."""
+        (tool version, model, annotation, D, mask, ...); ``output`` the
+        :class:`~spliceannot.records.Output` the run's entries are written as (INFO id,
+        header description, fields)."""
         self.path = path
         self.target = target or path
         self.reader = reader
         self.run_info = run_info
+        self.output = output
 
     @abstractmethod
     def write(self, record, result) -> None:
-        """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.delta.Result`."""
+        """Write one input record (a ``vcf.Record``) with its :class:`~spliceannot.records.Result`."""
 
     def close(self) -> None:
         """Flush and finish the output; called once, when every record has been written."""
@@ -136,27 +143,14 @@ class Writer(ABC):
             out.writelines(cls.merged_lines(parts))
 
 
-def open_writer(cls, path: str, reader, run_info: dict, target: str):
-    """An instance of writer class ``cls``; plugins written before ``target`` was a constructor
-    argument still work (they get it as an attribute)."""
-    import inspect
-
-    params = inspect.signature(cls.__init__).parameters
-    if "target" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return cls(path, reader, run_info, target=target)
-    writer = cls(path, reader, run_info)
-    writer.target = target
-    return writer
-
-
 class TextWriter(Writer):
     """A writer of plain text lines: '-' is stdout, a target name ending in .gz is gzip."""
 
     mergeable = True
 
-    def __init__(self, path: str, reader, run_info: dict, target: str = None,
+    def __init__(self, path: str, reader, run_info: dict, target: str = None, output=None,
                  append: bool = False):
-        super().__init__(path, reader, run_info, target)
+        super().__init__(path, reader, run_info, target, output)
         from .output import ByteSink, TextSink
 
         # Every write error becomes one OutputError; a .gz target is BGZF (gzip readers read it).
@@ -195,13 +189,13 @@ class RejectsWriter(TextWriter):
         return self._handle.tell()
 
     def write(self, record, result) -> None:
-        from .. import delta
+        from ..records import NO_SCORABLE_ALT
 
         if result.reason is None and not result.alt_skips:
             return
         v = result.variant
         reasons = []
-        if result.reason not in (None, delta.NO_SCORABLE_ALT):
+        if result.reason not in (None, NO_SCORABLE_ALT):
             reasons.append(result.detail or result.reason)
         reasons += [f"ALT {a}: {r}" for a, r in result.alt_skips]
         alts = ",".join(v.alts) or "."

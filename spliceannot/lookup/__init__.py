@@ -3,10 +3,14 @@
 A lookup is a class registered through ``register_lookups``. For each run the pipeline calls
 ``open(opts, ctx, run_info)`` on every registered lookup; the ones that return an instance (their
 options asked for them) are asked in ascending ``order``. ``answer`` gets planned records and
-returns, per record, a finished :class:`~spliceannot.delta.Result` (a hit) or ``None`` (a miss,
+returns, per record, a finished :class:`~spliceannot.records.Result` (a hit) or ``None`` (a miss,
 for the next lookup or the model). After the model ran, ``store`` sees the model's results, never
 another lookup's hits. A hit must equal what the model path would write for the record, field by
 field; a lookup that cannot promise that for the run's settings refuses in ``open``.
+
+``answer`` is called chunk after chunk in input order, so a lookup may keep a cursor between
+calls and read its store forward with the input (a streaming join, as ``precomputed`` does); it
+must still answer right when the input goes back (unsorted input).
 """
 
 from abc import ABC, abstractmethod

@@ -13,13 +13,20 @@ def _short(h) -> str:
 
 
 def model_digest(model) -> str:
-    """A backend's ``digest()`` if it has one, else its SpliceNets' parameters, else its info."""
+    """A backend's ``digest()`` if it has one; else the SHA-256s of its ``weight_files()``,
+    kept by file stat (:mod:`spliceannot.io.identity`: no weights are loaded for it); else its
+    SpliceNets' parameters and temperatures; else its declared identity (``info()``)."""
     cached = getattr(model, "_spliceannot_digest", None)
     if cached:
         return cached
     own = getattr(model, "digest", None)
+    files = [] if callable(own) else list(getattr(model, "weight_files", list)() or [])
     if callable(own):
         value = own()
+    elif files:
+        from ..io import identity
+
+        value = identity.files_digest(files)
     else:
         from ..models import EnsembleModel
 
@@ -29,6 +36,7 @@ def model_digest(model) -> str:
                 for key, tensor in net.state_dict().items():
                     h.update(key.encode())
                     h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+            h.update(json.dumps(getattr(model, "temperatures", None), default=str).encode())
         else:  # a backend without weights we can see: its declared identity
             h.update(json.dumps(model.info(), sort_keys=True, default=str).encode())
         value = _short(h)
@@ -49,13 +57,7 @@ def annotation_digest(genes) -> str:
 
 
 def reference_digest(reference) -> str:
-    """Contig names and lengths plus the sequence's ``.fai``-visible identity (cheap, not the bases)."""
-    h = hashlib.sha256()
-    for name in sorted(reference.lengths):
-        h.update(f"{name}\t{reference.lengths[name]}\n".encode())
-        # A few kb from each contig's start and middle: a different assembly of the same lengths
-        # (rare, but e.g. masked vs unmasked) still changes the digest.
-        n = reference.lengths[name]
-        for start in (0, n // 2):
-            h.update(reference.fetch(name, start, min(n, start + 4096)).upper().encode())
-    return _short(h)
+    """The genome a run reads: every contig's name, length and full-sequence MD5 (as ``samtools
+    dict`` M5), computed once per FASTA and kept by stat (:mod:`spliceannot.io.identity`). A genome
+    differing by one base, or only in a contig's middle, has another digest."""
+    return reference.identity()

@@ -10,21 +10,15 @@ holds the record's entries and ALT skips as JSON, floats at full precision.
 import contextlib
 import hashlib
 import json
-import os
 import pathlib
 import sqlite3
 
-from ..delta import DeltaScore, Result
+from ..records import Result
+from ..semantics.spliceai import DeltaScore
 from ..errors import InputError
 
-CACHE_ENV = "SPLICEANNOT_CACHE_DIR"
-
-
-def default_dir() -> pathlib.Path:
-    return pathlib.Path(os.environ.get(CACHE_ENV) or pathlib.Path.home() / ".cache" / "spliceannot")
-
-
 SCHEMA = 2  # the row layout: entries carry their transcript
+ROWS = 200  # keys per query (4 variables each; SQLite's limit is 32766 since 3.32, 999 before)
 
 
 def cache_key(model_hash, annotation_hash, reference_hash, settings) -> str:
@@ -62,13 +56,29 @@ class ScoreCache:
         return (v.chrom, v.pos, v.ref.upper(), ",".join(a.upper() for a in v.alts))
 
     def get(self, variant):
+        return self.get_many([variant])[0]
+
+    def get_many(self, variants: list) -> list:
+        """One Result or None per variant, a chunk in one query per ``ROWS`` keys (the primary
+        key's index answers each), not one query per record."""
+        keys = [self._key(v) for v in variants]
+        rows = {}
         with self._guard():
-            row = self._db.execute("SELECT body FROM scores WHERE chrom=? AND pos=? AND ref=? "
-                                   "AND alts=?", self._key(variant)).fetchone()
+            for at in range(0, len(keys), ROWS):
+                part = keys[at:at + ROWS]
+                sql = ("SELECT chrom, pos, ref, alts, body FROM scores WHERE (chrom, pos, ref, "
+                       "alts) IN (VALUES " + ",".join(["(?, ?, ?, ?)"] * len(part)) + ")")
+                for chrom, pos, ref, alts, body in self._db.execute(
+                        sql, [x for key in part for x in key]):
+                    rows[(chrom, pos, ref, alts)] = body
+        return [self._result(v, rows.get(key)) for v, key in zip(variants, keys)]
+
+    @staticmethod
+    def _result(variant, row):
         if row is None:
             return None
         try:
-            body = json.loads(row[0])
+            body = json.loads(row)
             result = Result(variant, alt_skips=[tuple(s) for s in body["skips"]])
             for alt, gene, ds, dp, raw, transcript in body["entries"]:
                 result.entries.append(DeltaScore(

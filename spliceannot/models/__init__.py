@@ -9,6 +9,21 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 
+def check_finite(state: dict, path) -> None:
+    """Refuse weights holding NaN or infinity (a damaged file, a diverged training run): such a
+    network answers NaN for every window, which would leave every record unscored."""
+    for key, value in state.items():
+        if hasattr(value, "detach"):  # a torch tensor
+            value = value.detach().cpu().numpy()
+        value = np.asarray(value)
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            from ..errors import ModelFileError
+
+            bad = int(np.size(value) - np.isfinite(value).sum())
+            raise ModelFileError(f"{path}: the weights hold NaN or infinite values ({bad} in "
+                                 f"{key}); the file is damaged or its training diverged")
+
+
 class Model(ABC):
     """A plugin contract. Subclasses set ``name``, ``description`` and ``context``."""
 
@@ -41,6 +56,13 @@ class Model(ABC):
     def open(self, path: str) -> "Model":
         """The model stored at ``path``; called only where ``claims(path)`` is true."""
         raise NotImplementedError(f"{self.name} opens no paths")
+
+    def weight_files(self) -> list:
+        """The files this model's outputs come from (weights, and anything else that changes
+        them, such as stored calibration), in member order; [] when it has none to show. The
+        header's ``model_hash`` is their SHA-256s, kept by file stat, so it is known without
+        loading the weights (:func:`spliceannot.lookup.provenance.model_digest`)."""
+        return []
 
     def info(self) -> dict:
         """What `spliceannot models` shows and the VCF header records."""

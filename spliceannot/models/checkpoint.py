@@ -16,7 +16,7 @@ import time
 
 from .. import __version__
 from ..errors import ModelFileError
-from . import EnsembleModel, Model
+from . import EnsembleModel, Model, check_finite
 
 FORMAT = "spliceannot-model"
 FORMAT_VERSION = 1
@@ -118,6 +118,7 @@ def load_network(path):
     except Exception as exc:  # safetensors raises its own error type for a pickle or a cut file
         raise ModelFileError(f"{path}: {WEIGHTS} is not a complete safetensors file "
                              f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    check_finite(state, d / WEIGHTS)
     try:
         config = NetworkConfig(**meta["architecture"])
         net = SpliceNet(config)
@@ -186,6 +187,14 @@ class CheckpointModel(EnsembleModel):
     def load_networks(self) -> list:
         return load_networks(self.path)
 
+    def weight_files(self) -> list:
+        """Each member's weights and metadata (its calibration temperatures change outputs),
+        after the ensemble's own file where there is one."""
+        files = [self.path / ENSEMBLE] if is_ensemble(self.path) else []
+        for d in member_dirs(self.path):
+            files += [d / META, d / WEIGHTS]
+        return files
+
     def info(self) -> dict:
         info = super().info()
         info.update(path=str(self.path), species=self.meta.get("species"),
@@ -224,6 +233,9 @@ class NamedCheckpoint(Model):  # registered by name: the built-in search path, p
     @property
     def temperatures(self):
         return self.model().temperatures
+
+    def weight_files(self) -> list:
+        return self.model().weight_files()
 
     def info(self) -> dict:
         return self.model().info()

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import ModelFileError
+from . import check_finite
 from .network import NetworkConfig, SpliceNet
 
 
@@ -123,6 +124,7 @@ def parse(path):
 def load(path) -> SpliceNet:
     """A SpliceNet in eval mode holding the weights of one Keras HDF5 file."""
     config, state = parse(path)
+    check_finite(state, path)
     net = SpliceNet(config)
     missing = net.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32))
                                    for k, v in state.items()}, strict=False)

@@ -7,6 +7,7 @@ architecture (width, units, kernels) is read off the file, dilations are SpliceA
 import pathlib
 
 from ..errors import ModelFileError
+from . import check_finite
 from .network import PRESET_UNITS, NetworkConfig, SpliceNet
 
 # OpenSpliceAI stores no dilations; its models use SpliceAI's (see ../shared/data/SOURCES.md §3).
@@ -22,6 +23,9 @@ def load(path) -> SpliceNet:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # an unsafe or corrupt pickle is refused by weights_only
         raise ModelFileError(f"{path}: not a loadable OpenSpliceAI state dict ({exc})") from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{path}: not an OpenSpliceAI state dict")
+    check_finite(state, path)
     if "initial_conv.weight" not in state:
         raise ModelFileError(f"{path}: no initial_conv.weight; not an OpenSpliceAI model")
     width = state["initial_conv.weight"].shape[0]

@@ -50,19 +50,24 @@ def import_ray():
     return ray
 
 
-def _fingerprint(input_path, opts, shards, writer) -> str:
-    """What a rerun must share with the first run for its parts to be reused."""
-    digest = hashlib.sha256()
-    with open(input_path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    from .. import options
+# What a run's header says its inputs were, by content: a FASTA, model or annotation replaced
+# under the same path is another run, whose parts must not be reused.
+CONTENT = ("model_hash", "annotation_hash", "reference_hash")
 
-    # What is written follows from every option but how and where the run runs (as declared).
+
+def _fingerprint(input_path, opts, shards, writer, contents: dict = None) -> str:
+    """What a rerun must share with the first run for its parts to be reused: the input's
+    content (its digest kept by stat), the options that shape what is written (all but the
+    engine and distributed groups, as declared), and the inputs' content digests."""
+    from .. import options
+    from ..io import identity
+
+    digest = hashlib.sha256(identity.file_sha256(input_path).encode())
     settings = {k: v for k, v in opts.as_dict().items()
                 if k not in options.declared() or options.get(k).group not in ("engine",
                                                                                 "distributed")}
-    digest.update(json.dumps([settings, shards, writer], sort_keys=True, default=str).encode())
+    digest.update(json.dumps([settings, shards, writer, contents or {}], sort_keys=True,
+                             default=str).encode())
     return digest.hexdigest()
 
 
@@ -219,22 +224,23 @@ def score_distributed(input_path, output_path, opts, shards=None, address=None,
 
     # Every check a worker would make, made here once: a usage error stops the run before any
     # shard or output exists, not as a shard failure.
-    Session.open(opts.replace(format=writer), output_path).close()
+    with Session.open(opts.replace(format=writer), output_path) as run:
+        contents = {k: run.run_info.get(k) for k in CONTENT}
     target = OutputTarget(output_path)  # a missing directory is refused before any work
     target.lock()
     try:
         return _score(input_path, output_path, opts, shards, address, plugins_dirs, retries,
-                      workers, keep_work, writer_cls)
+                      workers, keep_work, writer_cls, contents)
     finally:
         target.unlock()
 
 
 def _score(input_path, output_path, opts, shards, address, plugins_dirs, retries, workers,
-           keep_work, writer_cls):
+           keep_work, writer_cls, contents=None):
     writer = writer_cls.name
     started = time.perf_counter()
     workdir = output_path + WORK_SUFFIX
-    fingerprint = _fingerprint(input_path, opts, shards, writer)
+    fingerprint = _fingerprint(input_path, opts, shards, writer, contents)
     manifest = Manifest.open(workdir, fingerprint, lambda: split(input_path, workdir, shards))
     pending = [s for s in manifest.shards if not manifest.done(s)]
     skipped = [s["index"] for s in manifest.shards if manifest.done(s)]

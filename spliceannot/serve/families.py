@@ -17,7 +17,6 @@ sits in a SpliceAI field, and every answer's ``source`` names the route that mad
 
 import numpy as np
 
-from ..errors import UsageError
 from ..registry import load_annotation
 from ..scorer import Scorer
 from . import answer
@@ -194,11 +193,33 @@ def described_genes(annotation, genes, scorer) -> dict:
 FAMILIES = {f.route: f for f in (SpliceAIFamily, PangolinFamily)}
 
 
+class FieldsFamily:
+    """Any other family: each entry's object is its fields (:meth:`spliceannot.records.Output.json`),
+    as the family's Output declares them; no rows (the tracks' meaning is the family's own)."""
+
+    position_only = False
+
+    def __init__(self, output):
+        self.output = output
+        self.route = route_of_output(output)
+        self.SCORE_FIELDS = tuple(output.fields[output.keys:])
+
+    @staticmethod
+    def wrap(scorer):
+        return scorer
+
+    def body(self, result, variant, reference, described) -> tuple:
+        return [self.output.json(e) for e in result.entries], None, None, None
+
+
+def route_of_output(output) -> str:
+    return getattr(output, "route", "") or output.info_id.lower()
+
+
 def family_of(scorer):
-    """The family class answering a scorer's route (SpliceAI's layout for an unknown one would
-    mislabel its numbers, so an unknown route is refused)."""
+    """The family answering a scorer's route: the lookup's own layouts for SpliceAI and
+    Pangolin, any other family's entries from their declared fields (:class:`FieldsFamily`)."""
     route = route_of(scorer)
     if route not in FAMILIES:
-        raise UsageError(f"serve has no answer layout for the {route} route "
-                       f"(known: {', '.join(FAMILIES)})")
+        return FieldsFamily(scorer.output)
     return FAMILIES[route]

@@ -7,7 +7,7 @@ def top_k_accuracy(chunks, genes) -> dict:
     """The SpliceAI paper's top-k accuracy per class over the annotated transcripts: with k the
     number of annotated sites (exon starts but the first, ends but the last, swapped on '-'),
     the fraction of them among the k highest-scoring positions of the transcripts' strands."""
-    from ..delta import splice_sites
+    from ..semantics.spliceai import splice_sites
 
     scores = {1: {}, 2: {}}  # class -> (contig, strand, pos) -> probability
     for chunk in chunks:

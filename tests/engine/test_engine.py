@@ -305,26 +305,14 @@ class TinyEnsemble:
 
     def __new__(cls, members=3, temperatures=None, slope=0.0):
         from spliceannot.models import EnsembleModel
-        from spliceannot.models.network import NetworkConfig, SpliceNet
+        from support.nets import random_net
 
         class Tiny(EnsembleModel):
             name = "tiny-ensemble"
             context = 80
 
             def load_networks(self):
-                nets = []
-                for seed in range(members):
-                    torch.manual_seed(seed)
-                    config = NetworkConfig.preset(80)
-                    config.relu_slope = slope
-                    net = SpliceNet(config).eval()
-                    with torch.no_grad():
-                        for module in net.modules():
-                            if isinstance(module, torch.nn.BatchNorm1d):
-                                module.running_mean.uniform_(-0.5, 0.5)
-                                module.running_var.uniform_(0.5, 2.0)
-                    nets.append(net)
-                return nets
+                return [random_net(80, seed, slope) for seed in range(members)]
 
         model = Tiny()
         model.temperatures = temperatures

@@ -12,24 +12,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from spliceannot.engine.inference import Conv, InferenceNet, position_invariant  # noqa: E402
-from spliceannot.models.network import NetworkConfig, SpliceNet  # noqa: E402
+from support.nets import random_net  # noqa: E402
 
 LAYERS = [(1, 1, 4), (1, 1, 32), (11, 1, 32), (11, 4, 32), (21, 10, 32), (41, 25, 32)]
-
-
-def random_net(context=10000, seed=0, slope=0.0):
-    torch.manual_seed(seed)
-    config = NetworkConfig.preset(context)
-    config.relu_slope = slope
-    net = SpliceNet(config).eval()
-    with torch.no_grad():
-        for module in net.modules():
-            if isinstance(module, torch.nn.BatchNorm1d):
-                module.running_mean.uniform_(-0.5, 0.5)
-                module.running_var.uniform_(0.5, 2.0)
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.uniform_(-0.2, 0.2)
-    return net
 
 
 def one_hot(length, seed):

@@ -57,3 +57,25 @@ def test_resolve_names_and_paths():
 
     with pytest.raises(UsageError, match="neither a file nor a registered source"):
         registry.annotation_source("no-such-annotation")
+
+
+def test_overlapping_by_stretch_equals_a_pass_over_every_gene():
+    """Answers kept per stretch between transcript ends equal the plain interval test, at every
+    transcript end and beside it, in any order of asking."""
+    import random
+
+    from spliceannot.genes import Gene, GeneTable
+
+    rng = random.Random(4)
+    genes = []
+    for i in range(60):
+        start = rng.randint(1, 5000)
+        end = start + rng.randint(0, 800)
+        genes.append(Gene(f"G{i}", "chr1", "+-"[i % 2], start, end, [start], [end]))
+    table = GeneTable(genes)
+    probes = [p for g in genes for p in (g.tx_start - 1, g.tx_start, g.tx_end, g.tx_end + 1)]
+    probes += [rng.randint(0, 6000) for _ in range(500)]
+    rng.shuffle(probes)
+    for pos in probes:
+        want = [g for g in genes if g.tx_start <= pos <= g.tx_end]
+        assert table.overlapping("chr1", pos) == want

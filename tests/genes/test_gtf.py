@@ -194,3 +194,47 @@ def test_gtf_scores_equal_table_scores(memo_model, tmp_path, mask):
     scored = [v for v in runs["table"].values() if v]
     assert len(scored) >= 6 and any("," in v[0] for v in scored)  # overlapping genes included
     assert np.mean([len(v) for v in runs["table"].values()]) > 0
+
+
+def test_transcript_without_strand_is_left_out_with_its_line(tmp_path, caplog):
+    path = write_gencode(tmp_path / "g.gtf")
+    text = path.read_text().replace("\t+\t.\tgene_id \"ENSG1.1\"; transcript_id \"T_LONG\"",
+                                    "\t.\t.\tgene_id \"ENSG1.1\"; transcript_id \"T_LONG\"")
+    path.write_text(text)
+    line = 1 + next(i for i, l in enumerate(text.splitlines()) if '"T_LONG"' in l)
+    for _ in range(2):  # the second load comes from the parse cache and still warns
+        caplog.clear()
+        genes = gtf.load(path, "all").genes
+        assert "T_LONG" not in [g.transcript for g in genes] and len(genes) == 3
+        (warning,) = [r.getMessage() for r in caplog.records]
+        assert warning == (f"annotation {path}: 1 transcript without a strand left out "
+                           f"(first: T_LONG, strand '.' at line {line})")
+
+
+def test_gff3_transcript_without_strand_names_its_line(tmp_path, caplog):
+    path = tmp_path / "g.gff3"
+    path.write_text("##gff-version 3\n"
+                    "chr1\t.\tgene\t100\t900\t.\t+\t.\tID=gene:G1;Name=GENEA\n"
+                    "chr1\t.\tmRNA\t100\t900\t.\t+\t.\tID=transcript:T1;Parent=gene:G1\n"
+                    "chr1\t.\texon\t100\t400\t.\t+\t.\tParent=transcript:T1\n"
+                    "chr1\t.\tmRNA\t100\t900\t.\t?\t.\tID=transcript:T2;Parent=gene:G1\n"
+                    "chr1\t.\texon\t100\t900\t.\t?\t.\tParent=transcript:T2\n")
+    genes = gtf.load(path, "all").genes
+    assert [g.transcript for g in genes] == ["T1"] and genes[0].strand == "+"
+    assert "(first: T2, strand '?' at line 5)" in caplog.text
+
+
+@pytest.mark.parametrize("start, end, why", [
+    ("400", "300", "exon start 400 is past its end 300"),
+    ("4x0", "500", "start '4x0' and end '500' must be whole numbers")])
+def test_backwards_or_unreadable_exon_is_refused_with_its_line(tmp_path, start, end, why):
+    from spliceannot.errors import InputError
+
+    path = write_gencode(tmp_path / "g.gtf")
+    lines = path.read_text().splitlines()
+    n = next(i for i, l in enumerate(lines) if "\texon\t600\t700\t" in l)
+    lines[n] = lines[n].replace("\t600\t700\t", f"\t{start}\t{end}\t")
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        gtf.load(path, "all")
+    assert str(caught.value) == f"annotation {path} line {n + 1}: {why}"

@@ -97,7 +97,8 @@ def test_header_records_run_and_hashes(setup):
     assert meta["spliceannot_annotation_hash"].startswith("sha256:")
     assert meta["spliceannot_transcripts"] == "all"
     text = open(runs["out.vcf"]).read()
-    for key in ("version", "model_hash", "annotation", "annotation_hash", "distance", "mask"):
+    for key in ("version", "model_hash", "annotation", "annotation_hash", "reference_hash",
+                "distance", "mask"):
         assert f"##spliceannot_{key}=" in text
 
 

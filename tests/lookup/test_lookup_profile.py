@@ -22,7 +22,8 @@ from support.fakes import add_models
 from spliceannot import delta
 from spliceannot.cli import main
 from spliceannot.models import Model
-from spliceannot.profiles import PROFILES, expand
+from spliceannot.options import with_profile
+from spliceannot.profiles import PROFILES
 
 ACC = {"A": 0.1, "C": 0.2, "G": 0.3, "T": 0.4}
 DON = {"A": 0.4, "C": 0.3, "G": 0.2, "T": 0.1}
@@ -100,10 +101,10 @@ def score_api(world, records, **options):
 
 
 def test_profile_is_a_bundle_of_options():
-    assert expand("lookup", {"distance": None, "mask": None}) == PROFILES["lookup"]
-    assert expand("lookup", {"distance": 50, "mask": True})["distance"] == 50
-    assert expand("lookup", {"distance": 50, "mask": True})["mask"] is True
-    assert expand(None, {"distance": 50, "mask": None}) == {"distance": 50}
+    assert with_profile("lookup", {"distance": None, "mask": None}) == PROFILES["lookup"]
+    assert with_profile("lookup", {"distance": 50, "mask": True})["distance"] == 50
+    assert with_profile("lookup", {"distance": 50, "mask": True})["mask"] is True
+    assert with_profile(None, {"distance": 50, "mask": None}) == {"distance": 50}
     s = delta.Settings(**{k: v for k, v in PROFILES["lookup"].items()})
     assert s.extras()["delins_rule"] == "strongest-ref" and s.distance == 500
 

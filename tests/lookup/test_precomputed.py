@@ -1,5 +1,7 @@
 """Precomputed scores: hits are copied without running a model, misses go to the model."""
 
+import os
+
 import pytest
 
 from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, GOLDEN
@@ -208,7 +210,7 @@ def test_lookup_and_parse(full_export, tmp_path):
         ScoreFile(plain)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "stale"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "stale", "foreign"])
 def test_damaged_or_stale_index_is_one_line(full_export, tmp_path, damage):
     """An index that cannot be read, or is older than its file (htslib only warns and may then
     read wrong offsets), stops the run up front with one line, exit 5, no output."""
@@ -227,6 +229,8 @@ def test_damaged_or_stale_index_is_one_line(full_export, tmp_path, damage):
         tbi.write_bytes(b"\x00not a tabix index" * 10)
     elif damage == "truncated":
         tbi.write_bytes(good[:30])
+    elif damage == "foreign":  # newer than the file, but another file's index
+        tbi.write_bytes((full_export / "all.vep.vcf.gz.tbi").read_bytes())
     else:
         tbi.write_bytes(good)
         os.utime(tbi, (1_500_000_000, 1_500_000_000))
@@ -236,8 +240,43 @@ def test_damaged_or_stale_index_is_one_line(full_export, tmp_path, damage):
                         str(REPO / "tests" / "data" / "plugins"), "-q"],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 5 and "Traceback" not in r.stderr
-    why = "is older than the file" if damage == "stale" else "cannot read it or its index"
+    why = {"stale": "is older than the file", "foreign": "does not belong to it"}.get(
+        damage, "cannot read it or its index")
     assert r.stderr.splitlines() == [
         l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")] != []
     assert why in r.stderr and f"'tabix -f -p vcf {gz}'" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.vcf.gz", "all.vcf.gz.tbi"]
+
+
+def test_foreign_index_found_at_a_lookup_is_one_line(tmp_path):
+    """An index that passes the first-line probe but points elsewhere further on: the lookup
+    that meets it stops with the same line, never an htslib traceback or a silent miss."""
+    import random
+
+    import pysam
+
+    def make(name, n, seed):
+        rng = random.Random(seed)
+        lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr1>",
+                 "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+        lines += [f"chr1\t{p}\t.\tA\tC\t.\t.\tSpliceAI=C|G|0.1|0.0|0.0|0.0|1|2|3|4"
+                  for p in [1] + sorted(rng.sample(range(2, 10 ** 6), n))]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+        gz = str(tmp_path / name) + ".gz"
+        pysam.tabix_compress(str(tmp_path / name), gz, force=True)
+        pysam.tabix_index(gz, preset="vcf", force=True)
+        return gz
+
+    big, small = make("a.vcf", 20000, 1), make("b.vcf", 5000, 2)
+    f = ScoreFile(big)
+    assert f.lookup("chr1", 1, "A")  # the first line of both files is alike
+    f.close()
+    os.replace(small + ".tbi", big + ".tbi")
+    try:
+        f = ScoreFile(big)
+    except InputError as exc:  # the probe may already see it
+        assert "does not belong to it" in str(exc)
+        return
+    with pytest.raises(InputError, match="does not belong to it"):
+        for pos in range(2, 10 ** 6, 997):
+            f.lookup("chr1", pos, "A")

@@ -55,3 +55,25 @@ def test_not_a_keras_file(tmp_path):
     bad.write_bytes(b"not hdf5")
     with pytest.raises(ModelFileError, match="not a readable HDF5"):
         keras_h5.parse(bad)
+
+
+def test_non_finite_keras_weights_are_refused(spliceai_model, tmp_path):
+    import shutil
+
+    import h5py
+
+    from spliceannot.errors import ModelFileError
+    from spliceannot.models import spliceai_package
+
+    path = tmp_path / "model1.h5"
+    shutil.copyfile(spliceai_package.model_paths()[0], path)
+    with h5py.File(path, "r+") as f:
+        def first_kernel(name, obj):
+            return name if isinstance(obj, h5py.Dataset) and "kernel" in name else None
+        name = f["model_weights"].visititems(first_kernel)
+        data = f["model_weights"][name]
+        values = data[()]
+        values.flat[0] = np.inf
+        data[...] = values
+    with pytest.raises(ModelFileError, match=f"^{path}: the weights hold NaN or infinite values"):
+        keras_h5.load(path)

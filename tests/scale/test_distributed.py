@@ -304,3 +304,28 @@ def test_two_node_cluster_by_address(workload, tmp_path):
             except ProcessLookupError:
                 pass
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_parts_are_not_reused_when_the_fasta_changes_under_its_name(workload, tmp_path):
+    """The rerun fingerprint holds the inputs' content digests, not only their paths."""
+    import shutil
+
+    from spliceannot.pipeline import prepare
+
+    vcf, _ = workload
+    fasta = tmp_path / "ref.fa"
+    shutil.copyfile(CHR16_FASTA, fasta)
+    opts = _opts().replace(reference=str(fasta))
+
+    def fingerprint():
+        run = prepare(opts, str(tmp_path / "o.vcf"))
+        contents = {k: run.run_info.get(k) for k in distributed.CONTENT}
+        run.close()
+        return distributed._fingerprint(str(vcf), opts, 2, "vcf", contents)
+
+    first = fingerprint()
+    assert fingerprint() == first
+    text = fasta.read_text()
+    at = text.index("\n", 1000) + 1  # a base of a later line, same length
+    fasta.write_text(text[:at] + ("A" if text[at] != "A" else "C") + text[at + 1:])
+    assert fingerprint() != first

@@ -15,7 +15,7 @@ import tempfile
 
 WARM = ("numpy", "torch", "cyvcf2", "pysam", "h5py", "typer", "typer.testing", "pluggy",
         "hypothesis", "fastapi", "fastapi.testclient", "pyBigWig", "ray", "spliceannot",
-        "spliceannot.cli", "spliceannot.delta", "spliceannot.pipeline", "spliceannot.engine")
+        "spliceannot.cli", "spliceannot.semantics.spliceai", "spliceannot.pipeline", "spliceannot.engine")
 
 
 def warm_pytest() -> None:

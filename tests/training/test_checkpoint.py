@@ -140,3 +140,42 @@ def test_damaged_weights_are_a_one_line_error(tmp_path, damage):
     assert r.returncode == 6 and "Traceback" not in r.stderr, r.stderr
     errors = [l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")]
     assert len(errors) == 1 and "is not a complete safetensors file" in errors[0]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_weights_are_refused_at_load(tmp_path, bad):
+    """A network with NaN weights answers NaN everywhere: refused when loaded, naming the file,
+    and the run stops with one line (exit 6) instead of writing every record unscored."""
+    import pathlib
+    import subprocess
+    import sys
+
+    net = small_net()
+    with torch.no_grad():
+        net.units[1].conv2.weight[0, 0, 0] = bad
+    checkpoint.save(tmp_path / "m", net, checkpoint.new_meta(net.config))
+    with pytest.raises(ModelFileError) as caught:
+        checkpoint.load_network(tmp_path / "m")
+    assert str(caught.value) == (f"{tmp_path / 'm' / 'model.safetensors'}: the weights hold NaN "
+                                 f"or infinite values (1 in units.1.conv2.weight); the file is "
+                                 f"damaged or its training diverged")
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-m", "spliceannot", "score",
+                        str(repo / "tests" / "data" / "bad" / "ok3.vcf"), "-o",
+                        str(tmp_path / "o.vcf"), "-R",
+                        str(repo / "examples" / "data" / "hg38_chr16_186964-397118.fa"), "-A",
+                        str(repo / "annotations" / "hg38_chr16_186964-397118.refseq.txt"),
+                        "--model", str(tmp_path / "m")], capture_output=True, text=True, cwd=repo)
+    assert r.returncode == 6 and "Traceback" not in r.stderr, r.stderr
+    errors = [l for l in r.stderr.splitlines() if l.startswith("spliceannot: error:")]
+    assert len(errors) == 1 and "NaN or infinite values" in errors[0]
+
+
+def test_non_finite_openspliceai_file_is_refused(tmp_path):
+    from spliceannot.models import openspliceai
+
+    path = tmp_path / "m.pt"
+    torch.save({"initial_conv.weight": torch.tensor([[[float("nan")]]])}, path)
+    with pytest.raises(ModelFileError, match=f"^{path}: the weights hold NaN or infinite values "
+                                             r"\(1 in initial_conv.weight\)"):
+        openspliceai.load(path)

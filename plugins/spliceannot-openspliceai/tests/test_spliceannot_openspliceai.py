@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 import spliceannot_openspliceai as osai
 from spliceannot import registry
+from spliceannot.plugin import functional_forward, to_layout
 from spliceannot.plugins import get_plugin_manager
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -35,40 +36,25 @@ def test_plugin_is_discovered():
     assert "openspliceai-arabidopsis-10000" in models
 
 
+def layout(role: str, i: int) -> str:
+    """OpenSpliceAI's key names: ``residual_units`` holds the units with each skip conv after
+    its group of four."""
+    if role == "skip":
+        return f"residual_units.{i + i // 4 + 1}.conv"
+    if role in ("bn1", "conv1", "bn2", "conv2"):
+        return f"residual_units.{i + i // 4}." + {"bn1": "batchnorm1", "bn2": "batchnorm2"}.get(role, role)
+    return {"stem": "initial_conv", "stem_skip": "initial_skip.conv", "head": "final_conv"}[role]
+
+
 def reference_forward(state: dict, x: torch.Tensor, flank: int) -> torch.Tensor:
-    """OpenSpliceAI's network as published, written out with functional ops on its own keys."""
+    """OpenSpliceAI's network as published (leaky ReLU 0.1), on its own keys."""
     units = {10000: 16, 2000: 12, 400: 8, 80: 4}[flank]
-    kd = [(11, 1)] * 4 + [(11, 4)] * 4 + [(21, 10)] * 4 + [(41, 25)] * 4
-
-    def conv(h, name, dilation=1):
-        w = state[name + ".weight"]
-        return F.conv1d(h, w, state[name + ".bias"], dilation=dilation,
-                        padding=(w.shape[-1] - 1) * dilation // 2)
-
-    def bn(h, name):
-        return F.batch_norm(h, state[name + ".running_mean"], state[name + ".running_var"],
-                            state[name + ".weight"], state[name + ".bias"], False, 0.0, 1e-5)
-
-    h = conv(x, "initial_conv")
-    skip = conv(h, "initial_skip.conv")
-    j = 0
-    for i in range(units):
-        d = kd[i][1]
-        p = f"residual_units.{j}"
-        y = conv(F.leaky_relu(bn(h, p + ".batchnorm1"), 0.1), p + ".conv1", d)
-        y = conv(F.leaky_relu(bn(y, p + ".batchnorm2"), 0.1), p + ".conv2", d)
-        h = h + y
-        j += 1
-        if (i + 1) % 4 == 0:
-            skip = skip + conv(h, f"residual_units.{j}.conv")
-            j += 1
-    skip = skip[:, :, flank // 2: skip.shape[-1] - flank // 2]
-    return torch.softmax(conv(skip, "final_conv"), dim=1)
+    return functional_forward(state, x, layout, units, slope=0.1)
 
 
 def random_state(flank):
     """A random state_dict in OpenSpliceAI's key layout (no 2,000 nt weights are in ../shared)."""
-    from spliceannot.models.network import SpliceNet
+    from spliceannot.plugin import SpliceNet
 
     torch.manual_seed(flank)
     net = SpliceNet(osai.network_config(flank))
@@ -76,23 +62,8 @@ def random_state(flank):
         if isinstance(m, torch.nn.BatchNorm1d):
             m.running_mean.uniform_(-0.5, 0.5)
             m.running_var.uniform_(0.5, 2.0)
-    ours = net.state_dict()
-    n = len(net.units)
-    inverse = {}
-    for key in ours:
-        parts = key.split(".")
-        if parts[0] == "units":
-            i = int(parts[1])
-            sub = {"bn1": "batchnorm1", "bn2": "batchnorm2"}.get(parts[2], parts[2])
-            inverse[key] = f"residual_units.{i + i // 4}.{sub}.{parts[3]}"
-        elif parts[0] == "skips":
-            i = int(parts[1])
-            inverse[key] = f"residual_units.{i + i // 4 + 1}.conv.{parts[2]}"
-        else:
-            inverse[key] = {"stem": "initial_conv", "stem_skip": "initial_skip.conv",
-                            "head": "final_conv"}[parts[0]] + "." + parts[1]
-    assert n == {80: 4, 400: 8, 2000: 12, 10000: 16}[flank]
-    return {inverse[k]: v for k, v in ours.items()}
+    assert len(net.units) == {80: 4, 400: 8, 2000: 12, 10000: 16}[flank]
+    return to_layout(net.state_dict(), layout)
 
 
 @pytest.mark.parametrize("flank", osai.FLANKS)

@@ -49,7 +49,7 @@ def genes_from(transcripts: list, policy: str = "canonical", lines=()) -> tuple:
     (``[contig, gene_id, start, end, strand]``), the genes are those lines, in file order, as
     Pangolin's database holds them; without, one per gene_id of the transcripts, in order of
     first appearance, spanning them all."""
-    from spliceannot.genes import gtf
+    from spliceannot.plugin import select_transcripts
 
     tagged = any(TAG in t.tags for t in transcripts)
     if policy == "all":
@@ -57,7 +57,7 @@ def genes_from(transcripts: list, policy: str = "canonical", lines=()) -> tuple:
     elif tagged:
         kept = {id(t) for t in transcripts if TAG in t.tags}
     else:
-        kept = {id(t) for t in gtf.select(transcripts, "canonical")}
+        kept = {id(t) for t in select_transcripts(transcripts, "canonical")}
     groups = {}
     for t in transcripts:
         groups.setdefault((t.chrom, t.gene_id or t.symbol or t.id), []).append(t)
@@ -86,7 +86,7 @@ class PangolinGenesSource(AnnotationSource):
     def load(self, spec, transcripts=None):
         import os
 
-        from spliceannot.genes import gtf
+        from spliceannot.plugin import cached_transcripts, gene_lines
 
         policy = transcripts or "canonical"
         if policy not in POLICIES:
@@ -94,7 +94,7 @@ class PangolinGenesSource(AnnotationSource):
                              f"'Ensembl_canonical' transcripts (canonical) or of all (all)")
         if not os.path.isfile(spec):
             raise UsageError(f"annotation {spec}: Pangolin needs a GTF/GFF3 file (-A PATH)")
-        genes, pangolins = genes_from(gtf.cached_transcripts(spec), policy, gtf.gene_lines(spec))
+        genes, pangolins = genes_from(cached_transcripts(spec), policy, gene_lines(spec))
         if not pangolins:
             log.info("annotation %s has no Ensembl_canonical tags: each gene's annotated sites "
                      "are those of its canonical transcript (MANE Select, longest CDS, ...)",

@@ -7,12 +7,15 @@ the same bits. Entries are written as INFO/Pangolin.
 
 from spliceannot import Scorer
 from spliceannot.errors import UsageError
-from spliceannot.scorer import Output
+from spliceannot.plugin import Output
 
 from . import semantics
 from .genes import NAME as GENES
 
-OUTPUT = Output(semantics.INFO_ID, semantics.INFO_DESCRIPTION, semantics.FIELDS)
+OUTPUT = Output(semantics.INFO_ID, semantics.INFO_DESCRIPTION, semantics.FIELDS,
+                formats={"SCORES": semantics.scores_text},
+                json_names={"ALLELE": "allele", "GENE": "gene", "SCORES": "scores",
+                            "WARNINGS": "warnings"})
 
 
 def _runner(ctx):

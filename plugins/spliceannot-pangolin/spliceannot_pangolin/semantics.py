@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spliceannot import Option, Variant
-from spliceannot import delta
-from spliceannot.sequence import one_hot, reverse_complement_onehot
+from spliceannot.plugin import NO_CONTIG, NO_GENE, Result, one_hot, reverse_complement_onehot
 
 from .weights import LICENSE, SOURCE
 
@@ -99,9 +98,9 @@ class Plan:
     def tasks(self) -> list:
         return self.items
 
-    def result(self, scores=()) -> delta.Result:
+    def result(self, scores=()) -> Result:
         entries = [e for per_task in scores for e in per_task] if self.reason is None else []
-        return delta.Result(self.variant, self.reason, entries, list(self.alt_skips))
+        return Result(self.variant, self.reason, entries, list(self.alt_skips))
 
 
 def _contig(reference, chrom):
@@ -130,7 +129,7 @@ def plan(variant: Variant, reference, genes, d: int, flank: int = 5000) -> Plan:
         return out
     contig = _contig(reference, variant.chrom)
     if contig is None:
-        out.reason = delta.NO_CONTIG
+        out.reason = NO_CONTIG
         return out
     pos, n = variant.pos, len(ref)
     lo, hi = pos - 1 - flank - d, pos + n + flank - 1 + d  # Pangolin's 0-based window
@@ -147,7 +146,7 @@ def plan(variant: Variant, reference, genes, d: int, flank: int = 5000) -> Plan:
         return out
     found = genes.overlapping(contig, pos)
     if not found:
-        out.reason = delta.NO_GENE
+        out.reason = NO_GENE
         return out
     x = one_hot(seq)
     x_alt = np.concatenate([x[:at], one_hot(alt), x[at + n:]])
@@ -162,7 +161,7 @@ def plan(variant: Variant, reference, genes, d: int, flank: int = 5000) -> Plan:
                               (contig, strand, lo - extra, len(x)), (contig, strand, None, None),
                               start, pos, alt))
     if not out.items:  # genes without a strand: Pangolin files them under neither
-        out.reason = delta.NO_GENE
+        out.reason = NO_GENE
     return out
 
 
@@ -178,28 +177,28 @@ class Entry:
     items: list  # "pos:score" (and, with --score-exons, the "<gene>_sites2" label)
     warnings: str = ""
 
-    def format(self) -> str:
+    def info_text(self) -> str:
         return "|".join([self.gene, *self.items, "Warnings:" + self.warnings])
 
-    def columns(self) -> list:
-        return [self.alt, self.gene, "|".join(self.items) or ".", self.warnings or "."]
+    format = info_text
 
-    @property
-    def ds(self) -> tuple:
-        """The scores as floats (NaN stays NaN): what the pipeline's finite check reads."""
-        return tuple(float(i.split(":")[1]) for i in self.items
-                     if ":" in i and i.split(":")[1] != "NA")
-
-    def as_dict(self) -> dict:
+    def fields(self) -> dict:
+        """SCORES: {"pos", "score"} per item (score None for NA), {"label"} for a label."""
         scores = []
         for item in self.items:
             if ":" not in item:
                 scores.append({"label": item})
                 continue
             p, s = item.split(":")
-            scores.append({"pos": int(p), "score": None if s == "NA" else float(s) + 0.0})
-        return {"allele": self.alt, "gene": self.gene, "scores": scores,
-                "warnings": [w for w in [self.warnings] if w]}
+            scores.append({"pos": int(p), "score": None if s == "NA" else float(s)})
+        return {"ALLELE": self.alt, "GENE": self.gene, "SCORES": scores,
+                "WARNINGS": self.warnings or None}
+
+
+def scores_text(scores: list) -> str:
+    """The SCORES field as text (TSV): Pangolin's ``pos:score|...`` items."""
+    return "|".join(f"{s['pos']}:{'NA' if s['score'] is None else s['score']}" if "pos" in s
+                    else s["label"] for s in scores) or "."
 
 
 def tissue_changes(task: Task, y_ref: np.ndarray, y_alt: np.ndarray, d: int) -> tuple:

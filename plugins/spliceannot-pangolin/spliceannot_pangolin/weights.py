@@ -138,7 +138,7 @@ def network(context: int = 10000, width: int = 32, classes: int = 2):
     wide; smaller presets are the same layout cut short (tests use them)."""
     from torch import nn
 
-    from spliceannot.models.network import NetworkConfig, SpliceNet
+    from spliceannot.plugin import NetworkConfig, SpliceNet
 
     config = NetworkConfig.preset(context, width)
     config.bn_eps = BN_EPS
@@ -171,10 +171,16 @@ def read_state(path: pathlib.Path) -> dict:
 
     from spliceannot.errors import ModelFileError
 
+    from spliceannot.models import check_finite
+
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or foreign file: one line, the file named
         raise ModelFileError(f"{path}: not a Pangolin state dict ({type(exc).__name__})") from None
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{path}: not a Pangolin state dict")
+    check_finite(state, path)  # NaN weights would leave every record unscored
+    return state
 
 
 def score_head(path: pathlib.Path) -> int:

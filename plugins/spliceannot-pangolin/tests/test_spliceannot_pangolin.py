@@ -13,8 +13,10 @@ import torch.nn.functional as F
 from spliceannot_pangolin import semantics as sp, weights as pw
 from spliceannot_pangolin.genes import PangolinGenesSource
 from spliceannot_pangolin.model import PangolinModel
+from spliceannot_pangolin.scorer import OUTPUT
 from pangolin_helpers import FASTA, GTF
 from spliceannot import registry
+from spliceannot.plugin import functional_forward
 from spliceannot.cli import main
 from spliceannot.errors import SpliceannotError
 from spliceannot.genes import Gene
@@ -34,32 +36,18 @@ def test_plugin_is_discovered():
 # ---- the network ---------------------------------------------------------------------------------
 
 
+def layout(role: str, i: int) -> str:
+    """Pangolin's key names (model.py): conv1/skip the stem, resblocks the units, convs the skips."""
+    if role in ("bn1", "conv1", "bn2", "conv2"):
+        return f"resblocks.{i}.{role}"
+    return f"convs.{i // 4}" if role == "skip" else {"stem": "conv1", "stem_skip": "skip"}[role]
+
+
 def reference_forward(state: dict, x: torch.Tensor, head: int) -> torch.Tensor:
-    """Pangolin's published forward (model.py), written out with functional ops on its own keys;
-    returns class 1 of softmax head ``conv_last{head}`` (what the CLI reads)."""
+    """Pangolin's published forward on its own keys; class 1 of softmax head ``conv_last{head}``
+    (what the CLI reads)."""
     units = len({k.split(".")[1] for k in state if k.startswith("resblocks.")})
-    kd = ([(11, 1)] * 4 + [(11, 4)] * 4 + [(21, 10)] * 4 + [(41, 25)] * 4)[:units]
-
-    def conv(h, name, dilation=1):
-        w = state[name + ".weight"]
-        return F.conv1d(h, w, state[name + ".bias"], dilation=dilation,
-                        padding=(w.shape[-1] - 1) * dilation // 2)
-
-    def bn(h, name):
-        return F.batch_norm(h, state[name + ".running_mean"], state[name + ".running_var"],
-                            state[name + ".weight"], state[name + ".bias"], False, 0.0, 1e-5)
-
-    h = conv(x, "conv1")
-    skip = conv(h, "skip")
-    for i, (k, d) in enumerate(kd):
-        p = f"resblocks.{i}"
-        y = conv(torch.relu(bn(h, p + ".bn1")), p + ".conv1", d)
-        h = conv(torch.relu(bn(y, p + ".bn2")), p + ".conv2", d) + h
-        if (i + 1) % 4 == 0:
-            skip = skip + conv(h, f"convs.{i // 4}")
-    crop = sum((k - 1) * d for k, d in kd)
-    skip = skip[:, :, crop:skip.shape[-1] - crop]
-    return torch.softmax(conv(skip, f"conv_last{head}"), dim=1)[:, 1]
+    return functional_forward(state, x, layout, units, head=f"conv_last{head}")[:, 1]
 
 
 def test_network_is_pangolins(tiny_dir):
@@ -219,9 +207,9 @@ def test_cutoff_and_exons_text():
     assert out[0].format() == "G|-2:0.4|1:0.6|-2:-0.5|2:-0.3|Warnings:"
     out = sp.gene_entries(_task(genes=[g]), loss.copy(), gain.copy(), d, False, None, True)
     assert out[0].format() == "G_sites1|-1:-0.2|G_sites2|1:0.6|Warnings:"
-    assert out[0].columns() == ["A", "G_sites1", "-1:-0.2|G_sites2|1:0.6", "."]
-    assert out[0].as_dict()["scores"] == [{"pos": -1, "score": -0.2}, {"label": "G_sites2"},
-                                          {"pos": 1, "score": 0.6}]
+    assert OUTPUT.cells(out[0]) == ["A", "G_sites1", "-1:-0.2|G_sites2|1:0.6", "."]
+    assert out[0].fields()["SCORES"] == [{"pos": -1, "score": -0.2}, {"label": "G_sites2"},
+                                         {"pos": 1, "score": 0.6}]
 
 
 def test_options_are_declared_through_the_hook(tmp_path, capsys):
@@ -266,7 +254,7 @@ def _variants(reference):
 
 def test_engine_equals_per_window(tiny_dir, reference, genes):
     from spliceannot.scorer import ScoringContext
-    from spliceannot.delta import Settings
+    from spliceannot.plugin import Settings
 
     model = registry.model(str(tiny_dir))
     scorer = registry.scorers().get("pangolin")
@@ -382,7 +370,7 @@ def test_every_writer(tiny_dir, vcf, tmp_path, capsys):
 def test_refused_options(tiny_dir, vcf, tmp_path, capsys):
     base = [str(vcf), "-R", str(FASTA), "-A", str(GTF), "--model", str(tiny_dir), "-q"]
     code, err = _score(base + ["-o", str(tmp_path / "o.vep.vcf.gz"), "--format", "vep"], capsys)
-    assert code != 0 and "writes SpliceAI entries only" in err and err.count("\n") == 1
+    assert code != 0 and "entries cannot be moved" in err and err.count("\n") == 1
     code, err = _score(base + ["-o", str(tmp_path / "o.vcf"), "--score-cache",
                                str(tmp_path / "c")], capsys)
     assert code != 0 and "cannot use them" in err
