@@ -310,7 +310,7 @@ def test_parts_are_not_reused_when_the_fasta_changes_under_its_name(workload, tm
     """The rerun fingerprint holds the inputs' content digests, not only their paths."""
     import shutil
 
-    from spliceannot.pipeline import prepare
+    from spliceannot.session import Session
 
     vcf, _ = workload
     fasta = tmp_path / "ref.fa"
@@ -318,9 +318,8 @@ def test_parts_are_not_reused_when_the_fasta_changes_under_its_name(workload, tm
     opts = _opts().replace(reference=str(fasta))
 
     def fingerprint():
-        run = prepare(opts, str(tmp_path / "o.vcf"))
-        contents = {k: run.run_info.get(k) for k in distributed.CONTENT}
-        run.close()
+        with Session.open(opts, str(tmp_path / "o.vcf")) as run:
+            contents = {k: run.run_info.get(k) for k in distributed.CONTENT}
         return distributed._fingerprint(str(vcf), opts, 2, "vcf", contents)
 
     first = fingerprint()
