@@ -16,7 +16,6 @@ import re
 
 from .errors import ArgumentError, ArgumentTypeError, UsageError
 
-_PATHS = {"rejects", "score_cache", "format", "model"}
 
 
 def _is_path(value) -> bool:
@@ -104,7 +103,7 @@ def _check_option(option, value):
             raise ArgumentTypeError(f"{name}={value!r}: give "
                                     f"{'a whole number' if kind is int else 'a number'}")
     elif kind is str:
-        if name in _PATHS and isinstance(value, os.PathLike):
+        if option.role and isinstance(value, os.PathLike):  # declared a path
             value = os.fspath(value)
         if not isinstance(value, str):
             raise ArgumentTypeError(f"{name}={value!r}: give text")
@@ -128,23 +127,15 @@ def score_variants(variants, reference, annotation="grch38", *, as_frame: bool =
     than a list, or an argument or option has the wrong type, and ArgumentError (a ValueError)
     for a value out of range (such as ``chunk_size=0``) or a variant that does not parse."""
     from .io.variant import Variant
-    from .pipeline import finite_or_flagged, prepare
-    from .scorer import score_chunk
+    from .session import Session
 
     if isinstance(variants, (str, bytes, Variant)) or not hasattr(variants, "__iter__"):
         raise ArgumentTypeError(f"variants: a list of variants, not a single "
                                 f"{type(variants).__name__}; wrap it: [{variants!r}]")
     opts = _options(reference, annotation, options)
     todo = [parse_variant(v, line=i) for i, v in enumerate(variants, 1)]
-    run = prepare(opts, "-")
-    try:
-        results = []
-        for start in range(0, len(todo), opts.chunk_size):
-            chunk = todo[start:start + opts.chunk_size]
-            results += [finite_or_flagged(r)
-                        for r in score_chunk(chunk, run.ctx, run.scorer, run.lookups)]
-    finally:
-        run.close()
+    with Session.open(opts) as session:
+        results = session.score(todo)
     return results_frame(results) if as_frame else results
 
 
@@ -194,9 +185,9 @@ def predict_sequence(sequence: str, model="spliceai", chunk: int = 5000):
     ``chunk`` raise ArgumentTypeError (a TypeError); ``chunk < 1`` raises ArgumentError."""
     import numpy as np
 
-    from . import registry
     from .models import Model
     from .sequence import one_hot
+    from .session import open_model
 
     if not isinstance(sequence, str):
         raise ArgumentTypeError(f"sequence: text (str) of A, C, G, T, N, not "
@@ -211,7 +202,7 @@ def predict_sequence(sequence: str, model="spliceai", chunk: int = 5000):
                             f"A, C, G, T or N")
     sequence = re.sub(r"\s+", "", sequence)
     if isinstance(model, (str, os.PathLike)):
-        net = registry.model(os.fspath(model))
+        net = open_model(model)
     elif isinstance(model, Model):
         net = model
     else:

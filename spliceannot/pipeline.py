@@ -19,26 +19,24 @@ import itertools
 import logging
 import os
 import time
-from dataclasses import dataclass
 
-from . import __version__, options, registry
-from .records import NO_GENE, NO_SCORABLE_ALT, Result, all_finite
-from .lookup import provenance
-from .errors import InputError, OutputError, SpliceannotError, UsageError
+from . import options
+from .records import NO_GENE, NO_SCORABLE_ALT, Result
+from .errors import InputError, OutputError, SpliceannotError
 from .io.output import PARTIAL_SUFFIX, OutputTarget
 from .genes.assembly import check_assembly
 from .passthrough import GeneSpans, RawLines, sort_lines
 from .progress import Progress
-from .io.reference import Reference
 from .io.resume import CountsLog, replay, resume_point
-from .scorer import Scorer, ScoringContext, score_chunk
+from .scorer import score_chunk
+from .session import (NONFINITE, Session, check_options, check_paths,  # noqa: F401
+                      finite_or_flagged)
 from .summary import Summary
 from .io.vcf import MalformedLine, VcfReader
 from .io.writer import RejectsWriter
 
 log = logging.getLogger("spliceannot")
 MALFORMED = "malformed VCF line"
-NONFINITE = "model output not finite"
 TELOMERE = "POS 0 (a telomere) cannot be scored"
 RAW_CHUNK = 65536  # pass-through lines held at most while a chunk of planned records fills
 
@@ -50,21 +48,6 @@ class Interrupted(SpliceannotError):
 # The options of a run are declared once, in spliceannot.default_plugins.builtin_options (and by
 # plugins through register_options); ``Options(reference=..., annotation=..., distance=500)``.
 Options = options.Options
-
-
-def open_lookups(opts, ctx, run_info: dict) -> list:
-    """The registered lookups this run's options ask for, in the order they are asked."""
-    opened = []
-    try:
-        for cls in sorted(registry.lookups().values(), key=lambda c: c.order):
-            lookup = cls.open(opts, ctx, run_info)
-            if lookup is not None:
-                opened.append(lookup)
-    except BaseException:
-        for lookup in opened:
-            lookup.close()
-        raise
-    return opened
 
 
 def check_contigs(reader, reference, genes) -> None:
@@ -86,155 +69,18 @@ def check_contigs(reader, reference, genes) -> None:
                     genes.name, ", ".join(genes.contigs.names[:5]))
 
 
-@dataclass
-class Run:
-    """Everything a run is set up with, checked before any output is opened."""
-
-    writer_cls: type
-    output: object  # records.Output: how the writers render this run's entries
-    reference: object
-    genes: object
-    model: object
-    scorer: object
-    lookups: list
-    ctx: ScoringContext
-    run_info: dict
-
-    def close(self):
-        for lookup in self.lookups:
-            lookup.close()
-        self.reference.close()
-
-
-def check_paths(input_path: str, output_path: str, opts: Options, extra_outputs=()) -> None:
-    """No output may name an input or another output (nor may their partials and locks):
-    refused up front, before an input is truncated. ``extra_outputs``: more ``(label, path)``."""
-    from .io.output import check_distinct, side_files
-
-    def with_index(label, path, suffixes):
-        yield label, path
-        for suffix in suffixes:
-            if os.path.exists(path + suffix):
-                yield f"{label} index", path + suffix
-
-    inputs = [("input VCF", input_path)]
-    inputs += with_index("-R", opts.reference, (".fai", ".gzi"))
-    for label, path in (("-A", opts.annotation), ("--model", opts.model)):
-        if isinstance(path, (str, os.PathLike)) and path and os.path.exists(path):
-            inputs.append((label, path))
-    for path in opts.precomputed:
-        inputs += with_index("--precomputed", path, (".tbi", ".csi"))
-    outputs = [("-o", output_path, side_files(output_path))]
-    if opts.rejects:
-        outputs.append(("--rejects", opts.rejects, side_files(opts.rejects)))
-    outputs += [(label, path, []) for label, path in extra_outputs]
-    check_distinct(inputs, outputs)
-
-
-def check_options(opts: Options, output_path: str):
-    """The checks that need nothing loaded; returns the writer class."""
-    for option in options.declared().values():
-        if option.required and not opts[option.name]:
-            raise UsageError(f"no {option.name}: give {option.label}")
-    options.check(opts)  # what each declaration refuses: choices, bounds, rules between options
-    if opts.resume and output_path == "-":
-        raise UsageError("--resume needs an output file, not stdout")
-    writer_cls = registry.writer_for(opts.format, output_path)
-    if opts.write_index and (writer_cls.name != "vcf" or not output_path.lower().endswith(
-            (".vcf.gz", ".vcf.bgz", ".bcf"))):
-        raise UsageError(f"-W indexes a .vcf.gz or .bcf output, not {output_path!r}"
-                         + (" (the vep writer indexes its file itself)"
-                            if writer_cls.name == "vep" else ""))
-    if opts.resume and not writer_cls.resumable:
-        raise UsageError(f"--resume is not supported by the {writer_cls.name} writer")
-    # Every output name is checked before any work: a missing directory is no reason to lose a run.
-    OutputTarget(output_path)
-    if opts.rejects:
-        OutputTarget(opts.rejects, "--rejects")
-    if opts.device not in (None, "cpu", "auto"):  # checked where it runs: a Ray worker's GPU
-        from .engine import resolve_device
-
-        try:
-            resolve_device(opts.device)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    registry.scorers().get(opts.scorer)  # an unknown name is a usage error now, not later
-    return writer_cls
-
-
-def prepare(opts: Options, output_path: str) -> Run:
-    """Check the options and load what the run needs; raises UsageError before any output."""
-    writer_cls = check_options(opts, output_path)
-    scorer = registry.scorers().get(opts.scorer)
-    reference = Reference(opts.reference)
-    try:
-        model = registry.model(opts.model)
-        own_family = scorer.output is not Scorer.output  # entries other than SpliceAI's
-        if model.scorer:  # a model whose outputs need their own scorer (Pangolin's)
-            scorer = registry.scorers().get(model.scorer)
-            own_family = scorer.output is not Scorer.output
-        elif own_family:
-            raise UsageError(f"--scorer {scorer.name}: only for the models that name it "
-                             f"(--model {model.name} gives SpliceAI's scores)")
-        for option in options.declared().values():
-            if option.scorers and scorer.name not in option.scorers \
-                    and opts[option.name] != option.initial():
-                raise UsageError(f"{option.label} is an option of the "
-                                 f"{' or '.join(option.scorers)} scorer; this run scores with "
-                                 f"{scorer.name}")
-        transcripts = opts.transcripts
-        if not own_family and transcripts is None and opts.per_transcript \
-                and "transcripts" in registry.annotation_source(opts.annotation).options:
-            transcripts = "all"  # --per-transcript scores every transcript a GTF holds
-        load = scorer.load_annotation or registry.load_annotation
-        genes = load(opts.annotation, transcripts=transcripts)
-        if opts.mask and not genes.has_splice_sites:
-            raise UsageError(f"-M 1 needs annotated splice sites; -A {opts.annotation} has none")
-        settings = options.Settings.of(opts, minimal=writer_cls.minimal_alleles)
-        ctx = ScoringContext(reference, genes, model, settings, options=opts)
-        # The options that change scores, as declared: 1.3.1's always, the others when set.
-        run_info = {"version": __version__, "model": model.name,
-                    "model_hash": provenance.model_digest(model), "annotation": opts.annotation,
-                    "annotation_hash": provenance.annotation_digest(genes),
-                    "reference_hash": provenance.reference_digest(reference),
-                    **settings.basics(), "scorer": scorer.name, **settings.extras()}
-        if transcripts is not None:
-            run_info["transcripts"] = transcripts
-        output = scorer.output.for_run(settings)
-        if own_family:
-            run_info["info"] = output.info_id
-            if opts.precomputed or opts.score_cache:
-                raise UsageError(f"--precomputed and --score-cache hold SpliceAI scores; the "
-                                 f"{scorer.name} scorer's INFO/{output.info_id} cannot "
-                                 f"use them")
-        if writer_cls.moves_entries and not output.movable:
-            raise UsageError(f"the {writer_cls.name} writer moves entries to other spellings; "
-                             f"INFO/{output.info_id} entries cannot be moved: use vcf, tsv or "
-                             f"jsonl")
-        lookups = open_lookups(opts, ctx, run_info)
-        # Lookups first, as they are asked: "precomputed+cache+fast".
-        run_info["scorer"] = "+".join([lookup.name for lookup in lookups] + [scorer.name])
-    except BaseException:
-        reference.close()
-        raise
-    return Run(writer_cls, output, reference, genes, model, scorer, lookups, ctx, run_info)
-
-
 def score_file(input_path: str, output_path: str, opts: Options) -> Summary:
     """Score ``input_path`` into ``output_path`` ('-' for stdin/stdout); returns the run summary."""
     check_options(opts, output_path)
-    check_paths(input_path, output_path, opts)
+    check_paths(input_path, [("-o", output_path)], opts)
     target = OutputTarget(output_path)
     rejects = OutputTarget(opts.rejects, "--rejects") if opts.rejects else None
     target.lock()  # before any work: a second run on this output stops here, at once
     try:
         if rejects:
             rejects.lock()
-        run = prepare(opts, output_path)
-        try:
+        with Session.open(opts, output_path) as run:
             return _score(input_path, target, opts, run, rejects)
-        finally:
-            run.close()
     finally:
         target.unlock()
         if rejects:
@@ -264,7 +110,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
     counts_log = None
     complete = False
     summary = Summary()
-    timings_before = _timings(run)  # a scorer kept from an earlier run counts on
+    timings_before = run.timings()  # a scorer kept from an earlier run counts on
     started = time.perf_counter()
     # Trimming can move POS into a gene: then every record is planned.
     spans = None if opts.trim_alleles else GeneSpans(run.genes, run.reference)
@@ -346,7 +192,7 @@ def _score(input_path, target, opts, run, rejects_target=None) -> Summary:
         if counts_log:
             counts_log.close(remove=complete)
         summary.seconds = time.perf_counter() - started
-        summary.timings = {k: v - timings_before.get(k, 0) for k, v in _timings(run).items()}
+        summary.timings = {k: v - timings_before.get(k, 0) for k, v in run.timings().items()}
     target.commit()
     if rejects_target:
         rejects_target.commit()
@@ -364,13 +210,6 @@ def _until_broken(records, broken: list):
         yield from records
     except InputError as exc:
         broken.append(exc)
-
-
-def _timings(run) -> dict:
-    out = dict(run.scorer.timings())
-    for lookup in run.lookups:
-        out.update(lookup.timings())
-    return out
 
 
 def _kept(message, working, output_path):
@@ -436,10 +275,3 @@ def _malformed(record, detail, opts):
         raise InputError(f"line {record.variant.line}: {detail}; fix or remove the line, or pass "
                          f"--skip-malformed to leave such lines out of the output (they are "
                          f"counted and go to --rejects)")
-
-
-def finite_or_flagged(result):
-    """NaN/inf guard: a non-finite model output is never a score; the record passes unscored."""
-    if result.reason is None and not all_finite(result):
-        return Result(result.variant, NONFINITE, alt_skips=result.alt_skips)
-    return result

@@ -47,6 +47,32 @@ def variant_tracks(variant, reference, genes, model, settings, gene_name=None) -
     return out
 
 
+def tracks_of(variant, result, gene_name=None, scorer="") -> list:
+    """PlotData for each entry of a scored ``result`` that kept its tracks (``keep_tracks``),
+    optionally of one gene or transcript only: what the run's scorer computed, drawn as is."""
+    if result.reason is not None:
+        raise UsageError(f"{variant.label()}: not scored: {result.detail or result.reason}")
+    kept = [e for e in result.entries if getattr(e, "tracks", None) is not None]
+    if result.entries and not kept:
+        raise UsageError(f"the {scorer} scorer keeps no REF/ALT tracks to draw")
+    chosen = [e for e in kept if gene_name in (None, "", e.gene, e.transcript,
+                                                e.tracks.gene.name)]
+    if not chosen:
+        raise UsageError(f"{variant.label()}: " + (f"transcript {str(gene_name)[:40]!r}: not "
+                         f"scored for this variant" if gene_name else "no scorable ALT x gene"))
+    out = []
+    for e in chosen:
+        t = e.tracks
+        positions = np.arange(len(t.ref)) - t.centre + t.pos
+        bounds = sorted(b for b in set(t.gene.exon_starts) | set(t.gene.exon_ends)
+                        if positions[0] <= b <= positions[-1])
+        out.append(PlotData(variant, e.alt, e.gene, t.gene.strand, positions,
+                            np.asarray(t.ref, dtype=np.float64),
+                            np.asarray(t.alt, dtype=np.float64), e, bounds,
+                            {k: variant.pos + d for k, d in zip(KINDS, e.dp)}))
+    return out
+
+
 def plot_data(variant, task, y_ref, y_alt, settings, score=None) -> PlotData:
     """PlotData of one task from its model tracks (strand orientation, as the scorers get them)."""
     cov = settings.cov

@@ -44,6 +44,9 @@ class Scorer(ABC):
     # The family its entries belong to: what writers render them as (SpliceAI's INFO/SpliceAI
     # by default, as plan and finish are SpliceAI's).
     output: Output = spliceai.OUTPUT
+    # The options that change scores this scorer reads (names); None: every one. Any other set
+    # away from its default is refused before the run starts.
+    accepts: tuple = None
 
     # How planning's gene table is read from ``-A``: None for the registered annotation sources
     # (``registry.load_annotation``); a scorer with genes of its own (Pangolin's) defines

@@ -74,9 +74,6 @@ RUN_PARAMETERS = {
     "input_path": "every cell", "input_opt": "every cell (same value as IN)",
     "output": "writer axis", "output_type": "tests/cli/test_newcomer.py (-O v|z|b|PATH)",
     "profile": "row --profile lookup",
-    "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
-    "address": "column ray (local instance; a cluster address is not testable here)",
-    "plugins_dir": "every cell (the test model comes from a plugins dir)",
     "summary_json": "test_cli", "quiet": "logging only",
 }
 # Declared options that do not change scores, and where they are covered. (Those that change
@@ -93,6 +90,9 @@ OTHER_OPTIONS = {
     "precision": "fp32 here; bf16/fp16/tf32 trade exactness by design (test_engine)",
     "rejects": "test_scoring (a second output)", "skip_malformed": "test_bad_inputs",
     "resume": "test_resume (vcf only: declared)", "progress": "tests/cli/test_newcomer.py (plain lines without a terminal; -q: off)",
+    "plugins_dir": "every cell (the test model comes from a plugins dir)",
+    "engine": "column ray", "shards": "column ray (2 shards)", "workers": "column ray",
+    "address": "column ray (local instance; a cluster address is not testable here)",
     "precomputed_trust": "test_precomputed (files without spliceannot's header; the matrix's "
                          "files have it)",
 }

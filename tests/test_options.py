@@ -15,7 +15,8 @@ from spliceannot.cli import build_app
 from spliceannot.errors import UsageError
 from spliceannot.io.resume import check_settings
 from spliceannot.lookup.score_cache import cache_key
-from spliceannot.pipeline import Options, prepare, score_file
+from spliceannot.pipeline import Options, score_file
+from spliceannot.session import Session
 from spliceannot.plugins import load_plugins_dir
 
 PLUGINS = DATA / "plugins"
@@ -123,7 +124,7 @@ def test_plugin_option_is_a_serve_parameter(demo):
     from spliceannot.serve.service import BadRequest, Service
 
     stub = type("S", (), {"distance": 500, "mask": 0, "hg": "38", "family": "spliceai",
-                          "placeholder": "chr16-1-A-G"})()
+                          "placeholder": "chr16-1-A-G", "defaults": {}, "gene_set": "basic"})()
     with pytest.raises(BadRequest, match="--demo-scale must be >= 0"):
         Service.parameters(stub, {"hg": "38", "demo_scale": "-2"})
     p = Service.parameters(stub, {"hg": "38", "demo_scale": "0.25"})
@@ -155,11 +156,11 @@ def test_cache_and_resume_tell_the_option_apart(demo, tmp_path):
     assert cache_key("m", "a", "r", plain) == cache_key("m", "a", "r", options.Settings())
     out = tmp_path / "out.vcf"
     score_file(str(demo), str(out), opts())
-    run = prepare(opts(demo_scale=0.5), str(tmp_path / "again.vcf"))
+    run = Session.open(opts(demo_scale=0.5), str(tmp_path / "again.vcf"))
     run.close()
     with pytest.raises(UsageError, match=r"other settings \(demo_scale: unset, this run: 0.5\)"):
         check_settings(str(out), run.run_info)
-    run = prepare(opts(), str(tmp_path / "again.vcf"))
+    run = Session.open(opts(), str(tmp_path / "again.vcf"))
     run.close()
     check_settings(str(out), run.run_info)  # the same settings: no error
 

@@ -13,6 +13,7 @@ import typer
 
 from ..errors import EXIT_CODES, SpliceannotError
 from . import models as models_cmd
+from .parameters import command  # noqa: F401  (cli.command(fn, groups=...): a command's options)
 from . import plot as plot_cmd
 from . import plugins as plugins_cmd
 from . import precompute as precompute_cmd
@@ -61,13 +62,16 @@ def build_app() -> typer.Typer:
 
 def _plugins_dirs(argv) -> list:
     """The ``--plugins-dir`` values of a command line: loaded before the commands are built, so
-    the options their plugins declare are flags of ``score`` (and in its ``--help``)."""
+    the options their plugins declare are flags of every command (and in its ``--help``)."""
+    from .. import options
+
+    flags = options.get("plugins_dir").flags
     args = list(sys.argv[1:] if argv is None else argv)
     found = []
     for i, arg in enumerate(args):
-        if arg == "--plugins-dir" and i + 1 < len(args):
+        if arg in flags and i + 1 < len(args):
             found.append(args[i + 1])
-        elif arg.startswith("--plugins-dir="):
+        elif arg.startswith(tuple(f"{flag}=" for flag in flags if flag.startswith("--"))):
             found.append(arg.split("=", 1)[1])
     return found
 

@@ -4,14 +4,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import parameters, session
 from ..errors import UsageError
+
+GROUPS = ("input", "scoring", "engine")
+IMAGES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 # Every spelling spliceannot.io.variant.parse_variant accepts (the fields may be separated by
 # ':', '-', spaces or '>'), as SpliceAI-lookup, gnomAD and VEP users type them.
-VARIANT_HELP = ("the variant: CHROM-POS-REF-ALT (chr16-12272-C-T, SpliceAI-lookup's), "
-                "CHROM:POS:REF:ALT, or 'CHROM:POS REF>ALT' (quoted); 1-based POS; ALTs may be "
-                "comma-separated")
+VARIANT_HELP = ("CHROM-POS-REF-ALT (SpliceAI-lookup's), CHROM:POS:REF:ALT or 'CHROM:POS "
+                "REF>ALT'; 1-based POS")
 
 
 def parse_variant(text: str):
@@ -23,36 +26,34 @@ def parse_variant(text: str):
 
 def plot(
     variant: Annotated[str, typer.Argument(metavar="VARIANT", help=VARIANT_HELP)],
-    output: Annotated[str, typer.Option("-o", "--output", help="image file: .png, .svg or .pdf")] = "variant.png",
-    reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
-    annotation: Annotated[str, typer.Option("-A", "--annotation", help="gene annotation (as for score)")] = ...,
-    distance: Annotated[int, typer.Option("-D", "--distance", help="half-width of the plotted window")] = 50,
-    mask: Annotated[int, typer.Option("-M", "--mask", min=0, max=1, help="mask as 'score -M 1' does")] = 0,
-    model: Annotated[str, typer.Option("--model", help="model backend name")] = "spliceai",
-    gene: Annotated[Optional[str], typer.Option("--gene", help="gene symbol or transcript, when several overlap")] = None,
-    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 transcript policy")] = None,
+    output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="image: .png, .svg or .pdf", rich_help_panel="Output")] = "variant.png",
+    gene: Annotated[Optional[str], typer.Option("--gene", metavar="NAME", help="gene symbol or transcript, when several overlap", rich_help_panel="Input")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="no warnings", rich_help_panel="Output")] = False,
+    chosen: dict = None,
 ):
-    """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked."""
-    if not output.lower().endswith((".png", ".svg", ".pdf")):
+    """Plot one variant's REF and ALT splice-site probabilities with the four DS/DP marked.
+
+    The tracks are the run's scorer's (the model's own scorer where it names one), and -D is
+    the scoring distance, as for score: the figure spans POS-D..POS+D, the window the scores
+    are taken from."""
+    fmt = IMAGES.get(output.lower()[-4:])
+    if fmt is None:
         raise UsageError(f"-o {output}: the image type follows the name: .png, .svg or .pdf")
-    from .. import registry
-    from ..options import Settings
-    from ..errors import OutputError
-    from ..io.output import check_writable_path
-    from ..plot import plot_variant
-    from ..io.reference import Reference
+    session.start(quiet, chosen.get("plugins_dir"))
+    from ..io.output import check_writable_path, write_file
+    from ..options import Options
+    from ..plot import draw
+    from ..session import Session, check_paths
 
     check_writable_path(output, "-o")  # before the model loads
+    opts = Options(**{k: v for k, v in chosen.items() if v is not None}, progress=False)
+    check_paths(None, [("-o", output)], opts)
     target = parse_variant(variant)
-    ref = Reference(reference)
-    genes = registry.load_annotation(annotation, transcripts=transcripts)
-    try:
-        data = plot_variant(target, ref, genes, registry.model(model),
-                            Settings(distance=distance, mask=bool(mask)), output, gene)
-    except OSError as exc:
-        raise OutputError(f"-o {output}: cannot write it ({exc.strerror or exc})") from None
+    with Session.open(opts, keep_tracks=True) as run:
+        data = run.tracks(target, gene)[0]
+        write_file(output, "-o", lambda working: draw(data, working, fmt=fmt))
     print(f"{output}\t{data.score.format()}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("plot")(plot)
+    app.command("plot", cls=parameters.Command)(parameters.command(plot, GROUPS))

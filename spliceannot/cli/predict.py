@@ -6,58 +6,61 @@ from typing import Annotated, Optional
 import typer
 
 from ..tracks import NAMING_RULE
-from . import session
+from . import parameters, session
 
 OUTPUT_HELP = ("output file (repeatable); the writer follows the suffix: .bw, .bedgraph, "
                ".bed[.gz] (sites >= --threshold; .gz: bgzip + tabix), .tsv[.gz] or a "
                "plugin's. Naming: " + NAMING_RULE)
 
 
+GROUPS = ("input",)
+
+
 def predict(
     region: Annotated[Optional[str], typer.Argument(metavar="[REGION]", help="CHROM:START-END (1-based, inclusive) or CHROM; default: the whole FASTA")] = None,
-    output: Annotated[Optional[list[str]], typer.Option("-o", "--output", help=OUTPUT_HELP)] = None,
-    reference: Annotated[str, typer.Option("-R", "--reference", help="reference FASTA (indexed)")] = ...,
-    annotation: Annotated[Optional[str], typer.Option("-A", "--annotation", help="gene annotation: predict each transcript on its strand, bases outside it read as N (as 'score' does); without it (or 'both-strands'): both strands, unmasked")] = None,
-    regions: Annotated[Optional[str], typer.Option("--regions", help="BED file of regions (0-based, half-open)")] = None,
-    gene: Annotated[Optional[list[str]], typer.Option("--gene", help="gene symbol or transcript ID (repeatable; needs -A)")] = None,
-    transcripts: Annotated[Optional[str], typer.Option("--transcripts", help="GTF/GFF3 transcript policy: canonical, mane, all or locus")] = None,
-    model: Annotated[str, typer.Option("--model", help="model backend name or checkpoint path")] = "spliceai",
-    threshold: Annotated[float, typer.Option("--threshold", help="BED output: sites with probability >= this")] = 0.5,
-    tile: Annotated[int, typer.Option("--tile", min=1, help="output positions per model call (each read with the model's context either side)")] = 20000,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="tiles per model call")] = 4,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch (default: the CPUs this process may use, at most 4)")] = None,
-    plugins_dir: Annotated[Optional[str], typer.Option("--plugins-dir", help="also load plugins from this directory")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar, no summary")] = False,
+    output: Annotated[Optional[list[str]], typer.Option("-o", "--output", metavar="FILE", help=OUTPUT_HELP, rich_help_panel="Output")] = None,
+    regions: Annotated[Optional[str], typer.Option("--regions", metavar="BED", help="BED file of regions (0-based, half-open)", rich_help_panel="Input")] = None,
+    gene: Annotated[Optional[list[str]], typer.Option("--gene", metavar="NAME", help="gene symbol or transcript ID (repeatable; needs -A)", rich_help_panel="Input")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", metavar="P", help="BED output: sites with probability >= this", rich_help_panel="Output")] = 0.5,
+    tile: Annotated[int, typer.Option("--tile", min=1, metavar="N", help="output positions per model call", rich_help_panel="Engine")] = 20000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="tiles per model call", rich_help_panel="Engine")] = 4,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: usable CPUs, at most 4)", rich_help_panel="Engine")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="no progress bar, no summary", rich_help_panel="Output")] = False,
+    chosen: dict = None,
 ):
-    """Predict splice-site probabilities along a region, a BED of regions, genes or a whole FASTA."""
-    session.start(quiet, plugins_dir)
-    check_paths(reference, annotation, regions, model, output or [])
+    """Predict splice-site probabilities along a region, a BED of regions, genes or a whole FASTA.
+
+    With -A each transcript is predicted on its strand with bases outside it read as N (as
+    score does); without it (or with both-strands): both strands, unmasked."""
+    session.start(quiet, chosen.get("plugins_dir"))
+    from ..options import Options
+
+    opts = Options(**{k: v for k, v in chosen.items() if v is not None}, progress=False)
+    check_outputs(opts, regions, output or [])
     from ..engine import set_threads
 
     set_threads(threads)
     from ..tracks.outputs import predict_to_files
 
-    counts = predict_to_files(reference, output or [], model, annotation, region, regions,
-                              gene or (), transcripts, threshold, tile, batch_size,
-                              progress=False if quiet else None)
+    counts = predict_to_files(opts, output or [], region, regions, gene or (), threshold, tile,
+                              batch_size, progress=False if quiet else None)
     if not quiet:
         print(f"spliceannot: {counts['positions']} positions in {counts['regions']} regions",
               file=sys.stderr)
 
 
-def check_paths(reference, annotation, regions, model, outputs) -> None:
-    """No -o may name an input (-R and its index, -A, --regions, --model) or another -o."""
+def check_outputs(opts, regions, outputs) -> None:
+    """No -o (nor a file it writes by the naming rule) may name an input or another -o."""
     import os
 
     from .. import registry
     from ..errors import UsageError
     from ..io.output import check_distinct
+    from ..session import input_paths
 
-    inputs = [("-R", reference), ("-R index", reference + ".fai"), ("-R index", reference + ".gzi")]
-    inputs = [(label, p) for label, p in inputs if label == "-R" or os.path.exists(p)]
-    for label, path in (("-A", annotation), ("--regions", regions), ("--model", model)):
-        if path and os.path.exists(path):
-            inputs.append((label, path))
+    inputs = input_paths(opts)
+    if regions and os.path.exists(regions):
+        inputs.append(("--regions", regions))
     outs = []
     for path in outputs:
         try:
@@ -72,4 +75,4 @@ def check_paths(reference, annotation, regions, model, outputs) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("predict")(predict)
+    app.command("predict", cls=parameters.Command)(parameters.command(predict, GROUPS, optional=("annotation",)))

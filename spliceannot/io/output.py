@@ -411,3 +411,35 @@ def check_distinct(inputs, outputs) -> None:
             mine.append((keys, label, name, of))
         seen += mine
 
+
+def write_file(path: str, what: str, write) -> None:
+    """A small output (summary JSON, an image) through the same discipline as a run's: locked,
+    written as ``OUT.partial`` and renamed over ``OUT`` only when complete. ``write``: text, bytes
+    or a callable given the working path (and writing it)."""
+    target = OutputTarget(path, what)
+    target.lock()
+    try:
+        try:
+            if callable(write):
+                write(target.working)
+            else:
+                data = write.encode() if isinstance(write, str) else write
+                if path == "-":
+                    sys.stdout.buffer.write(data)
+                    sys.stdout.flush()
+                else:
+                    with open(target.working, "wb") as handle:
+                        handle.write(data)
+        except OSError as exc:
+            if not target.direct and os.path.exists(target.working):
+                os.unlink(target.working)
+            raise OutputError(f"{what} {path}: cannot write it "
+                              f"({exc.strerror or exc})") from None
+        except BaseException:
+            if not target.direct and os.path.exists(target.working):
+                os.unlink(target.working)
+            raise
+        target.commit()
+    finally:
+        target.unlock()
+

@@ -20,6 +20,8 @@ from typing import Any, Callable, Optional
 
 from ..errors import PluginError
 
+# The groups options are declared in, in help-panel order (a command takes whole groups).
+GROUPS = ("input", "scoring", "output", "lookup", "engine", "distributed")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -51,6 +53,15 @@ class Option:
     # None: every scorer. Set away from its default for another scorer, a run is refused.
     scorers: Optional[tuple] = None
     metavar: Optional[str] = None
+    # The help panel and the commands that take it: input, scoring, engine, output, lookup or
+    # distributed (a command takes whole groups); None: scoring for an option that changes
+    # scores, else engine.
+    group: Optional[str] = None
+    # A path: "input" or "output" (no output may name an input or another output), or
+    # "directory" (read and written, not checked against the others); None: not a path.
+    role: Optional[str] = None
+    # A registry whose names are the values it takes ("writers", "scorers"): listed in --help.
+    choices_from: Optional[str] = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -60,6 +71,14 @@ class Option:
         if self.type is None:
             kind = type(self.default) if self.default is not None and not self.multiple else str
             object.__setattr__(self, "type", kind)
+        if self.group is None:
+            object.__setattr__(self, "group", "scoring" if self.scoring else "engine")
+        if self.group not in GROUPS:
+            raise PluginError(f"register_options: option {self.name!r} has group "
+                              f"{self.group!r}; choose {_one_of(GROUPS)}")
+        if self.role not in (None, "input", "output", "directory"):
+            raise PluginError(f"register_options: option {self.name!r} has role {self.role!r}; "
+                              f"choose input, output, directory or None")
         if self.type not in (bool, int, float, str):
             raise PluginError(f"register_options: option {self.name!r} has type "
                               f"{self.type.__name__}; use bool, int, float or str")
@@ -132,6 +151,10 @@ _VALUES = ("Options", "Settings", "declared", "scoring", "get", "check", "profil
 
 
 def __getattr__(name):
+    if name == "Settings":  # typed and frozen: importing it loads no registry
+        from .settings import Settings
+
+        return Settings
     if name in _VALUES:
         import importlib
 

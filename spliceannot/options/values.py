@@ -4,6 +4,7 @@
 from .. import registry
 from ..errors import UsageError
 from . import Option  # noqa: F401  (the contract, for readers of this module)
+from .settings import Settings
 
 # ---- the declarations -----------------------------------------------------------------------
 
@@ -76,50 +77,6 @@ class _Values:
 class Options(_Values):
     """All options of one run: ``Options(reference=..., annotation=..., distance=500)``; an
     option not given has its declared default."""
-
-
-class Settings(_Values):
-    """What the scoring stages (plan, model run, finish) read: the options that change scores,
-    plus two things the caller decides. ``minimal`` (the writer): score each ALT in its minimal
-    spelling (shared bases trimmed, one anchor kept) with 1.3.1's rules, as 1.3.1 scores a
-    normalized VCF. ``keep_tracks``: finish hands back the tracks it compared
-    (``DeltaScore.tracks``) for a caller that shows more than DS/DP (``spliceannot serve``'s
-    allNonZeroScores); never written, never recorded or cached."""
-
-    @staticmethod
-    def _wanted(option) -> bool:
-        return option.scoring
-
-    def __init__(self, minimal: bool = False, keep_tracks: bool = False, **given):
-        super().__init__(**given)
-        self.__dict__["minimal"] = minimal
-        self.__dict__["keep_tracks"] = keep_tracks
-
-    @classmethod
-    def of(cls, opts, minimal: bool = False, keep_tracks: bool = False) -> "Settings":
-        """The scoring part of a run's :class:`Options`."""
-        return cls(minimal=minimal, keep_tracks=keep_tracks,
-                   **{o.name: opts[o.name] for o in scoring()})
-
-    @property
-    def cov(self) -> int:
-        return 2 * self.distance + 1
-
-    def record(self) -> dict:
-        """The header's provenance entries: :meth:`basics`, then :meth:`extras`."""
-        return {**self.basics(), **self.extras()}
-
-    def basics(self) -> dict:
-        """The always-recorded options (1.3.1's -D and -M)."""
-        return {o.name: o.recorded(self[o.name]) for o in scoring() if o.always_recorded}
-
-    def extras(self) -> dict:
-        """The other options that are not at their default (``minimal`` last, when set)."""
-        out = {o.name: o.recorded(self[o.name]) for o in scoring()
-               if not o.always_recorded and self[o.name] != o.initial()}
-        if self.minimal:
-            out["minimal"] = True
-        return out
 
 
 def check(opts) -> None:

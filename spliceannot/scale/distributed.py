@@ -57,12 +57,15 @@ CONTENT = ("model_hash", "annotation_hash", "reference_hash")
 
 def _fingerprint(input_path, opts, shards, writer, contents: dict = None) -> str:
     """What a rerun must share with the first run for its parts to be reused: the input's
-    content (its digest kept by stat), the settings, and the inputs' content digests."""
+    content (its digest kept by stat), the options that shape what is written (all but the
+    engine and distributed groups, as declared), and the inputs' content digests."""
+    from .. import options
     from ..io import identity
 
     digest = hashlib.sha256(identity.file_sha256(input_path).encode())
     settings = {k: v for k, v in opts.as_dict().items()
-                if k not in ("progress", "threads", "device", "batch_size", "chunk_size")}
+                if k not in options.declared() or options.get(k).group not in ("engine",
+                                                                                "distributed")}
     digest.update(json.dumps([settings, shards, writer, contents or {}], sort_keys=True,
                              default=str).encode())
     return digest.hexdigest()
@@ -128,7 +131,8 @@ def score_shard(shard_path, part_path, opts, plugins_dirs, index, cwd):
             load_plugins_dir(directory)
     from ..pipeline import score_file
 
-    summary = score_file(shard_path, part_path, opts.replace(progress=False))
+    summary = score_file(shard_path, part_path, opts.replace(progress=False, engine="local",
+                                                                 address=None))
     return summary.to_dict()
 
 
@@ -188,11 +192,18 @@ class Manifest:
         os.replace(path + ".tmp", path)
 
 
-def score_distributed(input_path, output_path, opts, shards=4, address=None, plugins_dirs=(),
-                      retries=3, workers=2, keep_work=False):
+def score_distributed(input_path, output_path, opts, shards=None, address=None,
+                      plugins_dirs=None, retries=3, workers=None, keep_work=False):
     """Score ``input_path`` on Ray in ``shards`` region shards; the merged output equals the
-    local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards."""
+    local engine's. Returns the run summary; ``summary.shards_skipped`` lists reused shards.
+    ``shards``, ``address``, ``workers``, ``plugins_dirs``: the options' unless given."""
     from .. import registry
+
+    shards = opts.shards if shards is None else shards
+    address = opts.address if address is None else address
+    workers = opts.workers if workers is None else workers
+    if plugins_dirs is None:
+        plugins_dirs = [opts.plugins_dir] if opts.plugins_dir else []
 
     if input_path == "-" or output_path == "-":
         raise UsageError("--engine ray needs an input file and an output file, not '-'")
@@ -209,13 +220,12 @@ def score_distributed(input_path, output_path, opts, shards=4, address=None, plu
     if not os.path.exists(input_path):
         raise UsageError(f"input VCF {input_path}: no such file")
     from ..io.output import OutputTarget
-    from ..pipeline import prepare
+    from ..session import Session
 
     # Every check a worker would make, made here once: a usage error stops the run before any
     # shard or output exists, not as a shard failure.
-    run = prepare(opts.replace(format=writer), output_path)
-    contents = {k: run.run_info.get(k) for k in CONTENT}
-    run.close()
+    with Session.open(opts.replace(format=writer), output_path) as run:
+        contents = {k: run.run_info.get(k) for k in CONTENT}
     target = OutputTarget(output_path)  # a missing directory is refused before any work
     target.lock()
     try:

@@ -87,12 +87,11 @@ def write_variants(path, reference, intervals, kinds) -> int:
     return n
 
 
-def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=4,
-               address=None, plugins_dirs=(), workers=2):
-    """Score every variant of ``kinds`` over ``specs`` into ``output_path`` (.vep.vcf.gz)."""
-    from .. import registry
-    from ..io.reference import Reference
+def precompute(specs, output_path, opts, kinds=("snv",)):
+    """Score every variant of ``kinds`` over ``specs`` into ``output_path`` (.vep.vcf.gz),
+    locally or on Ray as ``opts.engine`` says."""
     from ..pipeline import score_file
+    from ..session import Session
 
     unknown = set(kinds) - set(KINDS)
     if unknown or not kinds:
@@ -102,20 +101,16 @@ def precompute(specs, output_path, opts, kinds=("snv",), engine="local", shards=
                          f"NAME.vep.vcf.gz, not {output_path}")
     if not specs:
         raise UsageError("give at least one gene, transcript or region CHROM:START-END")
-    genes = registry.load_annotation(opts.annotation, transcripts=opts.transcripts)
-    reference = Reference(opts.reference)
-    try:
-        intervals = targets(specs, genes)
-        variants_path = output_path + ".variants.vcf"
-        write_variants(variants_path, reference, intervals, kinds)
-    finally:
-        reference.close()
     opts = opts.replace(format="vep")
-    if engine == "ray":
+    # The run's own checks and genes (through the model's scorer) before the variants are made.
+    with Session.open(opts, output_path, lookups=False) as session:
+        intervals = targets(specs, session.genes)
+        variants_path = output_path + ".variants.vcf"
+        write_variants(variants_path, session.reference, intervals, kinds)
+    if opts.engine == "ray":
         from .distributed import score_distributed
 
-        summary = score_distributed(variants_path, output_path, opts, shards=shards,
-                                    address=address, plugins_dirs=plugins_dirs, workers=workers)
+        summary = score_distributed(variants_path, output_path, opts)
     else:
         summary = score_file(variants_path, output_path, opts)
     os.unlink(variants_path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..options import Settings as _Settings
+from ..options.settings import Settings as _Settings
 from ..records import NO_ALT, NO_CONTIG, NO_GENE, NO_SCORABLE_ALT, Output, Result
 from ..sequence import one_hot, reverse_complement_onehot
 from ..io.variant import Variant, alt_problem, trim_alleles

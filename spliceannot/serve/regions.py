@@ -2,6 +2,7 @@
 
 import re
 
+from ..errors import UsageError
 from .request import BadRequest, parse_variant
 
 
@@ -9,9 +10,7 @@ def plot_svg(service, params: dict) -> bytes:
     """The ``spliceannot plot`` figure of one variant and transcript, as SVG."""
     import io
 
-    import numpy as np
-
-    from ..plot import KINDS, PlotData, draw
+    from ..plot import draw, tracks_of
 
     text = service.variant_text(params.get("variant", ""))
     p = service.parameters({"hg": service.hg, **params})
@@ -23,18 +22,10 @@ def plot_svg(service, params: dict) -> bytes:
         raise BadRequest("server busy", status=503)
     try:
         (result,) = service._score([variant], p)
-        chosen = [s for s in result.entries if s.tracks is not None and wanted in
-                  (None, "", s.gene, s.transcript, s.tracks.gene.name)]
-        if not chosen:
-            raise BadRequest(f"transcript {str(wanted)[:40]!r}: not scored for this variant")
-        s = chosen[0]
-        t = s.tracks
-        positions = np.arange(len(t.ref)) - t.centre + t.pos
-        bounds = sorted(b for b in set(t.gene.exon_starts) | set(t.gene.exon_ends)
-                        if positions[0] <= b <= positions[-1])
-        data = PlotData(variant, s.alt, s.gene, t.gene.strand, positions,
-                        np.asarray(t.ref, dtype=np.float64), np.asarray(t.alt, np.float64), s,
-                        bounds, {k: variant.pos + d for k, d in zip(KINDS, s.dp)})
+        try:  # the tracks the run's scorer kept, as `spliceannot plot` draws them
+            data = tracks_of(variant, result, wanted or None, service.scorer.name)[0]
+        except UsageError as exc:
+            raise BadRequest(str(exc)) from None
         buffer = io.BytesIO()
         draw(data, buffer, fmt="svg")
     finally:

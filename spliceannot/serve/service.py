@@ -1,8 +1,8 @@
 """The lookup service of one model: inputs loaded once, requests scored through the pipeline.
 
 Every request runs the stages of ``spliceannot score``: :func:`spliceannot.scorer.score_chunk`
-plans the variants, asks the registered lookups the options open (``pipeline.open_lookups``,
-SpliceAI's route only), runs the scorer (``fast`` by default; the one a model names, Pangolin's)
+plans the variants, asks the registered lookups the options open (the run's
+:class:`~spliceannot.session.Session` opens them; SpliceAI's route only), runs the scorer (``fast`` by default; the one a model names, Pangolin's)
 and finishes. For ``/spliceai/`` the options are the ``lookup`` profile's
 (:mod:`spliceannot.profiles`) with the request's D and mask, plus ``keep_tracks``: the answer's
 rows need the tracks finish compared, so finish hands them back on each entry, and only lookups
@@ -21,12 +21,13 @@ import json
 import threading
 import time
 
-from .. import delta, options, pipeline, profiles, registry
+from .. import delta, options, profiles
 from ..errors import UsageError
 from ..genes import GeneTable
 from ..io.reference import Reference
 from ..io.variant import Variant
-from ..scorer import ScoringContext, score_chunk
+from ..scorer import score_chunk
+from ..session import Session
 from . import answer, regions
 from .families import SPLICEAI, described_genes, family_of
 from .limits import (CHUNK_WORK, KEEP_SETTINGS, AnswerCache, Bounded, FairLock, chunks, trim,
@@ -57,23 +58,21 @@ class Service:
                  transcripts: str = None, hg: str = "38", distance: int = None, mask: int = 0,
                  max_batch: int = 100, max_region: int = 10_000, max_work: int = 2_000_000,
                  cache_bytes: int = 64 << 20, deadline: float = 120.0, scorer: str = "fast",
-                 device: str = "cpu", batch_size: int = 16, gene_set: str = "basic"):
-        self.reference = Reference(reference)
+                 device: str = "cpu", batch_size: int = 16, gene_set: str = "basic",
+                 defaults: dict = None):
+        opts = options.Options(reference=reference, annotation=annotation, model=model,
+                               scorer=scorer, transcripts=transcripts, device=device,
+                               batch_size=batch_size)
+        # The run is assembled, and checked, as for score: the model's own scorer, the genes
+        # through it (every transcript of a GTF, as the lookup scores them).
+        self.session = Session.open(opts, keep_tracks=True, lookups=False, all_transcripts=True)
+        self.reference, self.model = self.session.reference, self.session.model
         self.bases, self.bases_lock = Reference(reference), threading.Lock()  # for answers
-        self.model = registry.model(model)
-        # a model whose outputs need their own scorer (Pangolin's) names it, as ``score`` reads
-        scorer = self.model.scorer or scorer
-        inner = registry.scorers().get(scorer)
+        inner = self.session.scorer
         self.kind = family_of(inner)
         self.family = self.kind.route
         self.scorer = self.kind.wrap(inner)
-        if inner.load_annotation is None:
-            source = registry.annotation_source(annotation)
-            if transcripts is None and "transcripts" in source.options:
-                transcripts = "all"  # the lookup scores every transcript
-            self.genes = registry.load_annotation(annotation, transcripts=transcripts)
-        else:
-            self.genes = inner.load_annotation(annotation, transcripts=transcripts)
+        self.genes = self.session.genes
         self.described = described_genes(annotation, self.genes, inner)
         # One gene set per instance, as each of the lookup's services pins one (GENE_SET):
         # basic keeps the transcripts tagged "basic" where the annotation tags any (GENCODE).
@@ -83,9 +82,9 @@ class Service:
         basic = [g for g in getattr(self.genes, "genes", ()) if "basic" in g.tags]
         self.annotation = GeneTable(basic, name=f"{self.genes.name}:basic") \
             if gene_set == "basic" and basic else self.genes
-        self.base = options.Options(reference=reference, annotation=annotation, model=model,
-                                    scorer=scorer, transcripts=transcripts, device=device,
-                                    batch_size=batch_size)
+        self.base = opts.replace(transcripts=self.session.transcripts)
+        # Scoring options the server was started with: the defaults of requests that give none.
+        self.defaults = dict(defaults or {})
         self.hg = str(hg)
         self.distance = profiles.PROFILES["lookup"]["distance"] if distance is None else distance
         self.mask = int(mask)
@@ -138,8 +137,8 @@ class Service:
         # the page's own parameters are no scoring options (its raw= is the typed text)
         asked = {k: v for k, v in params.items() if k not in PAGE_PARAMS}
         try:  # the other options a request may set, as declared (plugin ones too)
-            settings = options.request_settings(asked, profile,
-                                                {"distance": distance, "mask": str(mask) == "1"})
+            settings = options.request_settings(asked, profile, {
+                **getattr(self, "defaults", {}), "distance": distance, "mask": str(mask) == "1"})
         except UsageError as exc:
             raise BadRequest(str(exc)) from None
         return {"distance": distance, "mask": int(mask), "bc": bc, "settings": settings,
@@ -322,23 +321,20 @@ class Service:
                 self.cache.put(keys[i], json.dumps(out[i]))
 
     def _score(self, variants, p) -> list:
-        """The pipeline's stages on these variants (lock held): one Result each. serve's one
-        place that assembles a run (options, context, lookups) from a request's settings."""
-        opts, settings = request_options(self.base, p["settings"])
-        ctx = ScoringContext(self.reference, self.annotation, self.model, settings, options=opts)
-        lookups = self._lookups(opts, ctx, p) if self.family == SPLICEAI else ()
+        """The pipeline's stages on these variants (lock held): one Result each, in the
+        session's context for a request's settings (what the annotation refuses of them, such
+        as -M 1 without splice sites, is a bad request)."""
+        settings = p["settings"].replace(keep_tracks=True)
+        try:
+            ctx = self.session.context(settings, self.annotation)
+        except UsageError as exc:
+            raise BadRequest(str(exc)) from None
+        lookups = self._lookups(ctx, p) if self.family == SPLICEAI else ()
         return score_chunk(variants, ctx, self.scorer, lookups)
 
-    def _lookups(self, opts, ctx, p) -> list:
-        def open_():
-            opened = pipeline.open_lookups(opts, ctx, {"distance": p["distance"],
-                                                       "mask": p["mask"]})
-            for lookup in opened:
-                if not lookup.keeps_tracks:
-                    lookup.close()
-            return [lookup for lookup in opened if lookup.keeps_tracks]
-
-        return self.lookups.get((p["distance"], p["mask"], p["bc"], p["extras"]), open_)
+    def _lookups(self, ctx, p) -> list:
+        return self.lookups.get((p["distance"], p["mask"], p["bc"], p["extras"]),
+                                lambda: self.session.request_lookups(ctx))
 
     def _results(self, text, variant, result: delta.Result, p) -> dict:
         """The lookup's ``results`` for one variant from its pipeline Result (lock held)."""

@@ -116,8 +116,9 @@ def test_precompute_on_ray_equals_local(opts, tmp_path):
     local, distributed = tmp_path / "local.vep.vcf.gz", tmp_path / "ray.vep.vcf.gz"
     precompute.precompute([SLICE], str(local), opts)
     try:
-        precompute.precompute([SLICE], str(distributed), opts, engine="ray", shards=2,
-                              plugins_dirs=[DATA / "plugins"])
+        precompute.precompute([SLICE], str(distributed),
+                              opts.replace(engine="ray", shards=2,
+                                           plugins_dir=str(DATA / "plugins")))
     finally:
         ray.shutdown()
     assert distributed.read_bytes() == local.read_bytes()

@@ -674,7 +674,7 @@ def test_cli_serve_refuses_up_front(capsys):
     assert exc.value.code == 2 and "--hg must be 37 or 38" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--device", "tpu"])
-    assert exc.value.code == 2 and "--device tpu" in capsys.readouterr().err
+    assert exc.value.code == 2 and "--device 'tpu'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["serve", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE), "--gene-set", "all"])
     assert exc.value.code == 2 and "--gene-set must be basic or comprehensive" in \

@@ -140,8 +140,10 @@ def test_state_is_bounded_whatever_the_parameter_mix(tiny):
     assert len(service.lookups) <= limits.KEEP_SETTINGS
     assert service.cache.size <= 20_000
     gc.collect()
-    contexts = [o for o in gc.get_objects() if type(o) is ScoringContext]
-    assert len(contexts) <= limits.KEEP_SETTINGS + 1
+    # This service's: its session's own, the latest few mixes' (other services hold theirs).
+    contexts = [o for o in gc.get_objects()
+                if type(o) is ScoringContext and o.reference is service.reference]
+    assert len(contexts) <= limits.KEEP_SETTINGS + 2
 
 
 def test_bounded_closes_what_it_drops():

@@ -31,6 +31,8 @@ class PangolinScorer(Scorer):
     description = ("Pangolin 1.0.2's INFO/Pangolin (gene|pos:gain|pos:loss|Warnings:), for "
                    "--model pangolin or a folder of Pangolin weights")
     output = OUTPUT
+    # The options that change scores it reads: any other set is refused before the run starts.
+    accepts = ("distance", "mask", "score_cutoff", "score_exons")
 
     def load_annotation(self, spec, transcripts=None):
         from spliceannot import registry
