@@ -17,7 +17,7 @@ import random
 import numpy as np
 import pytest
 
-from support.paths import CHR16_FASTA, CHR16_TABLE, DATA
+from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, EXAMPLES
 from support.fakes import add_models
 from spliceannot import delta
 from spliceannot.cli import main
@@ -202,7 +202,7 @@ def test_simple_indels_snvs_and_mnvs_unchanged(world):
 
 def test_profile_usage_errors(world, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["score", "x.vcf", "-R", str(world / "g.fa"), "-A", str(world / "genes.txt"),
+        main(["score", str(EXAMPLES / "chr16_demo.vcf"), "-R", str(world / "g.fa"), "-A", str(world / "genes.txt"),
               "--profile", "nope"])
     assert exc.value.code == 2
     assert "--profile 'nope'" in capsys.readouterr().err

@@ -197,4 +197,4 @@ def test_an_all_hits_run_opens_no_model_file_and_imports_no_torch(models, tmp_pa
         return [l.split("\t")[:8] for l in open(p) if not l.startswith("#")]
 
     assert entries(tmp_path / "out.vcf") == entries(made)
-    assert "##spliceannot_model_hash=sha256:0123456789abcdef" in open(tmp_path / "out.vcf").read()
+    assert "##spliceannot_model_hash=sha256:" in open(tmp_path / "out.vcf").read()
