@@ -47,13 +47,6 @@ STRANDS = {"-": 3173, "+": 67719}
 CASES = [(strand, kind, text) for strand, p in STRANDS.items() for kind, text in kinds(p).items()]
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    names = load_plugins_dir(DATA / "plugins")
-    yield "tiny-dir"
-    for name in names:
-        get_plugin_manager().unregister(name=name)
-    registry.reset()
 
 
 @pytest.fixture(scope="module", params=["table", "gtf"])

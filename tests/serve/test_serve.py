@@ -245,13 +245,6 @@ def lookup_answer(text, model, transcripts, genes, distance, mask, hg="38", bc=N
 
 # ---- fixtures ------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tiny():
-    names = load_plugins_dir(DATA / "plugins")
-    yield "tiny-dir"
-    for name in names:
-        get_plugin_manager().unregister(name=name)
-    registry.reset()
 
 
 @pytest.fixture(scope="module")

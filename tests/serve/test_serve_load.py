@@ -23,13 +23,6 @@ U = "".join(line.strip() for line in open(CHR16_FASTA).readlines()[1:]).upper()
 SNVS = [f"chr16-{p}-{U[p - 1]}-{'A' if U[p - 1] != 'A' else 'C'}" for p in range(3100, 3130)]
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    names = load_plugins_dir(DATA / "plugins")
-    yield "tiny-dir"
-    for name in names:
-        get_plugin_manager().unregister(name=name)
-    registry.reset()
 
 
 @pytest.fixture
