@@ -21,6 +21,7 @@ _EXPORTS = {
     # contracts (one per hook)
     "Model": ("models", "Model"),
     "EnsembleModel": ("models", "EnsembleModel"),
+    "check_finite": ("models", "check_finite"),  # refuse NaN/inf weights at load, naming the file
     "AnnotationSource": ("genes", "AnnotationSource"),
     "Scorer": ("scorer", "Scorer"),
     "ScoringContext": ("scorer", "ScoringContext"),
@@ -69,7 +70,22 @@ _EXPORTS = {
     "get_model": ("registry", "model"),
     "cli_app": ("cli", "build_app"),
 }
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(list(_EXPORTS) + ["get_scorer", "get_annotation_source"])
+
+
+def get_scorer(name: str):
+    """The registered scorer called ``name`` (``fast``: the engine, ``delta``: per window), for
+    a plugin scorer that hands its windows to the core's runners."""
+    from .registry import scorers
+
+    return scorers().get(name)
+
+
+def get_annotation_source(name: str):
+    """The registered annotation source called ``name``."""
+    from .registry import annotation_sources
+
+    return annotation_sources().get(name)
 
 
 def __getattr__(name):

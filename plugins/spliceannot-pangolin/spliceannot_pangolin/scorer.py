@@ -21,9 +21,9 @@ OUTPUT = Output(semantics.INFO_ID, semantics.INFO_DESCRIPTION, semantics.FIELDS,
 def _runner(ctx):
     """The registered scorer that runs the model for this run: the user's --scorer where it is
     one of the core's runners (``delta``), else the engine's (``fast``)."""
-    from spliceannot import registry
+    from spliceannot.plugin import get_scorer
 
-    return registry.scorers().get("delta" if ctx.options["scorer"] == "delta" else "fast")
+    return get_scorer("delta" if ctx.options["scorer"] == "delta" else "fast")
 
 
 class PangolinScorer(Scorer):
@@ -35,9 +35,9 @@ class PangolinScorer(Scorer):
     accepts = ("distance", "mask", "score_cutoff", "score_exons")
 
     def load_annotation(self, spec, transcripts=None):
-        from spliceannot import registry
+        from spliceannot.plugin import get_annotation_source
 
-        return registry.annotation_sources().get(GENES).load(spec, transcripts=transcripts)
+        return get_annotation_source(GENES).load(spec, transcripts=transcripts)
 
     def plan(self, variant, ctx):
         s = ctx.settings
@@ -67,6 +67,6 @@ class PangolinScorer(Scorer):
         return out
 
     def timings(self):
-        from spliceannot import registry
+        from spliceannot.plugin import get_scorer
 
-        return registry.scorers().get("fast").timings()
+        return get_scorer("fast").timings()

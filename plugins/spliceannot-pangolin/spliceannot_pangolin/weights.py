@@ -171,7 +171,7 @@ def read_state(path: pathlib.Path) -> dict:
 
     from spliceannot.errors import ModelFileError
 
-    from spliceannot.models import check_finite
+    from spliceannot.plugin import check_finite
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
