@@ -134,7 +134,7 @@ def test_damaged_weights_are_a_one_line_error(tmp_path, damage):
     with pytest.raises(ModelFileError, match="model.safetensors is not a complete safetensors"):
         checkpoint.load_network(tmp_path / "m")
     r = subprocess.run([sys.executable, "-m", "spliceannot", "score",
-                        str(repo / "tests" / "data" / "bad" / "ok3.vcf"), "-o",
+                        str(repo / "examples" / "chr16_demo.vcf"), "-o",
                         str(tmp_path / "o.vcf"), "-R", str(fasta), "-A", str(table), "--model",
                         str(tmp_path / "m")], capture_output=True, text=True, cwd=repo)
     assert r.returncode == 6 and "Traceback" not in r.stderr, r.stderr
@@ -161,7 +161,7 @@ def test_non_finite_weights_are_refused_at_load(tmp_path, bad):
                                  f"damaged or its training diverged")
     repo = pathlib.Path(__file__).resolve().parents[2]
     r = subprocess.run([sys.executable, "-m", "spliceannot", "score",
-                        str(repo / "tests" / "data" / "bad" / "ok3.vcf"), "-o",
+                        str(repo / "examples" / "chr16_demo.vcf"), "-o",
                         str(tmp_path / "o.vcf"), "-R",
                         str(repo / "examples" / "data" / "hg38_chr16_186964-397118.fa"), "-A",
                         str(repo / "annotations" / "hg38_chr16_186964-397118.refseq.txt"),
