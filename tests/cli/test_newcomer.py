@@ -6,7 +6,6 @@ import gzip
 import json
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 
 from support.cli import error_line
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, EXAMPLES, REPO
+from support.serving import free_port
 
 DEMO = EXAMPLES / "chr16_demo.vcf"
 TINY = ("--model", "tiny-dir", "--plugins-dir", str(DATA / "plugins"))  # an 80-nt test model
@@ -356,10 +356,7 @@ def test_newcomer_walk(spliceai_model, tmp_path):
     assert (tmp_path / "v.png").read_bytes()[:4] == b"\x89PNG"
 
     pytest.importorskip("uvicorn")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen([sys.executable, "-m", "spliceannot", "serve", *BASE, "--port",
                              str(port), "-q"], env=env, stderr=subprocess.PIPE)

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, GOLDEN
+from support.serving import free_port
 
 pytest.importorskip("ray", reason="needs Ray: pip install 'spliceannot[ray]'")
 
@@ -208,14 +209,6 @@ def test_cli_checks_engine_options():
     assert result.exit_code == 0 and "--kinds" in result.output
 
 
-def _free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ours(marker):
     """PIDs of processes whose command line names ``marker`` (the cluster's own temp dir)."""
     pids = []
@@ -244,7 +237,7 @@ def test_two_node_cluster_by_address(workload, tmp_path):
 
     vcf, local = workload
     exe = shutil.which("ray") or os.path.join(os.path.dirname(sys.executable), "ray")
-    port = _free_port()
+    port = free_port()
     address = f"127.0.0.1:{port}"
     temp = tempfile.mkdtemp(prefix="sa-ray-", dir="/tmp")  # short: Ray's socket paths
     # Every process of this test (nodes, probe, CLI driver, its workers) gets the same token, so

@@ -12,7 +12,6 @@ CORS on every answer, every malformed request a 4xx with one line, bounded work,
 import json
 import math
 import re
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -25,7 +24,7 @@ import pytest
 pytest.importorskip("fastapi", reason="spliceannot[serve] (FastAPI) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="spliceannot[serve] (uvicorn) is not installed")
 
-from support.serving import Server  # noqa: E402
+from support.serving import Server, free_port  # noqa: E402
 from support.paths import CHR16_FASTA, CHR16_GTF, CHR16_TABLE, DATA  # noqa: E402
 from spliceannot import registry  # noqa: E402
 from spliceannot.cli import main  # noqa: E402
@@ -632,10 +631,7 @@ def test_cli_serve_subprocess(tmp_path):
     import subprocess
     import sys
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(DATA.parent.parent))
     proc = subprocess.Popen(
         [sys.executable, "-m", "spliceannot", "serve", "-R", str(CHR16_FASTA), "-A",

@@ -9,6 +9,13 @@ import urllib.parse
 import urllib.request
 
 
+def free_port() -> int:
+    """A loopback port free now, for a server started in a subprocess."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Server:
     """uvicorn in a thread on a free 127.0.0.1 port; ``get``/``post`` return (status, body)."""
 
