@@ -315,7 +315,10 @@ class Bgzf:
             self._sink.write(bgzf_block(data))
             return
         self._pending.append(self._pool.submit(bgzf_block, data))
-        while len(self._pending) > self._depth:
+        # Blocks already compressed go out now, not only when the queue is full: what a kill -9
+        # leaves in the partial (and --resume keeps) stays within a block or two of the records
+        # written, as with one thread.
+        while self._pending and (len(self._pending) > self._depth or self._pending[0].done()):
             self._sink.write(self._pending.pop(0).result())
 
     def _drain(self) -> None:

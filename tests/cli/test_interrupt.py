@@ -44,3 +44,26 @@ def test_ctrl_c_at_any_moment_is_exit_130_and_one_line(tmp_path, delay):
     assert "Traceback" not in err
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("spliceannot: ") and "interrupted" in lines[0]
+
+
+def test_ctrl_c_inside_a_finalizer_is_not_lost(tmp_path):
+    # torch and h5py run weakref callbacks while loading: a Ctrl-C handled inside one would be
+    # printed as "Exception ignored" and the run would go on (seen once at 2 s into a start-up).
+    script = tmp_path / "finalizer.py"
+    script.write_text(
+        "import signal, time\n"
+        "import spliceannot.__main__ as m\n"
+        "m.install_interrupt_handling()\n"
+        "class D:\n"
+        "    def __del__(self):\n"
+        "        signal.raise_signal(signal.SIGINT)\n"
+        "try:\n"
+        "    D()\n"
+        "    time.sleep(5)\n"
+        "    print('lost')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('delivered')\n")
+    r = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
+                       timeout=60)
+    assert r.stdout.strip() == "delivered", r.stderr
+    assert "Exception ignored" not in r.stderr
