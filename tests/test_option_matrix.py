@@ -25,10 +25,6 @@ from spliceannot.io.reference import Reference
 from spliceannot.pipeline import Options, score_file
 from spliceannot.profiles import PROFILES
 
-# Under pytest-xdist the tests that start Ray share one worker: a cluster one of them starts must
-# never be the one another's ray.init() finds.
-pytestmark = pytest.mark.xdist_group("ray")
-
 PLUGINS = DATA / "plugins"
 MODEL = "tiny-dir"  # seeded random SpliceNet, 80 nt of context: loadable by Ray workers too
 # The plugins dir also declares --demo-scale, an option that changes scores: it joins the rows

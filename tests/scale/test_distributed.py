@@ -14,10 +14,6 @@ from spliceannot.scale import distributed  # noqa: E402
 from spliceannot.plugins import load_plugins_dir  # noqa: E402
 from spliceannot.pipeline import Options, score_file  # noqa: E402
 
-# Under pytest-xdist the tests that start Ray share one worker: a cluster one of them starts must
-# never be the one another's ray.init() finds.
-pytestmark = pytest.mark.xdist_group("ray")
-
 PLUGINS = DATA / "plugins"
 
 

@@ -15,10 +15,6 @@ from spliceannot.lookup.precomputed import ScoreFile
 from spliceannot.io.reference import Reference
 from spliceannot.pipeline import Options, score_file
 
-# Under pytest-xdist the tests that start Ray share one worker: a cluster one of them starts must
-# never be the one another's ray.init() finds.
-pytestmark = pytest.mark.xdist_group("ray")
-
 # NM_001286436: a one-exon chr16 gene of 325 nt; with the tiny test model its first 40 nt
 # (120 SNVs, 160 deletions) keep the test to seconds on a 2-core CPU.
 GENE, SLICE = "NM_001286436", "chr16:209792-209831"
