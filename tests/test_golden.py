@@ -133,7 +133,7 @@ def test_reference_path_matches_spliceai_131(memo_model, tmp_path):
         score_file(str(vcf), str(out), opts)
         want = spliceai_strings(GOLDEN / f"spliceai131_D50_M{mask}.vcf")[:36]
         assert spliceai_strings(out) == want
-        assert sum(1 for w in want if w[-1]) > 40
+        assert sum(1 for w in want if w[-1]) > 30
 
 
 TUBB8 = [("94077", "A", "C", "C|TUBB8|0.15|0.27|0.00|0.05|89|-23|-267|193"),
