@@ -1,12 +1,10 @@
 """The public Python API: the README's example runs and gives 1.3.1's strings; the facade is lazy."""
 
-import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
 
+from support.cli import run_python
 from support.paths import CHR16_FASTA, CHR16_TABLE, GOLDEN, REPO
 import spliceannot
 from spliceannot.errors import UsageError
@@ -101,8 +99,7 @@ def test_predict_sequence_tiles_equal_one_window():
 def test_import_is_lazy_and_exports_resolve():
     code = ("import sys, spliceannot; assert 'torch' not in sys.modules and 'cyvcf2' not in "
             "sys.modules; [getattr(spliceannot, n) for n in spliceannot.__all__]; print('ok')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=pathlib.Path(REPO))
+    out = run_python(code)
     assert out.stdout.strip() == "ok", out.stderr
     from spliceannot.hookspecs import hookimpl
     from spliceannot.models import Model

@@ -1,13 +1,12 @@
 """``Session``: the one place a run is built, and the commands and clients that open one."""
 
 import ast
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from support.fakes import BaseCountModel, ExplodingModel, add_models
+from support.cli import run_python
 from support.paths import CHR16_FASTA, CHR16_TABLE, REPO
 from spliceannot import options
 from spliceannot.cli import build_app
@@ -142,8 +141,7 @@ def test_settings_are_typed_and_frozen_without_the_registry():
             "sorted(m for m in sys.modules if m.startswith('spliceannot'))\n"
             "try:\n    s.distance = 7\nexcept AttributeError:\n    pass\n"
             "else:\n    raise SystemExit('Settings can be changed')")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
 
 

@@ -47,10 +47,3 @@ def test_errors_are_one_line(tmp_path):
     assert r.returncode == 2 and "unknown model 'nope'; known: " in r.stderr
     r = run("score", "-R", str(CHR16_FASTA), "-A", str(CHR16_TABLE))
     assert r.returncode == 2 and "no input VCF" in r.stderr
-
-
-def test_help_is_light():
-    code = ("import sys, spliceannot.cli as c; c.build_app(); "
-            "print('torch' in sys.modules, 'cyvcf2' in sys.modules)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.stdout.split() == ["False", "False"]

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from support.cli import run_python
 from support.paths import DATA, REPO
 
 PLUGINS = DATA / "plugins"
@@ -96,8 +97,7 @@ def test_help_stays_light():
     code = ("import sys; from spliceannot.cli import build_app; build_app(); "
             "heavy = [m for m in ('torch', 'cyvcf2', 'pysam', 'matplotlib') if m in sys.modules]; "
             "assert not heavy, heavy")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=REPO)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
 
 

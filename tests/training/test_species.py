@@ -11,6 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from support.cli import run_python
 from support.paths import REPO, TOY_FA, TOY_GFF
 from spliceannot.models import checkpoint
 from spliceannot.cli import build_app
@@ -166,16 +167,11 @@ def test_species_package_install_score(tmp_path):
     assert outs["plugin"] == outs["calibrated"]  # the plugin scores with the temperatures
     assert outs["plugin"] != outs["plain"]  # ... which change the scores
     # the backend the plugin registered carries them and runs on the fast engine
-    probe = _run_py("from spliceannot import registry; from spliceannot.engine import Engine; "
+    probe = run_python("from spliceannot import registry; from spliceannot.engine import Engine; "
                     "m = registry.models().get('toyplant'); e = Engine(m); "
                     "print(m.temperatures, e.temperatures, len(e.nets))", env)
     assert probe.stdout.split() == ["[1.0,", "0.25,", "0.25]", "[1.0,", "0.25,", "0.25]", "2"], \
         probe.stdout + probe.stderr
-
-
-def _run_py(code, env):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          cwd=REPO)
 
 
 def test_licence_of():
