@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from support.cli import error_line
+from support.pangolin import pangolin_helpers
 from support.paths import CHR16_FASTA, CHR16_TABLE, DATA, EXAMPLES, REPO
 from support.serving import free_port
 
@@ -384,20 +385,9 @@ def test_newcomer_walk_pangolin(tmp_path):
     weights are not bundled: 12 tiny networks in its file layout stand in (the plugin's tests
     pin the real weights' strings where ../shared has them)."""
     pytest.importorskip("spliceannot_pangolin", reason="the README's test command installs it")
-    import importlib.util
-
-    import torch
-
-    from spliceannot_pangolin import weights
-
-    helpers_path = REPO / "plugins" / "spliceannot-pangolin" / "tests" / "pangolin_helpers.py"
-    spec = importlib.util.spec_from_file_location("pangolin_helpers_walk", helpers_path)
-    helpers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helpers)
     folder = tmp_path / "pangolin-weights"
     folder.mkdir()
-    for i, name in enumerate(weights.WEIGHT_FILES):
-        torch.save(helpers.tiny_state(100 + i, 2 * (i // 3) + 1), folder / name)
+    pangolin_helpers().write_tiny_weights(folder)
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
            "SPLICEANNOT_PANGOLIN_DIR": ""}
     r = run("pangolin", "install-weights", str(folder), env=env)

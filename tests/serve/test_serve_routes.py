@@ -7,7 +7,6 @@ writes them); with the real weights (``$SPLICEANNOT_PANGOLIN_DIR`` or ``../share
 check runs, else it skips.
 """
 
-import importlib.util
 import os
 import pathlib
 
@@ -19,6 +18,7 @@ pytest.importorskip("spliceannot_pangolin", reason="the Pangolin plugin is not i
 
 from support import lookup_schema as schema  # noqa: E402
 from support.serving import Server  # noqa: E402
+from support.pangolin import PLUGIN_TESTS, pangolin_helpers  # noqa: E402
 from support.paths import CHR16_FASTA, DATA, REPO  # noqa: E402
 from spliceannot import api, registry  # noqa: E402
 from spliceannot.plugins import get_plugin_manager, load_plugins_dir  # noqa: E402
@@ -27,7 +27,6 @@ from spliceannot.serve.app import create_app  # noqa: E402
 from spliceannot.serve.families import route_of  # noqa: E402
 from spliceannot.serve.service import Service  # noqa: E402
 
-PLUGIN_TESTS = REPO / "plugins" / "spliceannot-pangolin" / "tests"
 GTF = PLUGIN_TESTS / "golden" / "pangolin_chr16.gtf"  # gene lines, Ensembl_canonical tags
 U = "".join(line.strip() for line in open(CHR16_FASTA).readlines()[1:]).upper()
 D = 30
@@ -36,26 +35,12 @@ VARIANTS = [f"chr16-3173-{U[3172]}-{'A' if U[3172] != 'A' else 'C'}",  # '-' gen
             f"chr16-3190-{U[3189]}-{U[3189]}GGTAAG"]  # an insertion
 
 
-def _helpers():
-    spec = importlib.util.spec_from_file_location("pangolin_helpers",
-                                                  PLUGIN_TESTS / "pangolin_helpers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def two_routes(tmp_path_factory):
-    import torch
-
-    from spliceannot_pangolin import weights as sp
-
-    helpers = _helpers()
+    helpers = pangolin_helpers()
     helpers.ensure_registered()
     names = load_plugins_dir(DATA / "plugins")
-    folder = tmp_path_factory.mktemp("tiny_pangolin")
-    for i, name in enumerate(sp.WEIGHT_FILES):
-        torch.save(helpers.tiny_state(100 + i, 2 * (i // 3) + 1), folder / name)
+    folder = helpers.write_tiny_weights(tmp_path_factory.mktemp("tiny_pangolin"))
     old = os.environ.get("SPLICEANNOT_CACHE_DIR")
     os.environ["SPLICEANNOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     services = [Service(str(CHR16_FASTA), str(GTF), "tiny-dir", distance=D),
@@ -142,7 +127,7 @@ def test_real_pangolin_weights_answer(tmp_path):
     if not (folder / "final.1.0.3.v2").is_file():
         pytest.skip("Pangolin's weights are not here ($SPLICEANNOT_PANGOLIN_DIR or "
                     "../shared/data/models/pangolin)")
-    _helpers().ensure_registered()
+    pangolin_helpers().ensure_registered()
     service = Service(str(CHR16_FASTA), str(GTF), str(folder), distance=D)
     v = f"chr16-12100-{U[12099]}-{'A' if U[12099] != 'A' else 'C'}"  # 5 kb from the slice's ends
     got = service.lookup({"hg": "38", "variant": v, "distance": str(D)})

@@ -3,7 +3,7 @@ weights, the real weights where ../shared has them."""
 
 import pytest
 
-from pangolin_helpers import ensure_registered, tiny_state, weights_dir
+from pangolin_helpers import ensure_registered, weights_dir, write_tiny_weights
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +31,7 @@ def one_thread():
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory):
     """A folder of 12 tiny networks named as Pangolin's weight files."""
-    import torch
-
-    from spliceannot_pangolin import weights
-
-    folder = tmp_path_factory.mktemp("tiny_pangolin")
-    for i, name in enumerate(weights.WEIGHT_FILES):
-        torch.save(tiny_state(100 + i, 2 * (i // 3) + 1), folder / name)
-    return folder
+    return write_tiny_weights(tmp_path_factory.mktemp("tiny_pangolin"))
 
 
 @pytest.fixture

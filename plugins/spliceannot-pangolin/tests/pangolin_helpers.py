@@ -59,3 +59,15 @@ def tiny_state(seed: int, tissue_head: int, width: int = 4):
         if n == tissue_head:  # a head with some spread, so tissues and sites differ
             parts[f"conv_last{n}"]["weight"] *= 8
     return {f"{k}.{p}": v for k, block in parts.items() for p, v in block.items()}
+
+
+def write_tiny_weights(folder: pathlib.Path) -> pathlib.Path:
+    """The 12 tiny networks of :func:`tiny_state`, saved in ``folder`` under Pangolin's weight
+    file names (each tissue's head differs, so tissues and sites differ)."""
+    import torch
+
+    from spliceannot_pangolin import weights
+
+    for i, name in enumerate(weights.WEIGHT_FILES):
+        torch.save(tiny_state(100 + i, 2 * (i // 3) + 1), folder / name)
+    return folder
